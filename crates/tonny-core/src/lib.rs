@@ -1,0 +1,21 @@
+//! Domain types for TonnyTray: what the rest of the workspace agrees on.
+//!
+//! No HTTP, no SQL, no devices live here, so everything in this crate is testable in
+//! isolation and every other crate can depend on it.
+//!
+//! # Layout
+//! - [`paths`]: where TonnyTray keeps its files (XDG directories, relocatable with `TONNY_HOME`).
+//! - [`settings`]: the one [`Settings`] struct, its defaults, dotted keys, environment overrides and
+//!   validation with field-level messages.
+//! - [`profile`]: family profiles (admin/user/kid/guest) and their command patterns.
+//! - [`endpoint`]: the URL policy shared by settings and secrets (https for remote hosts, plain
+//!   http/ws only for loopback).
+
+pub mod endpoint;
+pub mod paths;
+pub mod profile;
+pub mod settings;
+
+pub use paths::Paths;
+pub use profile::{Permission, Profile};
+pub use settings::Settings;

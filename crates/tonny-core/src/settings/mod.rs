@@ -1,0 +1,472 @@
+//! The one [`Settings`] struct: every option TonnyTray has, with its default.
+//!
+//! A setting is addressed by a dotted key (`section.field`, e.g. `audio.vad_silence_ms`), stored
+//! in the database `settings` table, and can be overridden per process by an environment variable
+//! (`TONNY_AUDIO_VAD_SILENCE_MS`) or a `.env` file. Values are checked in one place,
+//! [`Settings::validate`], which reports every bad field with the reason and the accepted range.
+//!
+//! Secrets (API keys, webhook URLs, the RabbitMQ URL) are *not* settings: they live in the
+//! keychain, see `tonny-store`'s `secrets` module.
+
+mod keys;
+mod layers;
+mod validate;
+
+use serde::{Deserialize, Serialize};
+
+pub use keys::{env_var_for, key_names};
+pub use layers::{LoadedSettings, Source};
+pub use validate::{FieldError, SettingsError};
+
+/// Every TonnyTray option. Sections mirror the pipeline stages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Speech-to-text: which engine and where it lives.
+    pub stt: SttSettings,
+    /// Which agents handle a request, in fallback order.
+    pub agent: AgentSettings,
+    /// The n8n webhook backend (its URL and credential are secrets).
+    pub n8n: N8nSettings,
+    /// The OpenAI-compatible chat backend (Open WebUI, OpenAI, …).
+    pub chat: ChatSettings,
+    /// The RabbitMQ backend (its URL is a secret).
+    pub rabbitmq: RabbitMqSettings,
+    /// Text-to-speech: engine, voice and voice tuning.
+    pub tts: TtsSettings,
+    /// How replies reach the person.
+    pub response: ResponseSettings,
+    /// Global shortcuts.
+    pub hotkeys: HotkeySettings,
+    /// Capture and playback devices, voice-activity detection.
+    pub audio: AudioSettings,
+    /// In-memory conversation context kept for follow-up questions.
+    pub conversation: ConversationSettings,
+    /// What the history tables keep and for how long.
+    pub history: HistorySettings,
+    /// Logging verbosity.
+    pub log: LogSettings,
+    /// Web UI and tray appearance.
+    pub ui: UiSettings,
+}
+
+/// Which speech-to-text engine transcribes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SttBackend {
+    /// Whisper in-process; works offline with nothing else installed.
+    Embedded,
+    /// A supervised WhisperLiveKit server over WebSocket.
+    WhisperLiveKit,
+    /// An OpenAI-compatible `/v1/audio/transcriptions` endpoint.
+    OpenAi,
+}
+
+/// Speech-to-text options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SttSettings {
+    /// The engine used.
+    pub backend: SttBackend,
+    /// Whisper model name (`tiny.en`, `base`, …) or a model directory.
+    pub model: String,
+    /// Spoken language as an ISO 639-1 code, or `auto` to detect (multilingual models only).
+    pub language: String,
+    /// WhisperLiveKit's `/asr` WebSocket URL.
+    pub whisperlivekit_url: String,
+    /// Base URL of the OpenAI-compatible transcription API.
+    pub openai_url: String,
+    /// Model name sent to the OpenAI-compatible transcription API.
+    pub openai_model: String,
+    /// Give up on one transcription after this long.
+    pub timeout_ms: u64,
+}
+
+impl Default for SttSettings {
+    fn default() -> Self {
+        Self {
+            backend: SttBackend::Embedded,
+            model: "tiny.en".into(),
+            language: "en".into(),
+            whisperlivekit_url: "ws://127.0.0.1:8000/asr".into(),
+            openai_url: "https://api.openai.com/v1".into(),
+            openai_model: "whisper-1".into(),
+            timeout_ms: 30_000,
+        }
+    }
+}
+
+/// An agent backend a request can be routed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentBackend {
+    /// The built-in offline agent: quick actions, timers, time and date.
+    Local,
+    /// An n8n webhook.
+    N8n,
+    /// An OpenAI-compatible chat API (Open WebUI, OpenAI, …).
+    Chat,
+    /// Publish to a RabbitMQ topic.
+    RabbitMq,
+}
+
+impl AgentBackend {
+    /// The name used in settings and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentBackend::Local => "local",
+            AgentBackend::N8n => "n8n",
+            AgentBackend::Chat => "chat",
+            AgentBackend::RabbitMq => "rabbitmq",
+        }
+    }
+}
+
+/// Agent routing options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgentSettings {
+    /// Backends tried in order until one answers.
+    pub fallback_order: Vec<AgentBackend>,
+}
+
+impl Default for AgentSettings {
+    fn default() -> Self {
+        Self {
+            fallback_order: vec![AgentBackend::Local],
+        }
+    }
+}
+
+/// n8n webhook options (the URL and header credential are secrets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct N8nSettings {
+    /// Give up on one webhook call after this long.
+    pub timeout_ms: u64,
+}
+
+impl Default for N8nSettings {
+    fn default() -> Self {
+        Self { timeout_ms: 10_000 }
+    }
+}
+
+/// Which dialect the chat server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatApi {
+    /// Open WebUI: `/api/chat/completions`, knowledge collections.
+    OpenWebui,
+    /// Plain OpenAI: `/v1/chat/completions`.
+    Openai,
+}
+
+/// OpenAI-compatible chat options (the API key is a secret).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChatSettings {
+    /// Server base URL.
+    pub base_url: String,
+    /// Endpoint dialect.
+    pub api: ChatApi,
+    /// Model name sent with each request.
+    pub model: String,
+    /// Open WebUI knowledge collection id to ground answers in, if any.
+    pub knowledge_collection: Option<String>,
+    /// Stream tokens (SSE) so speech can start before the answer is complete.
+    pub stream: bool,
+    /// Give up on one request after this long.
+    pub timeout_ms: u64,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        Self {
+            base_url: "http://127.0.0.1:8080".into(),
+            api: ChatApi::OpenWebui,
+            model: "llama3.2".into(),
+            knowledge_collection: None,
+            stream: true,
+            timeout_ms: 30_000,
+        }
+    }
+}
+
+/// RabbitMQ options (the broker URL is a secret).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RabbitMqSettings {
+    /// Topic exchange requests are published to.
+    pub exchange: String,
+    /// Routing key; `{profile}` is replaced by the active profile's name.
+    pub routing_key_template: String,
+    /// Wait for a reply through direct reply-to (RPC) instead of fire-and-forget.
+    pub rpc: bool,
+    /// Give up waiting for a confirm or reply after this long.
+    pub timeout_ms: u64,
+}
+
+impl Default for RabbitMqSettings {
+    fn default() -> Self {
+        Self {
+            exchange: "amq.topic".into(),
+            routing_key_template: "thread.tonny.prompt.{profile}".into(),
+            rpc: false,
+            timeout_ms: 5_000,
+        }
+    }
+}
+
+/// Which voice speaks replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TtsEngine {
+    /// Local espeak-ng; works offline.
+    Espeak,
+    /// ElevenLabs cloud voices (needs an API key).
+    ElevenLabs,
+    /// Never speak.
+    None,
+}
+
+/// Text-to-speech options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TtsSettings {
+    /// The engine used.
+    pub engine: TtsEngine,
+    /// Local voice name (espeak-ng voice, e.g. `en-us`).
+    pub voice: String,
+    /// ElevenLabs voice id.
+    pub elevenlabs_voice_id: String,
+    /// ElevenLabs model id.
+    pub elevenlabs_model_id: String,
+    /// ElevenLabs voice stability, 0–1.
+    pub stability: f64,
+    /// ElevenLabs similarity boost, 0–1.
+    pub similarity_boost: f64,
+    /// ElevenLabs style exaggeration, 0–1.
+    pub style: f64,
+    /// ElevenLabs speaker boost.
+    pub use_speaker_boost: bool,
+    /// Speaking rate multiplier.
+    pub speed: f64,
+    /// Give up on one synthesis after this long.
+    pub timeout_ms: u64,
+}
+
+impl Default for TtsSettings {
+    fn default() -> Self {
+        Self {
+            engine: TtsEngine::Espeak,
+            voice: "en-us".into(),
+            elevenlabs_voice_id: "21m00Tcm4TlvDq8ikWAM".into(),
+            elevenlabs_model_id: "eleven_flash_v2_5".into(),
+            stability: 0.5,
+            similarity_boost: 0.75,
+            style: 0.0,
+            use_speaker_boost: true,
+            speed: 1.0,
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+/// How a reply is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseMode {
+    /// Typed / shown only.
+    TextOnly,
+    /// Spoken only.
+    VoiceOnly,
+    /// Typed and spoken.
+    Both,
+}
+
+/// Reply delivery options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResponseSettings {
+    /// Text, voice or both.
+    pub mode: ResponseMode,
+}
+
+impl Default for ResponseSettings {
+    fn default() -> Self {
+        Self {
+            mode: ResponseMode::Both,
+        }
+    }
+}
+
+/// Global shortcuts, written like `Ctrl+Shift+Space`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HotkeySettings {
+    /// Hold to talk.
+    pub push_to_talk: String,
+    /// Press once to start listening, again to stop.
+    pub toggle_listening: String,
+    /// Cancel whatever the pipeline is doing.
+    pub cancel: String,
+}
+
+impl Default for HotkeySettings {
+    fn default() -> Self {
+        Self {
+            push_to_talk: "Ctrl+Shift+Space".into(),
+            toggle_listening: "Ctrl+Shift+L".into(),
+            cancel: "Ctrl+Shift+Escape".into(),
+        }
+    }
+}
+
+/// Audio device and voice-activity options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AudioSettings {
+    /// Capture device name; unset means the system default.
+    pub input_device: Option<String>,
+    /// Playback device name; unset means the system default.
+    pub output_device: Option<String>,
+    /// Silence that ends an utterance.
+    pub vad_silence_ms: u32,
+    /// Longest utterance accepted before capture stops on its own.
+    pub max_utterance_s: u32,
+}
+
+impl Default for AudioSettings {
+    fn default() -> Self {
+        Self {
+            input_device: None,
+            output_device: None,
+            vad_silence_ms: 800,
+            max_utterance_s: 60,
+        }
+    }
+}
+
+/// Conversation context options (the context itself is in memory only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConversationSettings {
+    /// Exchanges remembered for follow-up questions; 0 disables context.
+    pub history_length: u32,
+    /// Forget the context after this many idle minutes; 0 never forgets.
+    pub auto_clear_minutes: u32,
+}
+
+impl Default for ConversationSettings {
+    fn default() -> Self {
+        Self {
+            history_length: 10,
+            auto_clear_minutes: 5,
+        }
+    }
+}
+
+/// What the history tables keep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistorySettings {
+    /// Store transcripts and replies at all.
+    pub enabled: bool,
+    /// Delete history, logs and notifications older than this many days; 0 keeps everything.
+    pub retention_days: u32,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            retention_days: 90,
+        }
+    }
+}
+
+/// Log verbosity, most to least severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// Verbose tracing.
+    Trace,
+    /// Diagnostics.
+    Debug,
+    /// Normal operation.
+    Info,
+    /// Something degraded.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+impl LogLevel {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+
+    /// Parses a name as written by users (`warn`, `WARNING`, …).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "trace" => Some(LogLevel::Trace),
+            "debug" => Some(LogLevel::Debug),
+            "info" => Some(LogLevel::Info),
+            "warn" | "warning" => Some(LogLevel::Warn),
+            "error" => Some(LogLevel::Error),
+            _ => None,
+        }
+    }
+}
+
+/// Logging options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// Least severe level recorded.
+    pub level: LogLevel,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: LogLevel::Info,
+        }
+    }
+}
+
+/// Colour scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follow the desktop.
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+/// Appearance options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiSettings {
+    /// Colour scheme.
+    pub theme: Theme,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        Self {
+            theme: Theme::System,
+        }
+    }
+}

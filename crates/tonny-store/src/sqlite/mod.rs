@@ -1,0 +1,321 @@
+//! The SQLite store: one file, WAL, `synchronous=NORMAL`, foreign keys, busy timeout, mode 0600.
+//!
+//! [`SqliteDb`] is the synchronous implementation (one writer connection, a small pool of
+//! read-only connections); [`SqliteStore`] wraps it in the async [`Store`] trait by running each
+//! call on tokio's blocking pool, so a query never stalls the event loop.
+
+mod history;
+mod logs;
+mod maintenance;
+mod profiles;
+mod settings;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{M, Migrations};
+use serde_json::Value;
+use tonny_core::Profile;
+use tonny_core::paths::{create_private_dir, touch_private_file};
+
+use crate::error::{Result, StoreError};
+use crate::records::*;
+use crate::store::Store;
+
+/// How long a statement waits for another process's lock before failing.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `PRAGMA application_id` of TonnyTray databases ("TONY"), so a restore can tell our files
+/// from any other SQLite file.
+pub const APPLICATION_ID: i64 = 0x544F_4E59;
+
+/// Read connections kept open for reuse.
+const READ_POOL: usize = 4;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("migrations/0001_initial.sql"))])
+}
+
+/// The newest schema version this build knows.
+pub fn latest_schema_version() -> i64 {
+    // One migration per version, numbered from 1.
+    1
+}
+
+/// Synchronous access to one TonnyTray SQLite database.
+pub struct SqliteDb {
+    /// The database file.
+    path: PathBuf,
+    /// The one connection that writes; SQLite allows a single writer at a time anyway.
+    writer: Mutex<Connection>,
+    /// Idle read-only connections; WAL lets them read while the writer commits.
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteDb {
+    /// Opens (creating if missing) the database at `path`, upgrading its schema.
+    ///
+    /// The directory is created 0700 and the file 0600. A file that is not a TonnyTray database,
+    /// is damaged, or comes from a newer version is refused without being modified.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir).map_err(|source| StoreError::Io {
+                action: "create the data directory",
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        touch_private_file(path).map_err(|source| StoreError::Io {
+            action: "create the database file",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut conn = connect(path, false)?;
+        check_identity(&conn, path)?;
+        let ctx = |e: rusqlite::Error| StoreError::sqlite(path, "open the database", e);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(ctx)?;
+        debug_assert_eq!(mode, "wal");
+        migrations().to_latest(&mut conn)?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(ctx)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` with the writer connection; SQLite errors are classified for this file.
+    pub(crate) fn write<T>(
+        &self,
+        action: &'static str,
+        f: impl FnOnce(&mut Connection) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        f(&mut conn).map_err(|e| e.classify(&self.path, action))
+    }
+
+    /// Runs `f` with a pooled read-only connection.
+    pub(crate) fn read<T>(
+        &self,
+        action: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        let pooled = lock(&self.readers).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => connect(&self.path, true)?,
+        };
+        let out = f(&conn).map_err(|e| e.classify(&self.path, action));
+        let mut pool = lock(&self.readers);
+        if pool.len() < READ_POOL {
+            pool.push(conn);
+        }
+        out
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-call; SQLite's own transaction
+/// rollback keeps the data consistent, so the connection is still usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Opens a connection with TonnyTray's pragmas.
+pub(crate) fn connect(path: &Path, read_only: bool) -> Result<Connection> {
+    let ctx = |e| StoreError::sqlite(path, "open the database", e);
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags).map_err(ctx)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(ctx)?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(ctx)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(ctx)?;
+    if read_only {
+        conn.pragma_update(None, "query_only", true).map_err(ctx)?;
+    }
+    Ok(conn)
+}
+
+/// Refuses files that are not ours or are newer than this build, before anything is written.
+fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
+    let ctx = |e| StoreError::sqlite(path, "read the database header", e);
+    let app_id: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(ctx)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(ctx)?;
+    let objects: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(ctx)?;
+    let fresh = app_id == 0 && version == 0 && objects == 0;
+    if !fresh && app_id != APPLICATION_ID {
+        return Err(StoreError::ForeignDatabase {
+            path: path.to_path_buf(),
+            found: app_id,
+        });
+    }
+    if version > latest_schema_version() {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+            supported: latest_schema_version(),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// The async [`Store`] over [`SqliteDb`].
+#[derive(Clone)]
+pub struct SqliteStore {
+    /// Shared with the blocking tasks each call spawns.
+    db: Arc<SqliteDb>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        Ok(Self {
+            db: Arc::new(SqliteDb::open(path)?),
+        })
+    }
+
+    /// The synchronous database, for code that is already on its own thread (the log writer).
+    pub fn db(&self) -> &Arc<SqliteDb> {
+        &self.db
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SqliteDb) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|_| StoreError::WorkerGone)?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn location(&self) -> String {
+        format!("SQLite at {}", self.db.path.display())
+    }
+
+    async fn schema_version(&self) -> Result<i64> {
+        self.run(|db| db.schema_version()).await
+    }
+
+    async fn stored_settings(&self) -> Result<BTreeMap<String, Value>> {
+        self.run(|db| db.stored_settings()).await
+    }
+
+    async fn put_setting(&self, key: &str, value: &Value) -> Result<()> {
+        let (key, value) = (key.to_owned(), value.clone());
+        self.run(move |db| db.put_setting(&key, &value)).await
+    }
+
+    async fn delete_setting(&self, key: &str) -> Result<bool> {
+        let key = key.to_owned();
+        self.run(move |db| db.delete_setting(&key)).await
+    }
+
+    async fn list_profiles(&self) -> Result<Vec<Profile>> {
+        self.run(|db| db.list_profiles()).await
+    }
+
+    async fn get_profile(&self, name: &str) -> Result<Option<Profile>> {
+        let name = name.to_owned();
+        self.run(move |db| db.get_profile(&name)).await
+    }
+
+    async fn add_profile(&self, profile: &Profile) -> Result<()> {
+        let p = profile.clone();
+        self.run(move |db| db.add_profile(&p)).await
+    }
+
+    async fn update_profile(&self, name: &str, profile: &Profile) -> Result<()> {
+        let (name, p) = (name.to_owned(), profile.clone());
+        self.run(move |db| db.update_profile(&name, &p)).await
+    }
+
+    async fn remove_profile(&self, name: &str) -> Result<()> {
+        let name = name.to_owned();
+        self.run(move |db| db.remove_profile(&name)).await
+    }
+
+    async fn insert_transcription(&self, t: &NewTranscription) -> Result<i64> {
+        let t = t.clone();
+        self.run(move |db| db.insert_transcription(&t)).await
+    }
+
+    async fn list_transcriptions(&self, q: &HistoryQuery) -> Result<Vec<Transcription>> {
+        let q = q.clone();
+        self.run(move |db| db.list_transcriptions(&q)).await
+    }
+
+    async fn search_transcriptions(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
+        let query = query.to_owned();
+        self.run(move |db| db.search_transcriptions(&query, limit))
+            .await
+    }
+
+    async fn insert_logs(&self, batch: &[LogRecord]) -> Result<()> {
+        let batch = batch.to_vec();
+        self.run(move |db| db.insert_logs(&batch)).await
+    }
+
+    async fn query_logs(&self, q: &LogQuery) -> Result<Vec<LogEntry>> {
+        let q = q.clone();
+        self.run(move |db| db.query_logs(&q)).await
+    }
+
+    async fn stats(&self) -> Result<Stats> {
+        self.run(|db| db.stats()).await
+    }
+
+    async fn integrity_check(&self) -> Result<IntegrityReport> {
+        self.run(|db| db.integrity_check()).await
+    }
+
+    async fn vacuum(&self) -> Result<VacuumReport> {
+        self.run(|db| db.vacuum()).await
+    }
+
+    async fn prune(&self, cutoff: DateTime<Utc>) -> Result<PruneReport> {
+        self.run(move |db| db.prune(cutoff)).await
+    }
+
+    async fn backup(&self, dest: &Path) -> Result<BackupReport> {
+        let dest = dest.to_path_buf();
+        self.run(move |db| db.backup(&dest)).await
+    }
+
+    async fn restore(&self, src: &Path, safety_dir: &Path) -> Result<RestoreReport> {
+        let (src, dir) = (src.to_path_buf(), safety_dir.to_path_buf());
+        self.run(move |db| db.restore(&src, &dir)).await
+    }
+}

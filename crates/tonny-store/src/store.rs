@@ -1,0 +1,69 @@
+//! The [`Store`] trait: everything the rest of TonnyTray may ask of persistence.
+//!
+//! Callers hold an `Arc<dyn Store>` and never name SQLite, so a PostgreSQL implementation for a
+//! household server can be added beside [`crate::SqliteStore`] without touching them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tonny_core::Profile;
+
+use crate::error::Result;
+use crate::records::*;
+
+/// Persistence for settings, profiles, history and logs, plus maintenance.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Where the data lives, for messages ("SQLite at /home/…/tonny.db").
+    fn location(&self) -> String;
+
+    /// The schema version the data is at.
+    async fn schema_version(&self) -> Result<i64>;
+
+    /// Every stored settings override, by dotted key.
+    async fn stored_settings(&self) -> Result<BTreeMap<String, Value>>;
+    /// Stores one override (its category is the key's section).
+    async fn put_setting(&self, key: &str, value: &Value) -> Result<()>;
+    /// Removes one override (back to the default). True if there was one.
+    async fn delete_setting(&self, key: &str) -> Result<bool>;
+
+    /// All profiles, by name.
+    async fn list_profiles(&self) -> Result<Vec<Profile>>;
+    /// One profile by name (case-insensitive).
+    async fn get_profile(&self, name: &str) -> Result<Option<Profile>>;
+    /// Adds a profile; fails if the name is taken.
+    async fn add_profile(&self, profile: &Profile) -> Result<()>;
+    /// Replaces the profile called `name` (which may be renamed by `profile.name`).
+    async fn update_profile(&self, name: &str, profile: &Profile) -> Result<()>;
+    /// Deletes a profile; its history stays, unattributed.
+    async fn remove_profile(&self, name: &str) -> Result<()>;
+
+    /// Stores a transcription and returns its id once it is committed.
+    async fn insert_transcription(&self, t: &NewTranscription) -> Result<i64>;
+    /// Lists transcriptions newest first.
+    async fn list_transcriptions(&self, q: &HistoryQuery) -> Result<Vec<Transcription>>;
+    /// Full-text search, best matches first.
+    async fn search_transcriptions(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>>;
+
+    /// Stores a batch of log lines in one transaction.
+    async fn insert_logs(&self, batch: &[LogRecord]) -> Result<()>;
+    /// Reads log lines: newest first, or oldest first after `after_id`.
+    async fn query_logs(&self, q: &LogQuery) -> Result<Vec<LogEntry>>;
+
+    /// Sizes and row counts.
+    async fn stats(&self) -> Result<Stats>;
+    /// Full integrity and foreign-key check.
+    async fn integrity_check(&self) -> Result<IntegrityReport>;
+    /// Rebuilds the file to return free space to the disk.
+    async fn vacuum(&self) -> Result<VacuumReport>;
+    /// Deletes history, logs, notifications and finished sessions older than `cutoff`.
+    async fn prune(&self, cutoff: DateTime<Utc>) -> Result<PruneReport>;
+    /// Writes a consistent copy to `dest` while other processes keep writing.
+    async fn backup(&self, dest: &Path) -> Result<BackupReport>;
+    /// Replaces the data with a backup's, after validating it and saving a safety copy of the
+    /// current data in `safety_dir`.
+    async fn restore(&self, src: &Path, safety_dir: &Path) -> Result<RestoreReport>;
+}
