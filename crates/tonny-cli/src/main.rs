@@ -1,1 +1,146 @@
-fn main() {}
+//! `tonny`: configure, inspect and maintain TonnyTray from a terminal.
+//!
+//! # Layout
+//! - `main.rs`: argument parsing, logging set-up, exit codes.
+//! - [`ctx`]: what every command gets (paths, the store, settings, output mode).
+//! - [`output`]: printing tables and JSON, treating a closed pipe as success.
+//! - `cmd/`: one module per subcommand group.
+
+mod cmd;
+mod ctx;
+mod output;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::ctx::Ctx;
+
+/// TonnyTray: a voice-to-action companion for the household desktop.
+///
+/// Data lives in ~/.local/share/tonnytray and settings overrides in ~/.config/tonnytray
+/// (or under $TONNY_HOME). Secrets live in your keychain, never in those folders.
+#[derive(Debug, Parser)]
+#[command(name = "tonny", version, about, long_about, propagate_version = true)]
+struct Cli {
+    /// Keep every TonnyTray file under DIR instead of the usual folders (same as TONNY_HOME).
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "TONNY_HOME",
+        hide_env = true
+    )]
+    home: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    /// Show more diagnostics on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show, change and check settings.
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCmd),
+    /// Store API keys and service URLs in the keychain.
+    #[command(subcommand)]
+    Secrets(cmd::secrets::SecretsCmd),
+    /// Database statistics, checks, cleanup, backup and restore.
+    #[command(subcommand)]
+    Db(cmd::db::DbCmd),
+    /// Family profiles: who may do what.
+    #[command(subcommand)]
+    Profiles(cmd::profiles::ProfilesCmd),
+    /// What was said: list, search and export transcriptions.
+    #[command(subcommand)]
+    History(cmd::history::HistoryCmd),
+    /// Show recorded log lines and system events.
+    Logs(cmd::logs::LogsArgs),
+    /// Check the installation and explain how to fix what is wrong.
+    Doctor,
+}
+
+fn init_logging(ctx: &mut Ctx, verbose: u8) {
+    let stderr_level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter =
+        EnvFilter::try_from_env("TONNY_LOG").unwrap_or_else(|_| EnvFilter::new(stderr_level));
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_target(false)
+        .without_time()
+        .with_filter(filter);
+    let store_layer = ctx.take_log_layer();
+    tracing_subscriber::registry()
+        .with(stderr)
+        .with(store_layer)
+        .init();
+}
+
+/// A closed stdout (`tonny history list | head`) is not a failure.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut ctx = match Ctx::new(cli.home.clone(), cli.json).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tonny: error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(&mut ctx, cli.verbose);
+    let result = match cli.command {
+        Command::Config(c) => cmd::config::run(&mut ctx, c).await,
+        Command::Secrets(c) => cmd::secrets::run(&mut ctx, c).await,
+        Command::Db(c) => cmd::db::run(&mut ctx, c).await,
+        Command::Profiles(c) => cmd::profiles::run(&mut ctx, c).await,
+        Command::History(c) => cmd::history::run(&mut ctx, c).await,
+        Command::Logs(a) => cmd::logs::run(&mut ctx, a).await,
+        Command::Doctor => cmd::doctor::run(&mut ctx).await,
+    };
+    // Flush recorded log lines before exiting.
+    drop(ctx);
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tonny: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

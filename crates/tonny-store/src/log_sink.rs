@@ -64,22 +64,25 @@ pub fn store_log_layer(db: Arc<SqliteDb>, min_level: LogLevel) -> (StoreLogLayer
         .spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
             loop {
-                let stop = match rx.recv_timeout(FLUSH_EVERY) {
+                let mut stop = false;
+                match rx.recv_timeout(FLUSH_EVERY) {
                     Ok(Msg::Record(r)) => {
                         batch.push(r);
                         // Drain what is already queued, up to a batch.
                         while batch.len() < BATCH {
                             match rx.try_recv() {
                                 Ok(Msg::Record(r)) => batch.push(r),
-                                Ok(Msg::Stop) => break,
+                                Ok(Msg::Stop) => {
+                                    stop = true;
+                                    break;
+                                }
                                 Err(_) => break,
                             }
                         }
-                        false
                     }
-                    Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => true,
-                    Err(RecvTimeoutError::Timeout) => false,
-                };
+                    Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => stop = true,
+                    Err(RecvTimeoutError::Timeout) => {}
+                }
                 if !batch.is_empty() {
                     // Failing to record a log line must not take the program down; the
                     // same events still went to stderr through the other layer.

@@ -1,1 +1,16 @@
-//! placeholder
+//! Test helpers shared by every TonnyTray crate (dev-dependency only).
+//!
+//! # Layout
+//! - [`home`]: a throw-away `TONNY_HOME` per test.
+//! - [`cli`]: runs the real `tonny` binary in such a home, with a clean environment.
+//! - [`secret_service`]: a private D-Bus session with gnome-keyring, the real Secret Service.
+//! - [`fixtures`]: realistic household utterances for filling databases.
+
+pub mod cli;
+pub mod fixtures;
+pub mod home;
+pub mod secret_service;
+
+pub use cli::{Output, Tonny};
+pub use home::TempHome;
+pub use secret_service::SecretService;

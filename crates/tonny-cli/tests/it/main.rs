@@ -1,1 +1,16 @@
+//! Integration tests for the `tonny` binary, run as a user would run it.
 
+mod config;
+mod db;
+mod doctor;
+mod history;
+mod logs;
+mod profiles;
+mod secrets;
+
+use tonny_testkit::{TempHome, Tonny};
+
+/// `tonny` in `home` with a scrubbed environment.
+pub fn tonny(home: &TempHome) -> Tonny {
+    Tonny::new(env!("CARGO_BIN_EXE_tonny"), home)
+}

@@ -40,21 +40,31 @@ pub(crate) fn flatten(settings: &Settings) -> BTreeMap<String, Value> {
     out
 }
 
+/// The candidate most similar to `wanted`, if any is reasonably close.
+fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a String>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(k, wanted), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k.clone())
+}
+
+/// The settings variable most like `name` (a mistyped `TONNY_*` variable), if one is close.
+pub fn closest_env_var(name: &str) -> Option<String> {
+    let vars: Vec<String> = key_names().iter().map(|k| env_var_for(k)).collect();
+    closest(name, &vars)
+}
+
 /// Fails with a "did you mean" hint when `key` is not a settings key.
 pub(crate) fn check_known(key: &str) -> Result<(), SettingsError> {
     let keys = key_names();
     if keys.iter().any(|k| k == key) {
         return Ok(());
     }
-    let suggestion = keys
-        .iter()
-        .map(|k| (strsim::jaro_winkler(k, key), k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k.clone());
     Err(SettingsError::UnknownKey {
         key: key.to_owned(),
-        suggestion,
+        suggestion: closest(key, &keys),
     })
 }
 
@@ -222,6 +232,15 @@ mod tests {
             parse_text("chat.model", "1234").unwrap(),
             Value::from("1234")
         );
+    }
+
+    #[test]
+    fn mistyped_environment_variable_gets_a_suggestion() {
+        assert_eq!(
+            closest_env_var("TONNY_AUDIO_VAD_SILENCE").as_deref(),
+            Some("TONNY_AUDIO_VAD_SILENCE_MS")
+        );
+        assert_eq!(closest_env_var("PATH"), None);
     }
 
     #[test]

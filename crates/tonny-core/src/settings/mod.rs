@@ -14,7 +14,7 @@ mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use keys::{env_var_for, key_names};
+pub use keys::{closest_env_var, env_var_for, key_names};
 pub use layers::{LoadedSettings, Source};
 pub use validate::{FieldError, SettingsError};
 

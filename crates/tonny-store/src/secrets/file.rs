@@ -33,6 +33,9 @@ struct Sealed {
     ciphertext: String,
 }
 
+/// The key file, held locked, and the key read from it.
+type LockedKey = (File, Zeroizing<[u8; 32]>);
+
 pub(super) struct FileBackend {
     /// The sealed secrets.
     path: PathBuf,
@@ -60,7 +63,7 @@ impl FileBackend {
     }
 
     /// Opens (creating if needed, when `create`) the key file and locks it exclusively.
-    fn lock_key(&self, create: bool) -> Result<Option<(File, Zeroizing<[u8; 32]>)>, SecretError> {
+    fn lock_key(&self, create: bool) -> Result<Option<LockedKey>, SecretError> {
         if let Some(dir) = self.key_path.parent() {
             tonny_core::paths::create_private_dir(dir)
                 .map_err(file_err("create the folder for", &self.key_path))?;

@@ -50,6 +50,14 @@ pub(super) fn probe() -> Result<KeychainBackend, String> {
     });
     match rx.recv_timeout(PROBE_TIMEOUT) {
         Ok(Ok(())) => Ok(KeychainBackend),
+        Ok(Err(reason))
+            if cfg!(target_os = "linux")
+                && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() =>
+        {
+            Err(format!(
+                "no D-Bus session bus was found (DBUS_SESSION_BUS_ADDRESS is not set): {reason}"
+            ))
+        }
         Ok(Err(reason)) => Err(reason),
         Err(_) => Err(format!(
             "the keychain did not answer within {} s (is it locked?)",

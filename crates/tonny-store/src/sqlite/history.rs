@@ -103,22 +103,26 @@ impl SqliteDb {
         })
     }
 
-    /// Full-text search over transcriptions, best matches first.
+    /// Full-text search over transcriptions, newest matches first.
+    ///
+    /// Newest first rather than by relevance: every hit contains every word, and what a household
+    /// looks for is usually recent ("what did I ask about the porch light?"). It is also what
+    /// keeps a search fast on a large history: FTS5 walks its index backwards and stops at the
+    /// limit instead of scoring every match.
     pub fn search_transcriptions(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
         let fts = fts_query(query).ok_or(StoreError::EmptySearch)?;
         self.read("search history", |c| {
-            let mut stmt = c.prepare_cached(&format!(
+            let mut stmt = c.prepare_cached(
                 "WITH hits AS (
-                     SELECT rowid AS id, snippet(transcriptions_fts, 0, '[', ']', '…', 16) AS snip,
-                            rank AS score
+                     SELECT rowid AS id, snippet(transcriptions_fts, 0, '[', ']', '…', 16) AS snip
                      FROM transcriptions_fts WHERE transcriptions_fts MATCH ?1
-                     ORDER BY rank LIMIT ?2)
+                     ORDER BY rowid DESC LIMIT ?2)
                  SELECT t.id, t.created_at, t.text, t.confidence, t.speaker, p.name, t.source,
                         t.language, t.audio_ms, t.stt_ms, t.routed_to, t.status, hits.snip
                  FROM hits JOIN transcriptions t ON t.id = hits.id
                  LEFT JOIN profiles p ON p.id = t.profile_id
-                 ORDER BY hits.score, t.id DESC"
-            ))?;
+                 ORDER BY t.id DESC",
+            )?;
             let rows = stmt.query_map(params![fts, limit], |r| {
                 Ok(SearchHit {
                     transcription: from_row(r)?,

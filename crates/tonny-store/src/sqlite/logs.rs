@@ -74,13 +74,14 @@ impl SqliteDb {
     pub fn query_logs(&self, q: &LogQuery) -> Result<Vec<LogEntry>> {
         let min = level_num(q.min_level);
         self.read("read logs", |c| {
-            // One index range per level, merged: stays fast however rare the level is, where a
+            // One index range per level, merged on the (level, id) index alone, then only the
+            // winning rows are fetched: stays fast however rare or common the level is, where a
             // single scan by id would walk past every less severe line first.
             let per_level = |order: &str, cmp: &str| {
                 (min..=5)
                     .map(|lvl| {
                         format!(
-                            "SELECT * FROM (SELECT id, ts, level, component, message, metadata FROM logs
+                            "SELECT * FROM (SELECT id FROM logs
                               WHERE level = {lvl} AND id {cmp} ?1 AND (?2 IS NULL OR component = ?2)
                               ORDER BY id {order} LIMIT ?3)"
                         )
@@ -88,10 +89,16 @@ impl SqliteDb {
                     .collect::<Vec<_>>()
                     .join(" UNION ALL ")
             };
-            let sql = match q.after_id {
-                None => format!("{} ORDER BY id DESC LIMIT ?3", per_level("DESC", "<=")),
-                Some(_) => format!("{} ORDER BY id ASC LIMIT ?3", per_level("ASC", ">")),
+            let (order, cmp) = match q.after_id {
+                None => ("DESC", "<="),
+                Some(_) => ("ASC", ">"),
             };
+            let sql = format!(
+                "SELECT l.id, l.ts, l.level, l.component, l.message, l.metadata
+                 FROM ({} ORDER BY id {order} LIMIT ?3) AS k JOIN logs l ON l.id = k.id
+                 ORDER BY l.id {order}",
+                per_level(order, cmp)
+            );
             let bound = q.after_id.unwrap_or(i64::MAX);
             let mut stmt = c.prepare_cached(&sql)?;
             let rows = stmt.query_map(params![bound, q.component, q.limit], from_row)?;

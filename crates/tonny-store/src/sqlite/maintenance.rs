@@ -214,13 +214,13 @@ impl SqliteDb {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if let (Ok(a), Ok(b)) = (fs::canonicalize(dest), fs::canonicalize(self.path())) {
-            if a == b {
-                return Err(StoreError::BadBackup {
-                    path: dest.to_path_buf(),
-                    reason: "that is the live database itself; choose another file".into(),
-                });
-            }
+        if let (Ok(a), Ok(b)) = (fs::canonicalize(dest), fs::canonicalize(self.path()))
+            && a == b
+        {
+            return Err(StoreError::BadBackup {
+                path: dest.to_path_buf(),
+                reason: "that is the live database itself; choose another file".into(),
+            });
         }
         let tmp = tempfile::Builder::new()
             .prefix(".tonny-backup-")

@@ -145,13 +145,13 @@ impl SqliteDb {
                     now_ms(),
                 ],
             );
-            if let Err(e) = &res {
-                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
-                    return Err(StoreError::AlreadyExists {
-                        kind: "profile",
-                        name: p.name.clone(),
-                    });
-                }
+            if let Err(e) = &res
+                && e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
+            {
+                return Err(StoreError::AlreadyExists {
+                    kind: "profile",
+                    name: p.name.clone(),
+                });
             }
             res?;
             tx.commit()?;

@@ -1,0 +1,9 @@
+//! One module per subcommand group; each parses its own arguments and runs itself.
+
+pub mod config;
+pub mod db;
+pub mod doctor;
+pub mod history;
+pub mod logs;
+pub mod profiles;
+pub mod secrets;

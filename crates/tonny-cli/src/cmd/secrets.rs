@@ -1,0 +1,151 @@
+//! `tonny secrets`: store, check and remove secrets. Values are read from stdin or a hidden
+//! prompt, never from the command line (where shell history and `ps` would see them), and are
+//! never printed.
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use serde_json::json;
+use tonny_store::secrets::{BackendKind, SecretName, SecretSource, SecretString};
+
+use crate::ctx::{Ctx, blocking};
+use crate::output::{self, out};
+
+/// Secrets subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SecretsCmd {
+    /// Store a secret. The value is read from stdin when piped, otherwise from a hidden prompt.
+    #[command(
+        after_help = "Secrets: elevenlabs_api_key, n8n_webhook_url, n8n_header_credential, \
+chat_api_key, openai_api_key, rabbitmq_url, whisperlivekit_api_token.\n\nExample:\n  \
+printf %s \"$KEY\" | tonny secrets set elevenlabs_api_key"
+    )]
+    Set {
+        /// Which secret (see below).
+        name: String,
+    },
+    /// Which secrets are configured, where from, and which backend is in use.
+    Status,
+    /// Remove a stored secret.
+    Delete {
+        /// Which secret.
+        name: String,
+    },
+}
+
+fn source_name(s: SecretSource) -> &'static str {
+    match s {
+        SecretSource::Environment => "environment",
+        SecretSource::Keychain => "keychain",
+        SecretSource::EncryptedFile => "encrypted file",
+    }
+}
+
+/// Reads the value without echoing it: all of stdin when piped, else a hidden prompt.
+fn read_value(name: SecretName) -> anyhow::Result<SecretString> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let v = rpassword::prompt_password(format!(
+            "{} for {name} (input hidden): ",
+            name.description()
+        ))
+        .context("reading the value from the terminal")?;
+        return Ok(SecretString::from(v));
+    }
+    let mut buf = String::new();
+    stdin
+        .lock()
+        .take(64 * 1024)
+        .read_to_string(&mut buf)
+        .context("reading the value from stdin")?;
+    // One trailing newline is how `echo` ends a value; it is not part of it.
+    let v = buf.strip_suffix('\n').unwrap_or(&buf);
+    let v = v.strip_suffix('\r').unwrap_or(v).to_owned();
+    zeroize::Zeroize::zeroize(&mut buf);
+    Ok(SecretString::from(v))
+}
+
+/// Runs a `secrets` subcommand.
+pub async fn run(ctx: &mut Ctx, cmd: SecretsCmd) -> anyhow::Result<ExitCode> {
+    let secrets = ctx.secrets().await?;
+    let backend = secrets.backend();
+    match cmd {
+        SecretsCmd::Set { name } => {
+            let name: SecretName = name.parse()?;
+            let value = blocking(move || read_value(name)).await??;
+            let s = secrets.clone();
+            blocking(move || s.set(name, &value)).await??;
+            tracing::info!(
+                component = "secrets",
+                secret = name.as_str(),
+                "secret stored"
+            );
+            out!("stored {name} in the {}", backend.detail);
+            if let Some(reason) = &backend.fallback_reason {
+                eprintln!("note: no keychain was used ({reason})");
+            }
+            if secrets.overridden_by_env(name) {
+                eprintln!(
+                    "note: {} is set in the environment and takes precedence over the stored value",
+                    name.env_var()
+                );
+            }
+        }
+        SecretsCmd::Status => {
+            let s = secrets.clone();
+            let status = blocking(move || s.status()).await?;
+            if ctx.json {
+                output::json(&json!({ "backend": backend, "secrets": status }))?;
+            } else {
+                out!("backend: {}", backend.detail);
+                if backend.kind == BackendKind::EncryptedFile
+                    && let Some(r) = &backend.fallback_reason
+                {
+                    out!("         (keychain not used: {r})");
+                }
+                out!("");
+                let mut t = output::table(&["SECRET", "STATUS", "SOURCE", "PURPOSE"]);
+                for s in &status {
+                    let state = match (&s.problem, s.configured) {
+                        (Some(p), _) => format!("problem: {p}"),
+                        (None, true) => "configured".into(),
+                        (None, false) => "not set".into(),
+                    };
+                    t.add_row(vec![
+                        s.name.as_str().to_owned(),
+                        state,
+                        s.source.map(source_name).unwrap_or("-").to_owned(),
+                        s.description.to_owned(),
+                    ]);
+                }
+                output::print_table(&t)?;
+            }
+        }
+        SecretsCmd::Delete { name } => {
+            let name: SecretName = name.parse()?;
+            let s = secrets.clone();
+            let removed = blocking(move || s.delete(name)).await??;
+            if !removed {
+                bail!(
+                    "{name} is not stored in the {}; nothing to delete",
+                    backend.detail
+                );
+            }
+            tracing::info!(
+                component = "secrets",
+                secret = name.as_str(),
+                "secret deleted"
+            );
+            out!("deleted {name} from the {}", backend.detail);
+            if secrets.overridden_by_env(name) {
+                eprintln!(
+                    "note: {} is still set in the environment and will keep being used",
+                    name.env_var()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

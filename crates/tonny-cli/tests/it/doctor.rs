@@ -1,0 +1,75 @@
+//! `tonny doctor`.
+
+use tonny_testkit::{SecretService, TempHome};
+
+use crate::tonny;
+
+fn find<'a>(checks: &'a serde_json::Value, name: &str, needle: &str) -> &'a serde_json::Value {
+    checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name && c["message"].as_str().unwrap().contains(needle))
+        .unwrap_or_else(|| panic!("no {name} check mentioning {needle:?} in {checks:#}"))
+}
+
+#[test]
+fn fresh_home_passes_with_only_environment_warnings() {
+    let home = TempHome::new();
+    let out = tonny(&home).args(["doctor"]).run().ok();
+    assert!(out.stdout.contains("OK    database"), "{}", out.stdout);
+    assert!(out.stdout.contains("0 failures"), "{}", out.stdout);
+    for line in out.stdout.lines().filter(|l| l.starts_with("WARN")) {
+        assert!(!line.contains("database"), "{line}");
+    }
+}
+
+#[test]
+fn missing_backend_secrets_fail_with_the_command_that_fixes_them() {
+    let home = TempHome::new();
+    tonny(&home)
+        .args(["config", "set", "agent.fallback_order", "n8n,local"])
+        .run()
+        .ok();
+    let out = tonny(&home).args(["doctor", "--json"]).run().failed();
+    let checks = out.json();
+    let n8n = find(&checks, "backends", "n8n_webhook_url");
+    assert_eq!(n8n["status"], "FAIL");
+    assert!(
+        n8n["fix"]
+            .as_str()
+            .unwrap()
+            .contains("tonny secrets set n8n_webhook_url")
+    );
+    tonny(&home)
+        .args(["secrets", "set", "n8n_webhook_url"])
+        .stdin("https://n8n.example.com/webhook/abc")
+        .run()
+        .ok();
+    let out = tonny(&home).args(["doctor", "--json"]).run().ok();
+    assert_eq!(
+        find(&out.json(), "backends", "n8n_webhook_url is configured")["status"],
+        "OK"
+    );
+}
+
+#[test]
+fn keychain_backend_and_typos_in_environment_variables_are_reported() {
+    let service = SecretService::start();
+    let home = TempHome::new();
+    let out = tonny(&home)
+        .keychain(service.bus_address())
+        .env("TONNY_AUDIO_VAD_SILENCE", "900")
+        .args(["doctor", "--json"])
+        .run()
+        .ok();
+    let checks = out.json();
+    assert_eq!(find(&checks, "keychain", "Secret Service")["status"], "OK");
+    let typo = find(&checks, "settings", "TONNY_AUDIO_VAD_SILENCE is set");
+    assert!(
+        typo["fix"]
+            .as_str()
+            .unwrap()
+            .contains("TONNY_AUDIO_VAD_SILENCE_MS")
+    );
+}

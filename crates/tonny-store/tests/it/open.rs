@@ -1,0 +1,116 @@
+//! Opening databases: pragmas, permissions, and refusing files we must not touch.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use tonny_store::{SqliteDb, SqliteStore, Store, StoreError};
+use tonny_testkit::TempHome;
+
+use crate::{fill, fresh};
+
+fn mode(p: &std::path::Path) -> u32 {
+    fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn database_uses_wal_normal_sync_foreign_keys_and_owner_only_files() {
+    let (home, store) = fresh();
+    fill(store.db(), 3);
+    let c = rusqlite::Connection::open(home.database()).unwrap();
+    let jm: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(jm, "wal");
+    assert_eq!(mode(&home.data_dir()), 0o700);
+    for suffix in ["", "-wal", "-shm"] {
+        let p = format!("{}{suffix}", home.database().display());
+        assert_eq!(mode(p.as_ref()), 0o600, "{p}");
+    }
+    // The store's own connections enforce foreign keys and NORMAL sync.
+    store
+        .db()
+        .insert_transcription(&tonny_store::NewTranscription {
+            text: "x".into(),
+            profile: Some("nobody".into()),
+            ..Default::default()
+        })
+        .expect("an unknown profile name is stored as no profile, not an FK error");
+    assert_eq!(store.schema_version().await.unwrap(), 1);
+}
+
+#[test]
+fn garbage_file_is_refused_and_left_byte_for_byte_unchanged() {
+    let home = TempHome::new();
+    fs::create_dir_all(home.data_dir()).unwrap();
+    let garbage: Vec<u8> = (0..16_384u32).map(|i| (i * 7 % 251) as u8).collect();
+    fs::write(home.database(), &garbage).unwrap();
+    let err = SqliteDb::open(&home.database()).err().expect("must refuse");
+    assert!(matches!(err, StoreError::NotADatabase { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("not a TonnyTray database"), "{msg}");
+    assert!(msg.contains("tonny db restore"), "{msg}");
+    assert_eq!(fs::read(home.database()).unwrap(), garbage);
+    assert!(!home.data_dir().join("tonny.db-wal").exists());
+}
+
+#[test]
+fn another_programs_sqlite_file_is_refused() {
+    let home = TempHome::new();
+    fs::create_dir_all(home.data_dir()).unwrap();
+    let c = rusqlite::Connection::open(home.database()).unwrap();
+    c.execute_batch("CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');")
+        .unwrap();
+    drop(c);
+    let before = fs::read(home.database()).unwrap();
+    let err = SqliteDb::open(&home.database()).err().expect("must refuse");
+    assert!(matches!(err, StoreError::ForeignDatabase { .. }), "{err}");
+    assert_eq!(fs::read(home.database()).unwrap(), before);
+}
+
+#[test]
+fn newer_schema_is_refused_with_versions_named() {
+    let (home, store) = fresh();
+    drop(store);
+    let c = rusqlite::Connection::open(home.database()).unwrap();
+    c.pragma_update(None, "user_version", 42).unwrap();
+    drop(c);
+    let err = SqliteDb::open(&home.database()).err().expect("must refuse");
+    let msg = err.to_string();
+    assert!(
+        matches!(
+            err,
+            StoreError::NewerSchema {
+                found: 42,
+                supported: 1,
+                ..
+            }
+        ),
+        "{msg}"
+    );
+    assert!(msg.contains("upgrade TonnyTray"), "{msg}");
+}
+
+#[test]
+fn damaged_pages_are_reported_not_hidden() {
+    let (home, store) = fresh();
+    fill(store.db(), 3_000);
+    store.db().vacuum().unwrap();
+    drop(store);
+    let mut bytes = fs::read(home.database()).unwrap();
+    assert!(bytes.len() > 40_000);
+    // Scribble over pages 4–6, past the header and schema.
+    for b in &mut bytes[4096 * 3..4096 * 6] {
+        *b = 0xA5;
+    }
+    fs::write(home.database(), &bytes).unwrap();
+    match SqliteStore::open(&home.database()) {
+        Err(e) => assert!(matches!(e, StoreError::Corrupt { .. }), "{e}"),
+        Ok(s) => {
+            let report = s.db().integrity_check();
+            match report {
+                Ok(r) => assert!(!r.ok && !r.problems.is_empty(), "{r:?}"),
+                Err(e) => assert!(matches!(e, StoreError::Corrupt { .. }), "{e}"),
+            }
+        }
+    }
+}

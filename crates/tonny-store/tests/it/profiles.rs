@@ -1,0 +1,93 @@
+//! Profiles: uniqueness, edits, and never locking the family out.
+
+use tonny_core::{Permission, Profile};
+use tonny_store::{Store, StoreError};
+
+use crate::fresh;
+
+#[tokio::test]
+async fn names_are_unique_case_insensitively_and_round_trip() {
+    let (_home, store) = fresh();
+    let mut leo = Profile::new("Leo", Permission::Kid).unwrap();
+    leo.allowed_commands = vec!["timer *".into(), "what time*".into()];
+    leo.blocked_commands = vec!["buy *".into()];
+    leo.daily_limit = Some(40);
+    leo.quiet_hours = Some("20:30-07:00".parse().unwrap());
+    leo.set_pin("2468").unwrap();
+    store.add_profile(&leo).await.unwrap();
+    assert_eq!(store.get_profile("LEO").await.unwrap().unwrap(), leo);
+    let dup = store
+        .add_profile(&Profile::new("leo", Permission::User).unwrap())
+        .await;
+    assert!(
+        matches!(dup, Err(StoreError::AlreadyExists { .. })),
+        "{dup:?}"
+    );
+}
+
+#[tokio::test]
+async fn last_admin_cannot_be_demoted_or_removed_while_others_exist() {
+    let (_home, store) = fresh();
+    store
+        .add_profile(&Profile::new("Sam", Permission::Admin).unwrap())
+        .await
+        .unwrap();
+    store
+        .add_profile(&Profile::new("Mia", Permission::Kid).unwrap())
+        .await
+        .unwrap();
+    let demoted = Profile::new("Sam", Permission::User).unwrap();
+    assert!(matches!(
+        store.update_profile("Sam", &demoted).await,
+        Err(StoreError::LastAdmin { .. })
+    ));
+    assert!(matches!(
+        store.remove_profile("sam").await,
+        Err(StoreError::LastAdmin { .. })
+    ));
+    store
+        .add_profile(&Profile::new("Alex", Permission::Admin).unwrap())
+        .await
+        .unwrap();
+    store.update_profile("Sam", &demoted).await.unwrap();
+    store.remove_profile("Sam").await.unwrap();
+    assert!(matches!(
+        store.remove_profile("Sam").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let names: Vec<_> = store
+        .list_profiles()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, vec!["Alex", "Mia"]);
+}
+
+#[tokio::test]
+async fn removing_a_profile_keeps_its_history_unattributed() {
+    let (_home, store) = fresh();
+    store
+        .add_profile(&Profile::new("Guest", Permission::Guest).unwrap())
+        .await
+        .unwrap();
+    let id = store
+        .insert_transcription(&tonny_store::NewTranscription {
+            text: "what time is it".into(),
+            profile: Some("Guest".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store.remove_profile("Guest").await.unwrap();
+    let rows = store
+        .list_transcriptions(&tonny_store::HistoryQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows[0].id, id);
+    assert_eq!(rows[0].profile, None);
+}

@@ -1,0 +1,159 @@
+//! Runs the real `tonny` binary the way a user would, isolated from the developer's machine.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::TempHome;
+
+/// A `tonny` invocation being built.
+pub struct Tonny {
+    /// The command, with a scrubbed environment.
+    cmd: Command,
+    /// Bytes written to stdin, then closed.
+    stdin: Vec<u8>,
+}
+
+/// What a finished `tonny` run produced.
+#[derive(Debug)]
+pub struct Output {
+    /// Exit code (-1 if killed).
+    pub code: i32,
+    /// Standard output as text.
+    pub stdout: String,
+    /// Standard error as text.
+    pub stderr: String,
+}
+
+impl Output {
+    /// Panics with both streams unless the run succeeded.
+    pub fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "tonny failed\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Panics unless the run failed.
+    pub fn failed(self) -> Self {
+        assert_ne!(
+            self.code, 0,
+            "tonny unexpectedly succeeded\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// stdout parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl Tonny {
+    /// `exe` in `home`: no inherited `TONNY_*` variables, no session bus, and the encrypted-file
+    /// secrets backend unless a test opts into a keychain with [`Tonny::keychain`].
+    pub fn new(exe: impl AsRef<Path>, home: &TempHome) -> Self {
+        let mut cmd = Command::new(exe.as_ref());
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("TONNY_") {
+                cmd.env_remove(&k);
+            }
+        }
+        cmd.env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env("TONNY_HOME", home.path())
+            .env("TONNY_SECRETS_BACKEND", "file")
+            .env("NO_COLOR", "1")
+            .current_dir(home.path());
+        Self {
+            cmd,
+            stdin: Vec::new(),
+        }
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    /// Adds a path argument.
+    pub fn arg_path(mut self, p: &Path) -> Self {
+        self.cmd.arg(p);
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, k: &str, v: impl AsRef<OsStr>) -> Self {
+        self.cmd.env(k, v);
+        self
+    }
+
+    /// Removes an environment variable.
+    pub fn env_remove(mut self, k: &str) -> Self {
+        self.cmd.env_remove(k);
+        self
+    }
+
+    /// Uses the keychain on `bus` (auto backend selection, as for a real user).
+    pub fn keychain(self, bus: &str) -> Self {
+        self.env("DBUS_SESSION_BUS_ADDRESS", bus)
+            .env("TONNY_SECRETS_BACKEND", "auto")
+    }
+
+    /// Feeds `input` on stdin.
+    pub fn stdin(mut self, input: impl AsRef<[u8]>) -> Self {
+        self.stdin = input.as_ref().to_vec();
+        self
+    }
+
+    /// Runs to completion.
+    pub fn run(mut self) -> Output {
+        let mut child = self
+            .cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawning tonny");
+        let mut stdin = child.stdin.take().unwrap();
+        let input = std::mem::take(&mut self.stdin);
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().expect("waiting for tonny");
+        let _ = writer.join();
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// Every file under `dirs` whose bytes contain `needle`, for secret-leak checks.
+pub fn files_containing(dirs: &[PathBuf], needle: &str) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let needle = needle.as_bytes();
+    let mut stack: Vec<PathBuf> = dirs.to_vec();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            if let Ok(rd) = std::fs::read_dir(&p) {
+                stack.extend(rd.flatten().map(|e| e.path()));
+            }
+        } else if let Ok(bytes) = std::fs::read(&p)
+            && bytes.windows(needle.len()).any(|w| w == needle)
+        {
+            hits.push(p);
+        }
+    }
+    hits
+}

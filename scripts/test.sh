@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every check CI runs: formatting, lints, and all tests (unit, integration, crash-consistency,
+# keychain against a real gnome-keyring Secret Service that the tests start and stop themselves).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+# dbus + dbus-bin: private session buses for keychain tests; gnome-keyring: the Secret Service;
+# libsecret-tools: `secret-tool`, to read the keychain independently of our code.
+ensure_apt ca-certificates gcc dbus dbus-bin gnome-keyring libsecret-tools
+ensure_rust
+select_target_dir
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> cargo test"
+cargo test --workspace --locked
+echo "==> all checks passed"
