@@ -139,6 +139,20 @@ pub enum StoreError {
     WorkerGone,
 }
 
+/// Below this much free space an I/O error is reported as a full disk.
+const NEARLY_FULL: u64 = 1024 * 1024;
+
+/// True when the filesystem holding `path` has less than [`NEARLY_FULL`] bytes available.
+fn disk_nearly_full(path: &std::path::Path) -> bool {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(path);
+    nix::sys::statvfs::statvfs(dir)
+        .map(|s| (s.blocks_available() as u64) * (s.fragment_size() as u64) < NEARLY_FULL)
+        .unwrap_or(false)
+}
+
 /// The store's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -173,6 +187,11 @@ impl StoreError {
                 detail: e.to_string(),
             },
             Some(ErrorCode::DiskFull) => StoreError::DiskFull { path },
+            // A full disk often surfaces as a generic I/O error (growing the shared-memory
+            // index, extending the WAL); the free space tells the two apart.
+            Some(ErrorCode::SystemIoFailure) if disk_nearly_full(&path) => {
+                StoreError::DiskFull { path }
+            }
             Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => StoreError::Busy {
                 path,
                 timeout_ms: crate::sqlite::BUSY_TIMEOUT.as_millis() as u64,

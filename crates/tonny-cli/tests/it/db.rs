@@ -143,3 +143,84 @@ fn prune_uses_the_retention_setting_or_an_explicit_age() {
         .failed();
     assert!(bad.stderr.contains("--older-than"), "{}", bad.stderr);
 }
+
+/// Runs a shell script in a private mount namespace (so it can mount a tiny tmpfs without
+/// touching the machine), returning its exit code.
+fn in_mount_namespace(script: &str) -> i32 {
+    let status = std::process::Command::new("unshare")
+        .args([
+            "--mount",
+            "--map-root-user",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+        ])
+        .status()
+        .expect("running unshare (util-linux)");
+    status.code().unwrap_or(-1)
+}
+
+#[test]
+fn full_disk_is_a_clear_error_and_loses_nothing() {
+    let home = TempHome::new();
+    let out = home.path();
+    let small = out.join("small");
+    fs::create_dir_all(&small).unwrap();
+    let script = format!(
+        r#"
+set -u
+mount -t tmpfs -o size=2m tmpfs {small} || exit 90
+export TONNY_HOME={small} TONNY_SECRETS_BACKEND=file
+T={tonny}
+$T config set ui.theme dark >/dev/null || exit 91
+$T profiles add Keep -p admin >/dev/null || exit 92
+avail=$(df -k --output=avail {small} | tail -1)
+# Leave ~120 KiB: enough for the database to open and take some writes, then fill up.
+dd if=/dev/zero of={small}/filler bs=1k count=$((avail - 120)) 2>/dev/null
+i=0
+while [ $i -lt 1000 ]; do
+  i=$((i + 1))
+  $T profiles add "Extra $i with a long name" -p user --allow "{pattern}" >/dev/null 2>{out}/add-error.txt || break
+done
+echo $i > {out}/failed-at.txt
+$T db backup {small}/snapshot.db 2>{out}/backup-error.txt
+ls -a {small} {small}/data > {out}/listing.txt
+rm {small}/filler
+$T config get ui.theme > {out}/theme.txt
+$T profiles list --json > {out}/profiles.json
+$T db check > {out}/check.txt
+"#,
+        small = small.display(),
+        out = out.display(),
+        tonny = env!("CARGO_BIN_EXE_tonny"),
+        pattern = format!("{}*", "a".repeat(100)),
+    );
+    let code = in_mount_namespace(&script);
+    assert_eq!(
+        code, 0,
+        "the scenario script failed (exit {code}); 90 means mounting a tmpfs in a user namespace is not allowed here"
+    );
+    let read = |f: &str| fs::read_to_string(out.join(f)).unwrap();
+    let failed_at: usize = read("failed-at.txt").trim().parse().unwrap();
+    assert!(failed_at < 1000, "the disk never filled up");
+    assert!(
+        failed_at > 5,
+        "the disk was full before any write ({failed_at})"
+    );
+    let add_err = read("add-error.txt");
+    assert!(add_err.contains("is full; free some space"), "{add_err}");
+    let backup_err = read("backup-error.txt");
+    assert!(backup_err.contains("is full"), "{backup_err}");
+    let listing = read("listing.txt");
+    assert!(
+        !listing.contains("snapshot.db") && !listing.contains(".tonny-backup"),
+        "{listing}"
+    );
+    // Everything written before the disk filled is intact.
+    assert_eq!(read("theme.txt").trim(), "dark");
+    let profiles: serde_json::Value = serde_json::from_str(&read("profiles.json")).unwrap();
+    assert_eq!(profiles.as_array().unwrap().len(), 1 + failed_at - 1);
+    assert!(read("check.txt").starts_with("ok"), "{}", read("check.txt"));
+}
