@@ -143,6 +143,8 @@ pub enum StoreError {
 const NEARLY_FULL: u64 = 1024 * 1024;
 
 /// True when the filesystem holding `path` has less than [`NEARLY_FULL`] bytes available.
+// statvfs field types differ between platforms (u32 on some, u64 on Linux x86_64).
+#[allow(clippy::unnecessary_cast)]
 fn disk_nearly_full(path: &std::path::Path) -> bool {
     let dir = path
         .parent()

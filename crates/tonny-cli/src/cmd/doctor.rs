@@ -53,6 +53,8 @@ fn check(
 }
 
 /// Free bytes for unprivileged users on the filesystem holding `path`.
+// statvfs field types differ between platforms (u32 on some, u64 on Linux x86_64).
+#[allow(clippy::unnecessary_cast)]
 fn free_bytes(path: &Path) -> Option<u64> {
     let s = nix::sys::statvfs::statvfs(path).ok()?;
     Some(s.blocks_available() as u64 * s.fragment_size() as u64)

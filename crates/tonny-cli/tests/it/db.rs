@@ -168,6 +168,7 @@ fn full_disk_is_a_clear_error_and_loses_nothing() {
     let out = home.path();
     let small = out.join("small");
     fs::create_dir_all(&small).unwrap();
+    let pattern = format!("{}*", "a".repeat(100));
     let script = format!(
         r#"
 set -u
@@ -195,7 +196,6 @@ $T db check > {out}/check.txt
         small = small.display(),
         out = out.display(),
         tonny = env!("CARGO_BIN_EXE_tonny"),
-        pattern = format!("{}*", "a".repeat(100)),
     );
     let code = in_mount_namespace(&script);
     assert_eq!(
