@@ -74,13 +74,16 @@ enum Command {
 }
 
 fn init_logging(ctx: &mut Ctx, verbose: u8) {
-    let stderr_level = match verbose {
+    // -v/-vv raise only TonnyTray's own verbosity: dependencies such as the D-Bus client log
+    // message bodies at debug level, and those can carry secrets on their way to the keychain.
+    let ours = match verbose {
         0 => "warn",
         1 => "info",
         _ => "debug",
     };
-    let filter =
-        EnvFilter::try_from_env("TONNY_LOG").unwrap_or_else(|_| EnvFilter::new(stderr_level));
+    let default =
+        format!("warn,tonny={ours},tonny_cli={ours},tonny_core={ours},tonny_store={ours}");
+    let filter = EnvFilter::try_from_env("TONNY_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())

@@ -193,7 +193,10 @@ impl<S: Subscriber> Layer<S> for StoreLogLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let meta = event.metadata();
         let level = to_level(meta.level());
-        if level < self.min_level {
+        // Other crates' events are recorded only from warnings up: their debug output (a D-Bus
+        // client's message dumps, say) may carry content that must never reach the database.
+        let ours = meta.target().starts_with("tonny");
+        if level < self.min_level || (!ours && level < LogLevel::Warn) {
             return;
         }
         let mut fields = Fields::default();

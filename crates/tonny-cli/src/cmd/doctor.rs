@@ -100,6 +100,28 @@ async fn database(ctx: &Ctx, checks: &mut Vec<Check>) {
         }
         Err(e) => checks.push(check("database", Status::Fail, e.to_string(), None)),
     }
+    match store.integrity_check().await {
+        Ok(r) if r.ok => {}
+        Ok(r) => checks.push(check(
+            "database",
+            Status::Fail,
+            format!(
+                "integrity check found {} problem(s), first: {}",
+                r.problems.len(),
+                r.problems.first().map(String::as_str).unwrap_or("?")
+            ),
+            Some(
+                "`tonny db check` lists them; `tonny db restore FILE` recovers from a backup"
+                    .into(),
+            ),
+        )),
+        Err(e) => checks.push(check(
+            "database",
+            Status::Fail,
+            e.to_string(),
+            Some("`tonny db restore FILE` recovers from a backup".into()),
+        )),
+    }
     let db = ctx.paths.database();
     let mode = std::fs::metadata(&db)
         .map(|m| m.permissions().mode() & 0o777)

@@ -224,3 +224,41 @@ $T db check > {out}/check.txt
     assert_eq!(profiles.as_array().unwrap().len(), 1 + failed_at - 1);
     assert!(read("check.txt").starts_with("ok"), "{}", read("check.txt"));
 }
+
+#[test]
+fn damaged_pages_make_doctor_and_check_fail_with_a_way_out() {
+    let home = TempHome::new();
+    {
+        let db = tonny_store::SqliteDb::open(&home.database()).unwrap();
+        for i in 0..3_000 {
+            db.insert_transcription(&tonny_store::NewTranscription {
+                text: tonny_testkit::fixtures::utterance(i),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        db.vacuum().unwrap();
+    }
+    let mut bytes = fs::read(home.database()).unwrap();
+    for b in &mut bytes[4096 * 3..4096 * 6] {
+        *b = 0xA5;
+    }
+    fs::write(home.database(), &bytes).unwrap();
+    let doctor = tonny(&home).args(["doctor"]).run().failed();
+    assert!(
+        doctor.stdout.contains("FAIL  database"),
+        "{}",
+        doctor.stdout
+    );
+    assert!(
+        doctor.stdout.contains("tonny db restore"),
+        "{}",
+        doctor.stdout
+    );
+    let check = tonny(&home).args(["db", "check"]).run().failed();
+    let text = format!("{}{}", check.stdout, check.stderr);
+    assert!(
+        text.contains("PROBLEMS FOUND") || text.contains("is damaged"),
+        "{text}"
+    );
+}

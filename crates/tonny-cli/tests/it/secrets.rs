@@ -25,10 +25,11 @@ fn keychain_stores_reads_and_deletes_through_the_real_secret_service() {
     let bus = service.bus_address();
     let out = tonny(&home)
         .keychain(bus)
-        .args(["secrets", "set", "chat_api_key"])
+        .args(["-vv", "secrets", "set", "chat_api_key"])
         .stdin(format!("{CANARY}\n"))
         .run()
         .ok();
+    assert!(!out.stdout.contains(CANARY) && !out.stderr.contains(CANARY));
     assert!(
         out.stdout.contains("Secret Service keychain"),
         "{}",

@@ -284,10 +284,16 @@ impl SecretStore {
                 let (configured, source, problem) = match self.get(name) {
                     Ok(Some((v, src))) => {
                         let problem = name.validate(v.expose_secret()).err().map(|e| {
-                            if src == SecretSource::Environment {
-                                format!("{} is set but invalid: {e}", name.env_var())
-                            } else {
-                                e.to_string()
+                            let why = match e {
+                                SecretError::Invalid { reason, .. } => reason,
+                                SecretError::Empty { .. } => "is empty".to_owned(),
+                                other => other.to_string(),
+                            };
+                            match src {
+                                SecretSource::Environment => {
+                                    format!("{} is set but {why}", name.env_var())
+                                }
+                                _ => format!("the stored value {why}"),
                             }
                         });
                         (true, Some(src), problem)

@@ -83,24 +83,33 @@ async fn tracing_events_land_in_the_logs_table_with_fields() {
     let (layer, guard) = store_log_layer(store.db().clone(), LogLevel::Info);
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, || {
-        tracing::info!(rows = 3u64, "pruned old rows");
+        tracing::info!(target: "tonny_store::prune", rows = 3u64, "pruned old rows");
         tracing::warn!(
+            target: "tonny_supervisor",
             component = "supervisor",
             attempt = 2,
             "restarting WhisperLiveKit"
         );
-        tracing::debug!("below the level, not stored");
+        tracing::debug!(target: "tonny_store", "below the level, not stored");
+        // Other crates: only warnings and errors are recorded.
+        tracing::info!(target: "zbus::connection", body = "sk-secret", "message sent");
+        tracing::warn!(target: "zbus::connection", "connection reset");
     });
     drop(guard); // flushes
     let logs = store.query_logs(&LogQuery::default()).await.unwrap();
-    assert_eq!(logs.len(), 2, "{logs:?}");
-    assert_eq!(logs[0].record.component, "supervisor");
-    assert_eq!(logs[0].record.level, LogLevel::Warn);
+    assert_eq!(logs.len(), 3, "{logs:?}");
+    assert_eq!(logs[0].record.component, "zbus");
+    assert_eq!(logs[0].record.message, "connection reset");
+    assert_eq!(logs[1].record.component, "supervisor");
+    assert_eq!(logs[1].record.level, LogLevel::Warn);
     assert_eq!(
-        logs[0].record.metadata,
+        logs[1].record.metadata,
         Some(serde_json::json!({ "attempt": 2 }))
     );
-    // The test binary's target is `it::logs`, so its component is `it`.
-    assert_eq!(logs[1].record.component, "it");
-    assert_eq!(logs[1].record.message, "pruned old rows");
+    assert_eq!(logs[2].record.component, "store");
+    assert_eq!(logs[2].record.message, "pruned old rows");
+    assert_eq!(
+        logs[2].record.metadata,
+        Some(serde_json::json!({ "rows": 3 }))
+    );
 }
