@@ -24,7 +24,8 @@ use crate::ctx::Ctx;
 /// TonnyTray: a voice-to-action companion for the household desktop.
 ///
 /// Data lives in ~/.local/share/tonnytray and settings overrides in ~/.config/tonnytray
-/// (or under $TONNY_HOME). Secrets live in your keychain, never in those folders.
+/// (or under $TONNY_HOME). Secrets live in your keychain (or, where there is none, an encrypted
+/// file), never in plain text.
 #[derive(Debug, Parser)]
 #[command(name = "tonny", version, about, long_about, propagate_version = true)]
 struct Cli {
