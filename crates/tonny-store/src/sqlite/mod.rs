@@ -307,7 +307,8 @@ impl Store for SqliteStore {
 
     async fn query_logs(&self, q: &LogQuery) -> Result<Vec<LogEntry>> {
         let q = q.clone();
-        self.run(move |db| db.query_logs(&q)).await
+        // Bounded by the limit and served from the (level, id) index: a quick call.
+        self.run_quick(move |db| db.query_logs(&q)).await
     }
 
     async fn stats(&self) -> Result<Stats> {
