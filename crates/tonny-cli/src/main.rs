@@ -70,6 +70,11 @@ enum Command {
     History(cmd::history::HistoryCmd),
     /// Show recorded log lines and system events.
     Logs(cmd::logs::LogsArgs),
+    /// Turn speech in audio files into text, in-process (no server needed).
+    Transcribe(cmd::transcribe::TranscribeArgs),
+    /// Speech models: list, install, import, verify, remove.
+    #[command(subcommand)]
+    Models(cmd::models::ModelsCmd),
     /// Check the installation and explain how to fix what is wrong.
     Doctor,
 }
@@ -124,6 +129,8 @@ async fn main() -> ExitCode {
         Command::Profiles(c) => cmd::profiles::run(&mut ctx, c).await,
         Command::History(c) => cmd::history::run(&mut ctx, c).await,
         Command::Logs(a) => cmd::logs::run(&mut ctx, a).await,
+        Command::Transcribe(a) => cmd::transcribe::run(&mut ctx, a).await,
+        Command::Models(c) => cmd::models::run(&mut ctx, c).await,
         Command::Doctor => cmd::doctor::run(&mut ctx).await,
     };
     // Flush recorded log lines before exiting.

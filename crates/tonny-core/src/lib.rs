@@ -8,6 +8,7 @@
 //! - [`settings`]: the one [`Settings`] struct, its defaults, dotted keys, environment overrides and
 //!   validation with field-level messages.
 //! - [`profile`]: family profiles (admin/user/kid/guest) and their command patterns.
+//! - [`stt`]: the [`stt::Stt`] trait every speech-to-text engine implements, and its types.
 //! - [`endpoint`]: the URL policy shared by settings and secrets (https for remote hosts, plain
 //!   http/ws only for loopback).
 
@@ -15,6 +16,7 @@ pub mod endpoint;
 pub mod paths;
 pub mod profile;
 pub mod settings;
+pub mod stt;
 
 pub use paths::Paths;
 pub use profile::{Permission, Profile};

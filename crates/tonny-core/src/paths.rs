@@ -57,6 +57,11 @@ impl Paths {
         self.data_dir.join("tonny.db")
     }
 
+    /// Installed speech models, one folder each.
+    pub fn models_dir(&self) -> PathBuf {
+        self.data_dir.join("models")
+    }
+
     /// Where safety copies taken before a restore go.
     pub fn backups_dir(&self) -> PathBuf {
         self.data_dir.join("backups")

@@ -4,13 +4,18 @@
 //! - [`home`]: a throw-away `TONNY_HOME` per test.
 //! - [`cli`]: runs the real `tonny` binary in such a home, with a clean environment.
 //! - [`secret_service`]: a private D-Bus session with gnome-keyring, the real Secret Service.
+//! - [`fake_hub`]: a protocol-faithful fake Hugging Face hub for model downloads.
+//! - [`speech`]: the shared recordings, the test model, faster-whisper, espeak-ng, WER.
 //! - [`fixtures`]: realistic household utterances for filling databases.
 
 pub mod cli;
+pub mod fake_hub;
 pub mod fixtures;
 pub mod home;
 pub mod secret_service;
+pub mod speech;
 
 pub use cli::{Output, Tonny};
+pub use fake_hub::{FakeHub, Fault};
 pub use home::TempHome;
 pub use secret_service::SecretService;

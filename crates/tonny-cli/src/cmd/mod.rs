@@ -5,5 +5,7 @@ pub mod db;
 pub mod doctor;
 pub mod history;
 pub mod logs;
+pub mod models;
 pub mod profiles;
 pub mod secrets;
+pub mod transcribe;

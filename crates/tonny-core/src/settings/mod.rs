@@ -72,6 +72,12 @@ pub struct SttSettings {
     pub model: String,
     /// Spoken language as an ISO 639-1 code, or `auto` to detect (multilingual models only).
     pub language: String,
+    /// Beam width for the embedded engine; 1 is greedy (fastest), 5 is faster-whisper's default.
+    pub beam_size: u32,
+    /// Numeric precision of the embedded engine.
+    pub compute_type: ComputeType,
+    /// CPU threads for the embedded engine; 0 uses every core.
+    pub threads: u32,
     /// WhisperLiveKit's `/asr` WebSocket URL.
     pub whisperlivekit_url: String,
     /// Base URL of the OpenAI-compatible transcription API.
@@ -88,12 +94,27 @@ impl Default for SttSettings {
             backend: SttBackend::Embedded,
             model: "tiny.en".into(),
             language: "en".into(),
+            beam_size: 5,
+            compute_type: ComputeType::Auto,
+            threads: 0,
             whisperlivekit_url: "ws://127.0.0.1:8000/asr".into(),
             openai_url: "https://api.openai.com/v1".into(),
             openai_model: "whisper-1".into(),
             timeout_ms: 30_000,
         }
     }
+}
+
+/// Numeric precision for the embedded speech engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ComputeType {
+    /// int8 where the CPU has fast integer instructions, else float32.
+    Auto,
+    /// 8-bit integer weights.
+    Int8,
+    /// Full precision.
+    Float32,
 }
 
 /// An agent backend a request can be routed to.

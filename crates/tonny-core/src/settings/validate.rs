@@ -166,6 +166,8 @@ impl Settings {
                 "en (or choose a multilingual model in stt.model)",
             );
         }
+        c.range("stt.beam_size", self.stt.beam_size, 1..=10, "");
+        c.range("stt.threads", self.stt.threads, 0..=64, " (0 = every core)");
         c.endpoint(
             "stt.whisperlivekit_url",
             &self.stt.whisperlivekit_url,

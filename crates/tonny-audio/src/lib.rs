@@ -1,0 +1,16 @@
+//! Audio for TonnyTray that needs no device: decode files and streams, convert to the 16 kHz mono
+//! `f32` every speech engine takes, and find speech with voice-activity detection.
+//!
+//! # Layout
+//! - [`decode`]: WAV, FLAC, MP3, OGG/Vorbis via symphonia, with size limits checked up front.
+//! - [`resample`]: channel mix-down and sample-rate conversion (rubato).
+//! - [`vad`]: speech regions and pauses (earshot's neural VAD), used to cut long recordings.
+
+pub mod decode;
+pub mod resample;
+pub mod vad;
+
+/// The sample rate every TonnyTray speech engine takes.
+pub const SAMPLE_RATE: u32 = 16_000;
+
+pub use decode::{AudioError, Decoded, decode_bytes, decode_file};

@@ -1,0 +1,186 @@
+//! `tonny transcribe`: speech in files to text, with the embedded engine (no server needed).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use serde::Serialize;
+use tonny_core::settings::ComputeType;
+use tonny_core::stt::Transcript;
+use tonny_providers::stt::whisper::{ComputeChoice, DecodeOptions, EngineOptions, WhisperEngine};
+use tonny_store::{NewTranscription, Store};
+
+use crate::cmd::models::store as model_store;
+use crate::ctx::{Ctx, blocking};
+use crate::output::{self, out};
+
+/// Options for `tonny transcribe`.
+#[derive(Debug, Args)]
+pub struct TranscribeArgs {
+    /// Audio files (WAV at any rate and channel count, FLAC, MP3, OGG/Vorbis); `-` reads a WAV
+    /// from standard input.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Model name or directory (default: the stt.model setting).
+    #[arg(long, short)]
+    model: Option<String>,
+    /// Spoken language (ISO 639-1), or `auto` to detect it (default: the stt.language setting).
+    #[arg(long, short)]
+    language: Option<String>,
+    /// Beam width, 1–10 (default: the stt.beam_size setting).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10))]
+    beam: Option<u32>,
+    /// Also print each timed segment.
+    #[arg(long)]
+    segments: bool,
+    /// Do not keep the transcription in the history.
+    #[arg(long)]
+    no_store: bool,
+}
+
+/// One file's result, for JSON output.
+#[derive(Debug, Serialize)]
+struct FileResult {
+    file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<i64>,
+    #[serde(flatten)]
+    transcript: Option<Transcript>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn secs(ms: u64) -> String {
+    format!("{:.2}", ms as f64 / 1000.0)
+}
+
+/// Runs `tonny transcribe`.
+pub async fn run(ctx: &mut Ctx, args: TranscribeArgs) -> anyhow::Result<ExitCode> {
+    let settings = ctx.settings().await?.settings;
+    let spec = args.model.clone().unwrap_or(settings.stt.model.clone());
+    let store_models = model_store(ctx);
+    let model = blocking(move || store_models.resolve(&spec)).await??;
+    let opts = EngineOptions {
+        threads: settings.stt.threads as usize,
+        compute: match settings.stt.compute_type {
+            ComputeType::Auto => ComputeChoice::Auto,
+            ComputeType::Int8 => ComputeChoice::Int8,
+            ComputeType::Float32 => ComputeChoice::Float32,
+        },
+    };
+    let dir = model.dir.clone();
+    let engine = Arc::new(blocking(move || WhisperEngine::load(&dir, opts)).await??);
+    tracing::info!(
+        component = "stt",
+        model = model.name.as_str(),
+        "model loaded"
+    );
+    let language = args
+        .language
+        .clone()
+        .unwrap_or(settings.stt.language.clone());
+    let decode = DecodeOptions {
+        beam_size: args.beam.unwrap_or(settings.stt.beam_size) as usize,
+        ..DecodeOptions::default()
+    };
+    let keep = !args.no_store && settings.history.enabled;
+    let many = args.files.len() > 1;
+    let mut results = Vec::new();
+    let mut failed = false;
+    for file in &args.files {
+        let label = file.display().to_string();
+        let (engine, path, lang, decode) = (
+            Arc::clone(&engine),
+            file.clone(),
+            language.clone(),
+            decode.clone(),
+        );
+        let outcome = blocking(move || -> anyhow::Result<Transcript> {
+            let audio = if path == Path::new("-") {
+                tonny_audio::decode::decode_reader(std::io::stdin().lock(), "standard input")?
+            } else {
+                tonny_audio::decode_file(&path)?
+            };
+            if audio.truncated {
+                tracing::warn!(
+                    component = "stt",
+                    "input ended early; transcribing what was there"
+                );
+            }
+            let lang = (lang != "auto").then_some(lang);
+            Ok(engine.transcribe_with(&audio.samples, lang.as_deref(), decode)?)
+        })
+        .await?;
+        match outcome {
+            Ok(t) => {
+                let id = if keep {
+                    Some(
+                        ctx.store()?
+                            .insert_transcription(&NewTranscription {
+                                text: t.text.clone(),
+                                confidence: Some(t.confidence),
+                                language: Some(t.language.clone()),
+                                source: Some(label.clone()),
+                                audio_ms: Some(t.audio_ms.min(u32::MAX as u64) as u32),
+                                stt_ms: Some(t.elapsed_ms.min(u32::MAX as u64) as u32),
+                                ..Default::default()
+                            })
+                            .await?,
+                    )
+                } else {
+                    None
+                };
+                tracing::info!(
+                    component = "stt",
+                    audio_ms = t.audio_ms,
+                    elapsed_ms = t.elapsed_ms,
+                    "transcribed"
+                );
+                if !ctx.json {
+                    let prefix = if many {
+                        format!("{label}: ")
+                    } else {
+                        String::new()
+                    };
+                    out!("{prefix}{}", t.text);
+                    if args.segments {
+                        for s in &t.segments {
+                            out!(
+                                "  [{} → {}] {}",
+                                secs(s.start_ms),
+                                secs(s.end_ms),
+                                s.text.trim()
+                            );
+                        }
+                    }
+                }
+                results.push(FileResult {
+                    file: label,
+                    id,
+                    transcript: Some(t),
+                    error: None,
+                });
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("tonny: error: {e:#}");
+                results.push(FileResult {
+                    file: label,
+                    id: None,
+                    transcript: None,
+                    error: Some(format!("{e:#}")),
+                });
+            }
+        }
+    }
+    if ctx.json {
+        output::json(&results)?;
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

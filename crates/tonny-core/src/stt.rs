@@ -1,0 +1,165 @@
+//! Speech-to-text: what every engine takes and returns, so the pipeline never names one.
+
+use serde::Serialize;
+
+/// Samples per second of the audio every engine takes (mono `f32` in [-1, 1]).
+pub const SAMPLE_RATE: u32 = 16_000;
+
+/// How to transcribe one recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranscribeOptions {
+    /// ISO 639-1 code, or `None` to detect it (multilingual models) / use English (`.en`).
+    pub language: Option<String>,
+    /// Beam width; 1 is greedy decoding.
+    pub beam_size: usize,
+}
+
+impl Default for TranscribeOptions {
+    fn default() -> Self {
+        Self {
+            language: None,
+            beam_size: 5,
+        }
+    }
+}
+
+/// A stretch of recognised speech.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Segment {
+    /// Start, from the beginning of the recording.
+    pub start_ms: u64,
+    /// End, from the beginning of the recording.
+    pub end_ms: u64,
+    /// The words.
+    pub text: String,
+    /// Mean log-probability of the decoded tokens (higher is surer; ~0 is certain).
+    pub avg_logprob: f32,
+    /// Probability the engine gave to "there is no speech here".
+    pub no_speech_prob: f32,
+}
+
+/// The result of transcribing one recording.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Transcript {
+    /// All segments' text, joined.
+    pub text: String,
+    /// Timed segments, in order.
+    pub segments: Vec<Segment>,
+    /// Language spoken (given or detected).
+    pub language: String,
+    /// 0–1: the exponential of the mean token log-probability; 0 when nothing was said.
+    pub confidence: f32,
+    /// Length of the audio.
+    pub audio_ms: u64,
+    /// Time the engine took.
+    pub elapsed_ms: u64,
+}
+
+impl Transcript {
+    /// Builds the joined text and confidence from segments.
+    pub fn from_segments(
+        segments: Vec<Segment>,
+        language: String,
+        audio_ms: u64,
+        elapsed_ms: u64,
+    ) -> Self {
+        let text = segments
+            .iter()
+            .map(|s| s.text.trim())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let weights: f32 = segments
+            .iter()
+            .map(|s| (s.end_ms - s.start_ms).max(1) as f32)
+            .sum();
+        let confidence = if segments.is_empty() {
+            0.0
+        } else {
+            let mean: f32 = segments
+                .iter()
+                .map(|s| s.avg_logprob * (s.end_ms - s.start_ms).max(1) as f32)
+                .sum::<f32>()
+                / weights;
+            mean.exp().clamp(0.0, 1.0)
+        };
+        Self {
+            text,
+            segments,
+            language,
+            confidence,
+            audio_ms,
+            elapsed_ms,
+        }
+    }
+}
+
+/// Text recognised so far while audio is still arriving.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartialTranscript {
+    /// Words that two consecutive decodes agreed on: they will not change.
+    pub stable: String,
+    /// The rest of the current guess: may still change.
+    pub tentative: String,
+}
+
+/// Why a transcription failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SttError {
+    /// The model is missing, incomplete or damaged.
+    #[error(transparent)]
+    Model(Box<dyn std::error::Error + Send + Sync>),
+    /// The audio cannot be used (empty, too long, not audio).
+    #[error(transparent)]
+    Audio(Box<dyn std::error::Error + Send + Sync>),
+    /// The engine failed while running.
+    #[error(transparent)]
+    Engine(Box<dyn std::error::Error + Send + Sync>),
+    /// A remote engine could not be reached.
+    #[error(transparent)]
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A speech-to-text engine. Implementations are safe to share between threads; whether calls
+/// run in parallel or one after another is documented by each.
+pub trait Stt: Send + Sync {
+    /// A short name for logs and the UI ("embedded whisper tiny.en").
+    fn name(&self) -> String;
+
+    /// Transcribes a whole 16 kHz mono recording. Blocking: call it from a blocking thread.
+    fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(start: u64, end: u64, text: &str, lp: f32) -> Segment {
+        Segment {
+            start_ms: start,
+            end_ms: end,
+            text: text.into(),
+            avg_logprob: lp,
+            no_speech_prob: 0.0,
+        }
+    }
+
+    #[test]
+    fn text_joins_segments_and_confidence_weights_by_duration() {
+        let t = Transcript::from_segments(
+            vec![
+                seg(0, 3000, " Turn on", -0.1),
+                seg(3000, 4000, " the lights.", -1.0),
+            ],
+            "en".into(),
+            4000,
+            120,
+        );
+        assert_eq!(t.text, "Turn on the lights.");
+        let expected = ((-0.1 * 3000.0 - 1.0 * 1000.0) / 4000.0f32).exp();
+        assert!((t.confidence - expected).abs() < 1e-6);
+        let empty = Transcript::from_segments(vec![], "en".into(), 1000, 5);
+        assert_eq!((empty.text.as_str(), empty.confidence), ("", 0.0));
+    }
+}

@@ -1,0 +1,7 @@
+//! Implementations of TonnyTray's pipeline traits.
+//!
+//! # Layout
+//! - [`stt`]: speech-to-text engines; today the embedded Whisper engine (CTranslate2 in-process)
+//!   and the management of its model files.
+
+pub mod stt;

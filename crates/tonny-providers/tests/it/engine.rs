@@ -1,0 +1,159 @@
+//! Transcription behaviour: silence, long recordings, languages, concurrency.
+
+use std::sync::Arc;
+
+use tonny_core::stt::{Stt, TranscribeOptions};
+use tonny_providers::stt::whisper::{DecodeOptions, EngineError};
+use tonny_testkit::speech;
+
+use crate::{engine, load};
+
+#[test]
+fn silence_and_noise_free_quiet_give_empty_text_not_hallucinations() {
+    let e = engine();
+    for seconds in [1usize, 5, 31] {
+        let t = e
+            .transcribe_with(&vec![0.0; 16_000 * seconds], None, DecodeOptions::default())
+            .unwrap();
+        assert_eq!(t.text, "", "{seconds} s of silence");
+        assert!(t.segments.is_empty());
+    }
+    // Very quiet hiss.
+    let mut seed = 7u32;
+    let hiss: Vec<f32> = (0..16_000 * 3)
+        .map(|_| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            ((seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5) * 0.002
+        })
+        .collect();
+    assert_eq!(
+        e.transcribe_with(&hiss, None, DecodeOptions::default())
+            .unwrap()
+            .text,
+        ""
+    );
+    assert_eq!(
+        e.transcribe_with(&[], None, DecodeOptions::default())
+            .unwrap()
+            .text,
+        ""
+    );
+}
+
+const LONG_TEXT: &[&str] = &[
+    "The kitchen lights should turn on every morning at seven.",
+    "Please remind the children to pack their school bags before dinner.",
+    "The weather tomorrow will be cloudy with a chance of light rain in the afternoon.",
+    "Grandma is coming to visit on Sunday, so we need to clean the guest room.",
+    "Set a timer for twenty minutes while the bread is baking in the oven.",
+    "The garage door was left open last night, and the bicycles got wet.",
+    "Put milk, bread and cheese on the shopping list for Saturday morning.",
+    "Tell the family group that the football game begins at four o'clock.",
+    "Turn the heating down in the bedroom and close the living room curtains.",
+    "Call the plumber about the leaking tap in the upstairs bathroom.",
+    "Play some quiet music in the study while I finish reading my book.",
+    "The dog needs a walk before it gets dark, and the cat needs to be fed.",
+    "Check whether the front door is locked and switch off the porch light.",
+    "Tomorrow we are going to the lake, so pack sandwiches, towels and sunscreen.",
+];
+
+#[test]
+fn a_minute_long_recording_is_transcribed_completely_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("long.wav");
+    // Sentences separated by pauses, as a person reading a list would leave.
+    speech::espeak_sentences(LONG_TEXT, 900, &wav);
+    let audio = load(&wav);
+    assert!(
+        audio.len() > 60 * 16_000,
+        "the recording is only {} s",
+        audio.len() / 16_000
+    );
+    let t = engine()
+        .transcribe_with(&audio, Some("en"), DecodeOptions::default())
+        .unwrap();
+    let hyp = speech::normalize(&t.text).join(" ");
+    let mut cursor = 0;
+    for sentence in LONG_TEXT {
+        let words = speech::normalize(sentence);
+        // Find this sentence in the transcript at or after the previous one, allowing errors.
+        let hyp_words: Vec<&str> = hyp.split(' ').collect();
+        let best = (cursor..hyp_words.len().max(cursor + 1))
+            .map(|start| {
+                let end = (start + words.len()).min(hyp_words.len());
+                let got = hyp_words[start.min(end)..end].join(" ");
+                (speech::wer(&words.join(" "), &got), start)
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .unwrap();
+        assert!(
+            best.0 <= 0.2,
+            "sentence {sentence:?} missing or garbled (WER {:.2}) in:\n{}",
+            best.0,
+            t.text
+        );
+        cursor = best.1 + words.len() / 2;
+    }
+    assert!(
+        t.segments
+            .windows(2)
+            .all(|w| w[0].start_ms <= w[1].start_ms),
+        "segments out of order"
+    );
+    assert!(
+        t.segments.last().unwrap().end_ms as usize > 50_000,
+        "timestamps do not reach the end"
+    );
+}
+
+#[test]
+fn english_only_model_refuses_other_languages_clearly() {
+    let err = engine()
+        .transcribe_with(&vec![0.1; 16_000], Some("de"), DecodeOptions::default())
+        .unwrap_err();
+    assert!(matches!(err, EngineError::Language { .. }), "{err}");
+    assert!(err.to_string().contains("English-only"), "{err}");
+}
+
+#[test]
+fn concurrent_transcriptions_are_safe_and_give_the_same_text() {
+    let (wav, _) = speech::shared_recordings()
+        .into_iter()
+        .find(|(p, _)| p.ends_with("weather.wav"))
+        .unwrap();
+    let audio = Arc::new(load(&wav));
+    let e = engine();
+    let alone = e
+        .transcribe(
+            &audio,
+            &TranscribeOptions {
+                language: Some("en".into()),
+                beam_size: 1,
+            },
+        )
+        .unwrap();
+    let handles: Vec<_> = (0..3)
+        .map(|_| {
+            let (e, a) = (Arc::clone(&e), Arc::clone(&audio));
+            std::thread::spawn(move || {
+                e.transcribe(
+                    &a,
+                    &TranscribeOptions {
+                        language: Some("en".into()),
+                        beam_size: 1,
+                    },
+                )
+                .unwrap()
+                .text
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), alone.text);
+    }
+    assert!(
+        alone.confidence > 0.3 && alone.confidence <= 1.0,
+        "{}",
+        alone.confidence
+    );
+}

