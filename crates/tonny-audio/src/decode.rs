@@ -155,9 +155,17 @@ fn decode_source(
     hint: Hint,
     what: &str,
 ) -> Result<Decoded, AudioError> {
-    let unsupported = |e: SymphoniaError| AudioError::Unsupported {
-        what: what.to_owned(),
-        detail: e.to_string(),
+    let unsupported = |e: SymphoniaError| match e {
+        SymphoniaError::IoError(io) if io.kind() == io::ErrorKind::UnexpectedEof => {
+            AudioError::Malformed {
+                what: what.to_owned(),
+                detail: "the file ends before its header does; it is truncated".into(),
+            }
+        }
+        other => AudioError::Unsupported {
+            what: what.to_owned(),
+            detail: other.to_string(),
+        },
     };
     let mss = MediaSourceStream::new(source, Default::default());
     let mut format = symphonia::default::get_probe()

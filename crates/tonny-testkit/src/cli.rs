@@ -85,6 +85,12 @@ impl Tonny {
         self
     }
 
+    /// Adds one argument.
+    pub fn arg(mut self, a: impl AsRef<OsStr>) -> Self {
+        self.cmd.arg(a);
+        self
+    }
+
     /// Adds a path argument.
     pub fn arg_path(mut self, p: &Path) -> Self {
         self.cmd.arg(p);

@@ -239,9 +239,13 @@ fn serve_bytes(
         let mid = body.len() / 2;
         body[mid] ^= 0xFF;
     }
-    if let Some(Fault::CutAfter(n)) = fault {
-        body.truncate(n.saturating_sub(start).min(body.len()));
-    }
+    let cut = match fault {
+        Some(Fault::CutAfter(n)) => {
+            body.truncate(n.saturating_sub(start).min(body.len()));
+            true
+        }
+        _ => false,
+    };
     let status = if start > 0 {
         StatusCode::PARTIAL_CONTENT
     } else {
@@ -261,6 +265,21 @@ fn serve_bytes(
     }
     if method == Method::HEAD {
         return builder.body(Body::empty()).unwrap();
+    }
+    if cut {
+        // Send what there is, then fail the stream: the server aborts the connection, which is
+        // what a client sees when a network drops mid-transfer.
+        use futures_util::StreamExt;
+        let data = futures_util::stream::iter([Ok::<_, std::io::Error>(body)]);
+        let drop = futures_util::stream::once(async {
+            // Let the data reach the client first, as on a real network.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "injected drop",
+            ))
+        });
+        return builder.body(Body::from_stream(data.chain(drop))).unwrap();
     }
     builder.body(Body::from(body)).unwrap()
 }

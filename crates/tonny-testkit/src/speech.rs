@@ -174,6 +174,22 @@ pub fn espeak_sentences(sentences: &[&str], pause_ms: u32, out: &Path) {
     );
 }
 
+/// Writes 16-bit PCM: `frames` are interleaved samples in [-1, 1].
+pub fn write_wav(path: &Path, interleaved: &[f32], rate: u32, channels: u16) {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for s in interleaved {
+        w.write_sample((s.clamp(-1.0, 1.0) * 32_767.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+}
+
 const NUMBERS: &[(&str, &str)] = &[
     ("zero", "0"),
     ("one", "1"),

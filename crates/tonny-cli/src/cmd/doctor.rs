@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 use tonny_core::settings::{AgentBackend, Settings, SttBackend, TtsEngine, closest_env_var};
+use tonny_providers::stt::models::ModelStore;
 use tonny_store::Store;
 use tonny_store::secrets::{BackendKind, SecretName};
 
@@ -263,12 +264,13 @@ async fn secrets(ctx: &Ctx, settings: Option<&Settings>, checks: &mut Vec<Check>
         ));
     }
     if let Some(settings) = settings {
-        backends(settings, &status, checks);
+        backends(settings, &crate::cmd::models::store(ctx), &status, checks);
     }
 }
 
 fn backends(
     settings: &Settings,
+    models: &ModelStore,
     status: &[tonny_store::secrets::SecretStatus],
     checks: &mut Vec<Check>,
 ) {
@@ -294,15 +296,27 @@ fn backends(
         }
     };
     match settings.stt.backend {
-        SttBackend::Embedded => checks.push(check(
-            "backends",
-            Status::Ok,
-            format!(
-                "speech-to-text: embedded Whisper, model {}",
-                settings.stt.model
-            ),
-            None,
-        )),
+        SttBackend::Embedded => match models.resolve(&settings.stt.model) {
+            Ok(m) => checks.push(check(
+                "backends",
+                Status::Ok,
+                format!(
+                    "speech-to-text: embedded Whisper, model {} ({})",
+                    m.name,
+                    m.dir.display()
+                ),
+                None,
+            )),
+            Err(e) => checks.push(check(
+                "backends",
+                Status::Fail,
+                format!("speech-to-text: {e}"),
+                Some(format!(
+                    "tonny models install {0}   (or `tonny models import PATH --name {0}`)",
+                    settings.stt.model
+                )),
+            )),
+        },
         SttBackend::WhisperLiveKit => checks.push(check(
             "backends",
             Status::Ok,

@@ -14,11 +14,35 @@ fn find<'a>(checks: &'a serde_json::Value, name: &str, needle: &str) -> &'a serd
 }
 
 #[test]
-fn fresh_home_passes_with_only_environment_warnings() {
+fn fresh_home_only_lacks_the_speech_model_and_passes_once_it_is_there() {
     let home = TempHome::new();
-    let out = tonny(&home).args(["doctor"]).run().ok();
+    let out = tonny(&home).args(["doctor"]).run().failed();
     assert!(out.stdout.contains("OK    database"), "{}", out.stdout);
+    assert!(out.stdout.contains("1 failures"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("model \"tiny.en\" is not installed"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("fix: tonny models install tiny.en"),
+        "{}",
+        out.stdout
+    );
+
+    let model = tonny_testkit::speech::model_dir();
+    tonny(&home)
+        .args(["config", "set", "stt.model"])
+        .arg_path(&model)
+        .run()
+        .ok();
+    let out = tonny(&home).args(["doctor"]).run().ok();
     assert!(out.stdout.contains("0 failures"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("embedded Whisper, model tiny.en"),
+        "{}",
+        out.stdout
+    );
     for line in out.stdout.lines().filter(|l| l.starts_with("WARN")) {
         assert!(!line.contains("database"), "{line}");
     }
@@ -27,6 +51,12 @@ fn fresh_home_passes_with_only_environment_warnings() {
 #[test]
 fn missing_backend_secrets_fail_with_the_command_that_fixes_them() {
     let home = TempHome::new();
+    let model = tonny_testkit::speech::model_dir();
+    tonny(&home)
+        .args(["config", "set", "stt.model"])
+        .arg_path(&model)
+        .run()
+        .ok();
     tonny(&home)
         .args(["config", "set", "agent.fallback_order", "n8n,local"])
         .run()
@@ -61,8 +91,7 @@ fn keychain_backend_and_typos_in_environment_variables_are_reported() {
         .keychain(service.bus_address())
         .env("TONNY_AUDIO_VAD_SILENCE", "900")
         .args(["doctor", "--json"])
-        .run()
-        .ok();
+        .run();
     let checks = out.json();
     assert_eq!(find(&checks, "keychain", "Secret Service")["status"], "OK");
     let typo = find(&checks, "settings", "TONNY_AUDIO_VAD_SILENCE is set");

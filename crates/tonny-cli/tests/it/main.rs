@@ -5,8 +5,10 @@ mod db;
 mod doctor;
 mod history;
 mod logs;
+mod models;
 mod profiles;
 mod secrets;
+mod transcribe;
 
 use tonny_testkit::{TempHome, Tonny};
 

@@ -157,3 +157,42 @@ fn concurrent_transcriptions_are_safe_and_give_the_same_text() {
         alone.confidence
     );
 }
+
+#[test]
+fn partial_results_grow_and_stable_words_are_never_taken_back() {
+    use tonny_providers::stt::whisper::LiveTranscriber;
+    let (wav, reference) = speech::shared_recordings()
+        .into_iter()
+        .find(|(p, _)| p.ends_with("neural_dinner.wav"))
+        .unwrap();
+    let audio = load(&wav);
+    let e = engine();
+    let mut live = LiveTranscriber::new(Arc::clone(&e), Some("en".into()), 700);
+    let mut partials = Vec::new();
+    for chunk in audio.chunks(16_000 / 4) {
+        if let Some(p) = live.push(chunk).unwrap() {
+            partials.push(p);
+        }
+    }
+    // Trailing silence, as a speaker pausing, lets the last words settle.
+    for _ in 0..8 {
+        if let Some(p) = live.push(&[0.0; 4_000]).unwrap() {
+            partials.push(p);
+        }
+    }
+    assert!(partials.len() >= 4, "{partials:?}");
+    for pair in partials.windows(2) {
+        assert!(
+            pair[1].stable.starts_with(&pair[0].stable),
+            "stable text changed: {pair:?}"
+        );
+    }
+    let last = partials.last().unwrap();
+    assert!(speech::wer(&reference, &last.stable) <= 0.2, "{last:?}");
+    let final_t = live.finish(DecodeOptions::default()).unwrap();
+    assert!(
+        speech::wer(&reference, &final_t.text) <= 0.2,
+        "{}",
+        final_t.text
+    );
+}

@@ -74,7 +74,12 @@ fn explain(e: &reqwest::Error) -> String {
     } else if e.is_timeout() {
         "the hub did not answer in time; try again later".into()
     } else {
-        format!("the transfer failed ({e})")
+        // The innermost cause says what actually happened ("connection reset", …).
+        let mut cause: &dyn std::error::Error = e;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        format!("the transfer failed ({cause})")
     }
 }
 

