@@ -188,3 +188,49 @@ fn truncated_silent_stereo_8khz_and_piped_audio_are_handled() {
         out.stdout
     );
 }
+
+#[test]
+fn flac_ogg_and_mp3_are_decoded() {
+    let home = TempHome::new();
+    let model = speech::model_dir();
+    let mut cmd = transcribe(&home, &model).args(["--json", "--no-store"]);
+    for ext in ["flac", "ogg", "mp3"] {
+        let out = home.path().join(format!("timer.{ext}"));
+        let status = std::process::Command::new("sox")
+            .arg(shared("timer.wav"))
+            .arg(&out)
+            .status()
+            .expect("sox (apt-get install sox libsox-fmt-all; scripts/test.sh does this)");
+        assert!(status.success());
+        cmd = cmd.arg_path(&out);
+    }
+    for result in cmd.run().ok().json().as_array().unwrap() {
+        let text = result["text"].as_str().unwrap();
+        assert!(
+            speech::wer("Set a timer for ten minutes.", text) <= 0.2,
+            "{result}"
+        );
+    }
+}
+
+#[test]
+fn a_truncated_model_file_is_named_with_the_way_out() {
+    let home = TempHome::new();
+    let broken = home.path().join("half-downloaded");
+    fs::create_dir(&broken).unwrap();
+    for f in ["config.json", "vocabulary.txt", "tokenizer.json"] {
+        fs::copy(speech::model_dir().join(f), broken.join(f)).unwrap();
+    }
+    let bin = fs::read(speech::model_dir().join("model.bin")).unwrap();
+    fs::write(broken.join("model.bin"), &bin[..bin.len() / 3]).unwrap();
+    let out = transcribe(&home, &broken)
+        .arg_path(&shared("timer.wav"))
+        .run()
+        .failed();
+    assert!(out.stderr.contains("model.bin"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("truncated or damaged"),
+        "{}",
+        out.stderr
+    );
+}

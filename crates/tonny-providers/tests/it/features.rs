@@ -77,3 +77,62 @@ fn features_match_faster_whisper_on_every_shared_recording() {
         "features differ from faster-whisper by up to {worst}"
     );
 }
+
+const FW_TRANSCRIBE: &str = r#"
+import sys, json
+from faster_whisper import WhisperModel
+model = WhisperModel(sys.argv[1], device="cpu", compute_type="int8", cpu_threads=2)
+out = {}
+for beam in (1, 5):
+    for wav in sys.argv[2:]:
+        segments, _ = model.transcribe(wav, beam_size=beam, language="en")
+        out[f"{beam} {wav}"] = " ".join(s.text.strip() for s in segments)
+print(json.dumps(out))
+"#;
+
+#[test]
+fn word_error_rate_is_no_worse_than_faster_whisper_at_beam_1_and_5() {
+    use tonny_providers::stt::whisper::DecodeOptions;
+    let recordings = speech::shared_recordings();
+    let out = Command::new(speech::faster_whisper_python())
+        .args(["-c", FW_TRANSCRIBE])
+        .arg(speech::model_dir())
+        .args(recordings.iter().map(|(w, _)| w))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let engine = crate::engine();
+    for beam in [1usize, 5] {
+        let (mut ours_e, mut theirs_e, mut n) = (0, 0, 0);
+        for (wav, reference) in &recordings {
+            let text = engine
+                .transcribe_with(
+                    &load(wav),
+                    Some("en"),
+                    DecodeOptions {
+                        beam_size: beam,
+                        ..Default::default()
+                    },
+                )
+                .unwrap()
+                .text;
+            let fw = theirs[format!("{beam} {}", wav.display())]
+                .as_str()
+                .unwrap();
+            let (e, words) = speech::word_errors(reference, &text);
+            ours_e += e;
+            n += words;
+            theirs_e += speech::word_errors(reference, fw).0;
+        }
+        eprintln!("beam {beam}: TonnyTray {ours_e}/{n} word errors, faster-whisper {theirs_e}/{n}");
+        assert!(
+            ours_e <= theirs_e,
+            "beam {beam}: {ours_e} errors vs faster-whisper's {theirs_e}"
+        );
+    }
+}

@@ -29,7 +29,7 @@ pub enum ModelError {
         reason: String,
     },
     /// CTranslate2 refused to load the model.
-    #[error("could not load the model in {}: {detail}; run `tonny models verify` to check its files", dir.display())]
+    #[error("could not load model.bin in {}: it may be truncated or damaged ({detail}); run `tonny models verify` to check the files, and reinstall the model", dir.display())]
     Load {
         /// The model directory.
         dir: PathBuf,
