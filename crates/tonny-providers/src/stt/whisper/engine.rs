@@ -224,8 +224,9 @@ impl WhisperEngine {
     ///
     /// Recordings up to 30 s are decoded as one clip, as faster-whisper does. Longer ones are cut
     /// into windows of at most 30 s that end in pauses found by voice-activity detection; each is
-    /// decoded and the segments joined with their times. Audio with no speech at all returns an
-    /// empty transcript without running the model, so silence cannot be "heard" as words.
+    /// decoded and the segments joined with their times. Audio with no detected speech that is
+    /// also quieter than about −50 dBFS returns an empty transcript without running the model,
+    /// so silence cannot be "heard" as words.
     pub fn transcribe_with(
         &self,
         audio: &[f32],
@@ -236,7 +237,12 @@ impl WhisperEngine {
         let audio_ms = audio.len() as u64 * 1000 / SAMPLE_RATE as u64;
         let lang_code = language.map(str::to_ascii_lowercase);
         let language_id = self.language_id(lang_code.as_deref())?;
-        let regions = speech_regions(audio, &VadOptions::default());
+        let mut regions = speech_regions(audio, &VadOptions::default());
+        // The VAD can miss quiet or unusual speech; anything audibly louder than room hiss
+        // still goes to the model, whose no-speech probability is the second guard.
+        if regions.is_empty() && rms(audio) > AUDIBLE_RMS {
+            regions.push(0..audio.len());
+        }
         if regions.is_empty() {
             let lang = lang_code.unwrap_or_else(|| "en".into());
             return Ok(Transcript::from_segments(
@@ -328,6 +334,16 @@ impl WhisperEngine {
             .map(|d| d.language.clone())
             .ok_or_else(|| EngineError::engine("language detection returned nothing"))
     }
+}
+
+/// About −50 dBFS: quieter than that with no voice detected is treated as silence.
+const AUDIBLE_RMS: f32 = 0.003;
+
+fn rms(audio: &[f32]) -> f32 {
+    if audio.is_empty() {
+        return 0.0;
+    }
+    (audio.iter().map(|s| s * s).sum::<f32>() / audio.len() as f32).sqrt()
 }
 
 fn elapsed(started: Instant) -> u64 {
