@@ -5,13 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-ensure_apt ca-certificates gcc g++ cmake espeak-ng python3-venv
+ensure_apt ca-certificates gcc g++ cmake espeak-ng python3-pip python3-venv
 ensure_rust
 select_target_dir
 
-features=${TONNY_STT_FEATURES:-ruy}
-cargo build --release --locked -p tonny-providers --no-default-features --features "$features" --example stt_worker
-worker="${CARGO_TARGET_DIR:-target}/release/examples/stt_worker"
+# Same profile as run.sh and the tests (see run.sh): the engine measured is the one they run.
+cargo build --locked -p tonny-providers --example stt_worker
+worker="${CARGO_TARGET_DIR:-target}/debug/examples/stt_worker"
 
 cache="$HOME/.cache/tonnytray"
 venv="$cache/fw-venv"
@@ -53,5 +53,4 @@ ssml = "<speak>" + "".join(f'{s}<break time="900ms"/>' for s in sentences) + "</
 subprocess.run(["espeak-ng", "-m", "-v", "en-us", "-s", "150", "-w", sys.argv[1], ssml], check=True)
 open(sys.argv[1] + ".txt", "w").write(" ".join(sentences))
 PY
-echo "engine build: CTranslate2 with '$features'"
 python3 scripts/bench_stt.py "$worker" "$venv/bin/python" "$model" ../shared/audio/*.wav --long "$work/long.wav"

@@ -6,12 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_apt ca-certificates gcc g++ cmake espeak-ng
+ensure_apt ca-certificates gcc g++ cmake python3-pip espeak-ng
 ensure_rust
 select_target_dir
 
-cargo build --release --locked -p tonny-cli
-tonny="${CARGO_TARGET_DIR:-target}/release/tonny"
+# The dev profile, on purpose: Cargo.toml optimises every dependency (CTranslate2, oneDNN,
+# symphonia, ...) and the speech crates in it, and it shares those native builds with
+# ./scripts/test.sh, so a machine compiles oneDNN and CTranslate2 (~40 min on 2 cores) once.
+cargo build --locked -p tonny-cli
+tonny="${CARGO_TARGET_DIR:-target}/debug/tonny"
 
 echo "==> speech model"
 if ! "$tonny" models verify tiny.en >/dev/null 2>&1; then

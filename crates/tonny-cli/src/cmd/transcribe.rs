@@ -115,7 +115,8 @@ pub async fn run(ctx: &mut Ctx, args: TranscribeArgs) -> anyhow::Result<ExitCode
         .await?;
         match outcome {
             Ok(t) => {
-                let id = if keep {
+                // Nothing said, nothing to remember.
+                let id = if keep && !t.text.is_empty() {
                     Some(
                         ctx.store()?
                             .insert_transcription(&NewTranscription {
