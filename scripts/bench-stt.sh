@@ -9,8 +9,11 @@ ensure_apt ca-certificates gcc g++ cmake espeak-ng python3-pip python3-venv
 ensure_rust
 select_target_dir
 
-# Same profile as run.sh and the tests (see run.sh): the engine measured is the one they run.
-cargo build --locked -p tonny-providers --example stt_worker
+# Built exactly as ./scripts/test.sh builds it (which compiles the examples too), so the engine
+# measured is the one tested and oneDNN/CTranslate2 are not compiled a second time: building
+# one package alone unifies features differently (libc's, for instance), which gives the native
+# build scripts new hashes.
+cargo test --workspace --locked --no-run
 worker="${CARGO_TARGET_DIR:-target}/debug/examples/stt_worker"
 
 cache="$HOME/.cache/tonnytray"

@@ -10,10 +10,12 @@ ensure_apt ca-certificates gcc g++ cmake python3-pip espeak-ng
 ensure_rust
 select_target_dir
 
-# The dev profile, on purpose: Cargo.toml optimises every dependency (CTranslate2, oneDNN,
-# symphonia, ...) and the speech crates in it, and it shares those native builds with
-# ./scripts/test.sh, so a machine compiles oneDNN and CTranslate2 (~40 min on 2 cores) once.
-cargo build --locked -p tonny-cli
+# Built exactly as ./scripts/test.sh builds it, on purpose: the dev profile optimises every
+# dependency (CTranslate2, oneDNN, symphonia, ...) and the speech crates (Cargo.toml), and the
+# same command shares the native builds with the tests, so a machine compiles oneDNN and
+# CTranslate2 (~40 min on 2 cores) once. (Building one package alone unifies features
+# differently, which gives the native build scripts new hashes and rebuilds them.)
+cargo test --workspace --locked --no-run
 tonny="${CARGO_TARGET_DIR:-target}/debug/tonny"
 
 echo "==> speech model"
