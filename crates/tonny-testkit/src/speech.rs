@@ -128,13 +128,25 @@ pub fn shared_audio_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("TONNY_SHARED_AUDIO") {
         return PathBuf::from(p);
     }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/audio");
-    assert!(
-        dir.join("transcripts.tsv").is_file(),
-        "the shared recordings are missing at {} (set TONNY_SHARED_AUDIO)",
-        dir.display()
-    );
-    dir
+    // Looked up at run time from the test's package directory (cargo sets CARGO_MANIFEST_DIR
+    // when it runs a test), not baked in with env!: a shared target directory reuses this crate's
+    // build across checkouts, and a compile-time path would point into whichever checkout built
+    // it first, possibly one deleted since.
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .expect("a working directory");
+    start
+        .ancestors()
+        .map(|a| a.join("shared/audio"))
+        .find(|d| d.join("transcripts.tsv").is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "the shared recordings (shared/audio/transcripts.tsv beside the checkout) were not \
+                 found above {}; set TONNY_SHARED_AUDIO",
+                start.display()
+            )
+        })
 }
 
 /// `(wav path, reference text)` for every shared recording.
