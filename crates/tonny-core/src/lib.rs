@@ -8,12 +8,15 @@
 //! - [`settings`]: the one [`Settings`] struct, its defaults, dotted keys, environment overrides and
 //!   validation with field-level messages.
 //! - [`profile`]: family profiles (admin/user/kid/guest) and their command patterns.
+//! - [`pipeline`]: the pipeline state machine, the coordinator task that owns it, the event bus
+//!   and the conversation context.
 //! - [`stt`]: the [`stt::Stt`] trait every speech-to-text engine implements, and its types.
 //! - [`endpoint`]: the URL policy shared by settings and secrets (https for remote hosts, plain
 //!   http/ws only for loopback).
 
 pub mod endpoint;
 pub mod paths;
+pub mod pipeline;
 pub mod profile;
 pub mod settings;
 pub mod stt;

@@ -1,0 +1,3 @@
+//! Integration tests for tonny-core, one module per topic.
+
+mod coordinator;
