@@ -72,6 +72,8 @@ enum Command {
     Logs(cmd::logs::LogsArgs),
     /// Turn speech in audio files into text, in-process (no server needed).
     Transcribe(cmd::transcribe::TranscribeArgs),
+    /// Speak text with the local voice (espeak-ng) into a WAV file.
+    Say(cmd::say::SayArgs),
     /// Speech models: list, install, import, verify, remove.
     #[command(subcommand)]
     Models(cmd::models::ModelsCmd),
@@ -131,6 +133,7 @@ async fn main() -> ExitCode {
         Command::Logs(a) => cmd::logs::run(&mut ctx, a).await,
         Command::Transcribe(a) => cmd::transcribe::run(&mut ctx, a).await,
         Command::Models(c) => cmd::models::run(&mut ctx, c).await,
+        Command::Say(a) => cmd::say::run(&mut ctx, a).await,
         Command::Doctor => cmd::doctor::run(&mut ctx).await,
     };
     // Flush recorded log lines before exiting.

@@ -11,6 +11,7 @@
 //! - [`pipeline`]: the pipeline state machine, the coordinator task that owns it, the event bus
 //!   and the conversation context.
 //! - [`stt`]: the [`stt::Stt`] trait every speech-to-text engine implements, and its types.
+//! - [`tts`]: the [`tts::Tts`] trait every voice implements, and its types.
 //! - [`endpoint`]: the URL policy shared by settings and secrets (https for remote hosts, plain
 //!   http/ws only for loopback).
 
@@ -20,6 +21,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod settings;
 pub mod stt;
+pub mod tts;
 
 pub use paths::Paths;
 pub use profile::{Permission, Profile};

@@ -3,5 +3,7 @@
 //! # Layout
 //! - [`stt`]: speech-to-text engines; today the embedded Whisper engine (CTranslate2 in-process)
 //!   and the management of its model files.
+//! - [`tts`]: voices; today the local espeak-ng voice.
 
 pub mod stt;
+pub mod tts;

@@ -7,5 +7,6 @@ pub mod history;
 pub mod logs;
 pub mod models;
 pub mod profiles;
+pub mod say;
 pub mod secrets;
 pub mod transcribe;

@@ -7,6 +7,7 @@ mod history;
 mod logs;
 mod models;
 mod profiles;
+mod say;
 mod secrets;
 mod transcribe;
 

@@ -271,8 +271,10 @@ pub struct TtsSettings {
     pub style: f64,
     /// ElevenLabs speaker boost.
     pub use_speaker_boost: bool,
-    /// Speaking rate multiplier.
+    /// Speaking rate multiplier (both engines; 1.0 is the voice's normal rate).
     pub speed: f64,
+    /// Local voice pitch, 0–99 (espeak-ng's scale; 50 is the voice's normal pitch).
+    pub pitch: u32,
     /// Give up on one synthesis after this long.
     pub timeout_ms: u64,
 }
@@ -289,6 +291,7 @@ impl Default for TtsSettings {
             style: 0.0,
             use_speaker_boost: true,
             speed: 1.0,
+            pitch: 50,
             timeout_ms: 10_000,
         }
     }

@@ -1,0 +1,109 @@
+//! `tonny say`: speak text with the configured local voice into a WAV file.
+
+use std::fs::OpenOptions;
+use std::io::{BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use serde::Serialize;
+use tonny_core::tts::{Speech, Tts};
+use tonny_providers::tts::espeak::EspeakTts;
+
+use crate::ctx::{Ctx, blocking};
+use crate::output::{self, out};
+
+/// Options for `tonny say`.
+#[derive(Debug, Args)]
+pub struct SayArgs {
+    /// The words to speak (several arguments are joined with spaces).
+    #[arg(required = true)]
+    text: Vec<String>,
+    /// WAV file to write the speech to (created 0600). Required for now: playing through the
+    /// speakers arrives with the playback queue.
+    #[arg(long, short, required = true)]
+    out: PathBuf,
+    /// espeak-ng voice (default: the tts.voice setting).
+    #[arg(long)]
+    voice: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Said {
+    file: String,
+    voice: String,
+    duration_ms: u64,
+    sample_rate: u32,
+}
+
+/// Runs `tonny say`.
+pub async fn run(ctx: &mut Ctx, args: SayArgs) -> anyhow::Result<ExitCode> {
+    let mut tts = ctx.settings().await?.settings.tts;
+    if let Some(v) = args.voice {
+        tts.voice = v;
+    }
+    let voice = EspeakTts::from_settings(&tts);
+    let name = voice.name();
+    let text = args.text.join(" ");
+    let speech = blocking(move || voice.synthesize(&text)).await??;
+    let path = args.out;
+    let written = path.clone();
+    let speech = blocking(move || write_wav(&written, &speech).map(|()| speech)).await??;
+    let said = Said {
+        file: path.display().to_string(),
+        voice: name,
+        duration_ms: speech.duration_ms(),
+        sample_rate: speech.sample_rate,
+    };
+    if ctx.json {
+        output::json(&said)?;
+    } else {
+        out!(
+            "{}: {:.2} s of speech ({})",
+            said.file,
+            said.duration_ms as f64 / 1000.0,
+            said.voice
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes 16-bit mono WAV next to `path` and renames it into place, so a failure (full disk,
+/// killed process) never leaves a half-written file under the requested name.
+fn write_wav(path: &Path, speech: &Speech) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?;
+    let partial = dir.join(format!(".{}.partial", name.to_string_lossy()));
+    let result = (|| -> anyhow::Result<()> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&partial)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: speech.sample_rate,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::new(BufWriter::new(file), spec)?;
+        for s in &speech.samples {
+            w.write_sample((s.clamp(-1.0, 1.0) * 32767.0) as i16)?;
+        }
+        w.finalize()?;
+        std::fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result.with_context(|| format!("writing the speech to {}", path.display()))
+}

@@ -1,0 +1,78 @@
+//! Text-to-speech: what every voice takes and returns, so the pipeline never names one.
+
+/// Synthesised speech: mono samples at the voice's own rate (playback resamples if it must).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Speech {
+    /// Mono samples in [-1, 1].
+    pub samples: Vec<f32>,
+    /// Samples per second.
+    pub sample_rate: u32,
+}
+
+impl Speech {
+    /// Length in milliseconds.
+    pub fn duration_ms(&self) -> u64 {
+        self.samples.len() as u64 * 1000 / u64::from(self.sample_rate.max(1))
+    }
+}
+
+/// Longest text one synthesis takes; longer replies are split into sentences by the caller.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// Why a synthesis failed. Messages say what to do; none include the text being spoken.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TtsError {
+    /// Nothing to say.
+    #[error("there is no text to speak")]
+    EmptyText,
+    /// The text is longer than one synthesis takes.
+    #[error("the text is {chars} characters long; one reply may be at most {limit}")]
+    TextTooLong {
+        /// Characters given.
+        chars: usize,
+        /// [`MAX_TEXT_CHARS`].
+        limit: usize,
+    },
+    /// The configured voice does not exist.
+    #[error("{0}")]
+    UnknownVoice(String),
+    /// The engine is not installed or cannot be reached.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The engine took longer than the configured timeout.
+    #[error(
+        "the voice took longer than {timeout_ms} ms to answer (tts.timeout_ms) and was stopped"
+    )]
+    Timeout {
+        /// The limit that was exceeded.
+        timeout_ms: u64,
+    },
+    /// The engine failed while running.
+    #[error("{0}")]
+    Engine(String),
+}
+
+/// A voice. Implementations are safe to share between threads.
+pub trait Tts: Send + Sync {
+    /// A short name for logs and the UI ("espeak-ng en-us").
+    fn name(&self) -> String;
+
+    /// Speaks `text` into samples. Blocking: call it from a blocking thread.
+    fn synthesize(&self, text: &str) -> Result<Speech, TtsError>;
+}
+
+/// Checks text against the limits every voice shares.
+pub fn check_text(text: &str) -> Result<(), TtsError> {
+    if text.trim().is_empty() {
+        return Err(TtsError::EmptyText);
+    }
+    let chars = text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(TtsError::TextTooLong {
+            chars,
+            limit: MAX_TEXT_CHARS,
+        });
+    }
+    Ok(())
+}

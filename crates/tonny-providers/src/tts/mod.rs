@@ -1,0 +1,3 @@
+//! Voices implementing [`tonny_core::tts::Tts`].
+
+pub mod espeak;
