@@ -8,6 +8,7 @@
 //! - [`settings`]: the one [`Settings`] struct, its defaults, dotted keys, environment overrides and
 //!   validation with field-level messages.
 //! - [`profile`]: family profiles (admin/user/kid/guest) and their command patterns.
+//! - [`permissions`]: whether a profile may make a request, and the refusal it hears if not.
 //! - [`pipeline`]: the pipeline state machine, the coordinator task that owns it, the event bus
 //!   and the conversation context.
 //! - [`stt`]: the [`stt::Stt`] trait every speech-to-text engine implements, and its types.
@@ -17,6 +18,7 @@
 
 pub mod endpoint;
 pub mod paths;
+pub mod permissions;
 pub mod pipeline;
 pub mod profile;
 pub mod settings;

@@ -217,3 +217,24 @@ pub struct RestoreReport {
     /// Transcriptions now in the database.
     pub transcriptions: u64,
 }
+
+/// What happened to one request, for the per-day usage counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UsageOutcome {
+    /// The request was carried out (counts toward a daily limit).
+    Served,
+    /// The request was refused by the profile's rules (does not count toward the limit).
+    Blocked,
+}
+
+/// One profile's use of TonnyTray on one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DailyUsage {
+    /// Requests served.
+    pub requests: u32,
+    /// Requests refused.
+    pub blocked: u32,
+    /// Speech heard, in milliseconds.
+    pub audio_ms: u64,
+}

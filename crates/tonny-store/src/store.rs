@@ -41,6 +41,17 @@ pub trait Store: Send + Sync {
     /// Deletes a profile; its history stays, unattributed.
     async fn remove_profile(&self, name: &str) -> Result<()>;
 
+    /// Counts one request for `profile` on `day` (its local date) and returns the day's totals.
+    async fn count_usage(
+        &self,
+        profile: &str,
+        day: chrono::NaiveDate,
+        outcome: UsageOutcome,
+        audio_ms: u64,
+    ) -> Result<DailyUsage>;
+    /// `profile`'s totals for `day`; zero when unused.
+    async fn usage(&self, profile: &str, day: chrono::NaiveDate) -> Result<DailyUsage>;
+
     /// Stores a transcription and returns its id once it is committed.
     async fn insert_transcription(&self, t: &NewTranscription) -> Result<i64>;
     /// Lists transcriptions newest first.

@@ -9,6 +9,7 @@ mod logs;
 mod maintenance;
 mod profiles;
 mod settings;
+mod usage;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -282,6 +283,23 @@ impl Store for SqliteStore {
     async fn remove_profile(&self, name: &str) -> Result<()> {
         let name = name.to_owned();
         self.run_quick(move |db| db.remove_profile(&name)).await
+    }
+
+    async fn count_usage(
+        &self,
+        profile: &str,
+        day: chrono::NaiveDate,
+        outcome: UsageOutcome,
+        audio_ms: u64,
+    ) -> Result<DailyUsage> {
+        let profile = profile.to_owned();
+        self.run_quick(move |db| db.count_usage(&profile, day, outcome, audio_ms))
+            .await
+    }
+
+    async fn usage(&self, profile: &str, day: chrono::NaiveDate) -> Result<DailyUsage> {
+        let profile = profile.to_owned();
+        self.run_quick(move |db| db.usage(&profile, day)).await
     }
 
     async fn insert_transcription(&self, t: &NewTranscription) -> Result<i64> {

@@ -91,3 +91,55 @@ async fn removing_a_profile_keeps_its_history_unattributed() {
     assert_eq!(rows[0].id, id);
     assert_eq!(rows[0].profile, None);
 }
+
+#[tokio::test]
+async fn usage_is_counted_per_profile_per_day_and_survives_a_reopen() {
+    use chrono::NaiveDate;
+    use tonny_store::{DailyUsage, UsageOutcome};
+    let (home, store) = fresh();
+    for name in ["Mia", "Leo"] {
+        store
+            .add_profile(&Profile::new(name, Permission::Kid).unwrap())
+            .await
+            .unwrap();
+    }
+    let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let tuesday = monday.succ_opt().unwrap();
+    for _ in 0..3 {
+        store
+            .count_usage("Mia", monday, UsageOutcome::Served, 1500)
+            .await
+            .unwrap();
+    }
+    let after = store
+        .count_usage("mia", monday, UsageOutcome::Blocked, 800)
+        .await
+        .unwrap();
+    assert_eq!(
+        after,
+        DailyUsage {
+            requests: 3,
+            blocked: 1,
+            audio_ms: 5300
+        }
+    );
+    assert_eq!(
+        store.usage("Leo", monday).await.unwrap(),
+        DailyUsage::default()
+    );
+    assert_eq!(
+        store.usage("Mia", tuesday).await.unwrap(),
+        DailyUsage::default()
+    );
+    let missing = store
+        .count_usage("Nobody", monday, UsageOutcome::Served, 0)
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound { .. })),
+        "{missing:?}"
+    );
+
+    drop(store);
+    let reopened = tonny_store::SqliteStore::open(&home.database()).unwrap();
+    assert_eq!(reopened.usage("Mia", monday).await.unwrap().requests, 3);
+}

@@ -1,0 +1,80 @@
+//! The `usage_daily` table: requests per profile per day, for kid limits and usage statistics.
+
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, params};
+
+use super::SqliteDb;
+use crate::error::{Result, StoreError};
+use crate::records::{DailyUsage, UsageOutcome};
+
+fn profile_id(c: &rusqlite::Connection, name: &str) -> Result<i64> {
+    c.query_row("SELECT id FROM profiles WHERE name = ?1", [name], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound {
+        kind: "profile",
+        name: name.to_owned(),
+        hint: "tonny profiles list",
+    })
+}
+
+impl SqliteDb {
+    /// Counts one request for `profile` on `day` and returns the day's totals after it.
+    pub fn count_usage(
+        &self,
+        profile: &str,
+        day: NaiveDate,
+        outcome: UsageOutcome,
+        audio_ms: u64,
+    ) -> Result<DailyUsage> {
+        let (served, blocked) = match outcome {
+            UsageOutcome::Served => (1, 0),
+            UsageOutcome::Blocked => (0, 1),
+        };
+        self.write("count usage", |c| {
+            let tx = c.transaction()?;
+            let id = profile_id(&tx, profile)?;
+            let totals = tx.query_row(
+                "INSERT INTO usage_daily (profile_id, day, requests, blocked, audio_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (profile_id, day) DO UPDATE SET
+                     requests = requests + excluded.requests,
+                     blocked = blocked + excluded.blocked,
+                     audio_ms = audio_ms + excluded.audio_ms
+                 RETURNING requests, blocked, audio_ms",
+                params![id, day.to_string(), served, blocked, audio_ms as i64],
+                |r| {
+                    Ok(DailyUsage {
+                        requests: r.get(0)?,
+                        blocked: r.get(1)?,
+                        audio_ms: r.get::<_, i64>(2)? as u64,
+                    })
+                },
+            )?;
+            tx.commit()?;
+            Ok(totals)
+        })
+    }
+
+    /// `profile`'s totals for `day` (zero when it has not been used).
+    pub fn usage(&self, profile: &str, day: NaiveDate) -> Result<DailyUsage> {
+        self.read("read usage", |c| {
+            let id = profile_id(c, profile)?;
+            Ok(c.query_row(
+                "SELECT requests, blocked, audio_ms FROM usage_daily
+                 WHERE profile_id = ?1 AND day = ?2",
+                params![id, day.to_string()],
+                |r| {
+                    Ok(DailyUsage {
+                        requests: r.get(0)?,
+                        blocked: r.get(1)?,
+                        audio_ms: r.get::<_, i64>(2)? as u64,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or_default())
+        })
+    }
+}
