@@ -4,7 +4,9 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use chrono::Timelike;
 use clap::{Args, Subcommand};
+use tonny_core::permissions::{self, Circumstances};
 use tonny_core::profile::QuietHours;
 use tonny_core::{Permission, Profile};
 use tonny_store::{Store, StoreError};
@@ -70,6 +72,20 @@ pub enum ProfilesCmd {
         #[arg(long)]
         clear_pin: bool,
     },
+    /// Would this profile be served this request now? Tries the family rules without running it.
+    #[command(
+        after_help = "Example:\n  tonny profiles check Mia 'please buy me a game' --at 21:15"
+    )]
+    Check {
+        /// Profile name.
+        name: String,
+        /// The request, as it would be said or typed.
+        #[arg(required = true)]
+        request: Vec<String>,
+        /// Local time to check at instead of now, e.g. 21:15.
+        #[arg(long, value_name = "HH:MM", value_parser = parse_time)]
+        at: Option<u16>,
+    },
     /// Delete a profile (its history is kept, unattributed).
     Remove {
         /// Profile name.
@@ -106,6 +122,12 @@ pub struct Fields {
 fn parse_permission(s: &str) -> Result<Permission, String> {
     s.parse()
         .map_err(|e: tonny_core::profile::ProfileError| e.to_string())
+}
+
+fn parse_time(s: &str) -> Result<u16, String> {
+    chrono::NaiveTime::parse_from_str(s, "%H:%M")
+        .map(|t| (t.hour() * 60 + t.minute()) as u16)
+        .map_err(|_| format!("'{s}' is not a time of day like 21:15"))
 }
 
 fn parse_quiet(s: &str) -> Result<QuietHours, String> {
@@ -223,6 +245,40 @@ async fn load(store: &dyn Store, name: &str) -> anyhow::Result<Profile> {
 pub async fn run(ctx: &mut Ctx, cmd: ProfilesCmd) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
     match cmd {
+        ProfilesCmd::Check { name, request, at } => {
+            let p = load(store, &name).await?;
+            let now = chrono::Local::now();
+            let today = store.usage(&p.name, now.date_naive()).await?;
+            let minute_of_day = at.unwrap_or((now.hour() * 60 + now.minute()) as u16);
+            let request = request.join(" ");
+            let decision = permissions::check(
+                &p,
+                &request,
+                Circumstances {
+                    requests_today: today.requests,
+                    minute_of_day,
+                },
+            );
+            if ctx.json {
+                output::json(&serde_json::json!({
+                    "profile": p.name,
+                    "request": request,
+                    "allowed": decision.is_ok(),
+                    "refusal": decision.as_ref().err(),
+                    "reason": decision.as_ref().err().map(|r| r.reason()),
+                    "reply": decision.as_ref().err().map(|r| r.message(&p.name)),
+                    "requests_today": today.requests,
+                }))?;
+            } else {
+                match &decision {
+                    Ok(()) => out!("allowed: {} may ask {request:?}", p.name),
+                    Err(r) => {
+                        out!("refused: {}", r.reason());
+                        out!("{} would hear: {}", p.name, r.message(&p.name));
+                    }
+                }
+            }
+        }
         ProfilesCmd::List => {
             let all = store.list_profiles().await?;
             if ctx.json {

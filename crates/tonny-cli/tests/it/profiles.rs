@@ -164,3 +164,74 @@ fn bad_profile_input_is_explained() {
         missing.stderr
     );
 }
+
+#[test]
+fn parents_can_try_the_rules_before_a_child_meets_them() {
+    let home = TempHome::new();
+    tonny(&home)
+        .args([
+            "profiles",
+            "add",
+            "Mia",
+            "--permission",
+            "kid",
+            "--allow",
+            "timer *",
+            "--allow",
+            "what time *",
+            "--block",
+            "buy *",
+            "--quiet-hours",
+            "20:30-07:00",
+        ])
+        .run()
+        .ok();
+    let check = |request: &str, at: &str| {
+        tonny(&home)
+            .args(["--json", "profiles", "check", "mia", request, "--at", at])
+            .run()
+            .ok()
+            .json()
+    };
+    let timer = check("Set a timer for ten minutes", "12:00");
+    assert_eq!(timer["allowed"], true, "{timer}");
+    let buy = check("Please buy me a new game!", "12:00");
+    assert_eq!(buy["allowed"], false);
+    assert_eq!(buy["reason"], "matched the block list pattern 'buy *'");
+    assert!(
+        buy["reply"].as_str().unwrap().starts_with("Sorry Mia"),
+        "{buy}"
+    );
+    let late = check("what time is it", "21:15");
+    assert_eq!(late["refusal"]["rule"], "quiet_hours", "{late}");
+    let other = check("turn off the porch light", "12:00");
+    assert_eq!(other["refusal"]["rule"], "not_allowed", "{other}");
+
+    let text = tonny(&home)
+        .args(["profiles", "check", "Mia", "buy", "candy", "--at", "12:00"])
+        .run()
+        .ok();
+    assert!(
+        text.stdout.contains("Mia would hear: Sorry Mia"),
+        "{}",
+        text.stdout
+    );
+    let bad_time = tonny(&home)
+        .args(["profiles", "check", "Mia", "hello", "--at", "25:00"])
+        .run()
+        .failed();
+    assert!(
+        bad_time.stderr.contains("not a time of day like 21:15"),
+        "{}",
+        bad_time.stderr
+    );
+    let nobody = tonny(&home)
+        .args(["profiles", "check", "Nobody", "hello"])
+        .run()
+        .failed();
+    assert!(
+        nobody.stderr.contains("tonny profiles list"),
+        "{}",
+        nobody.stderr
+    );
+}
