@@ -12,10 +12,13 @@
 //! - [`pipeline`]: the pipeline state machine, the coordinator task that owns it, the event bus
 //!   and the conversation context.
 //! - [`stt`]: the [`stt::Stt`] trait every speech-to-text engine implements, and its types.
+//! - [`text`]: request text to comparable words.
+//! - [`agent`]: the [`agent::Agent`] trait every agent implements (local, n8n, chat, RabbitMQ).
 //! - [`tts`]: the [`tts::Tts`] trait every voice implements, and its types.
 //! - [`endpoint`]: the URL policy shared by settings and secrets (https for remote hosts, plain
 //!   http/ws only for loopback).
 
+pub mod agent;
 pub mod endpoint;
 pub mod paths;
 pub mod permissions;
@@ -23,6 +26,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod settings;
 pub mod stt;
+pub mod text;
 pub mod tts;
 
 pub use paths::Paths;

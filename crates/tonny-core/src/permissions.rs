@@ -79,7 +79,7 @@ pub struct Circumstances {
 /// then for kid and guest profiles the allow list, then quiet hours and the daily limit for
 /// any profile that has them set.
 pub fn check(profile: &Profile, request: &str, now: Circumstances) -> Result<(), Refusal> {
-    let words = normalize(request);
+    let words = crate::text::words(request);
     if let Some(pattern) = first_match(&profile.blocked_commands, &words) {
         return Err(Refusal::Blocked { pattern });
     }
@@ -112,15 +112,6 @@ pub fn in_window(q: QuietHours, minute: u16) -> bool {
     } else {
         minute >= q.start_min || minute < q.end_min
     }
-}
-
-// Lowercase words without punctuation ("Buy, a GAME!" -> ["buy", "a", "game"]); apostrophes
-// stay inside words ("what's").
-fn normalize(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
-        .map(|w| w.trim_matches(|c| c == '\'' || c == '’').to_lowercase())
-        .filter(|w| !w.is_empty())
-        .collect()
 }
 
 fn first_match(patterns: &[String], words: &[String]) -> Option<String> {

@@ -1,7 +1,9 @@
-//! Integration tests for the embedded Whisper engine, against the real `tiny.en` model.
+//! Integration tests for tonny-providers: the embedded Whisper engine against the real `tiny.en`
+//! model, and the local agent.
 
 mod engine;
 mod features;
+mod local_agent;
 
 use std::sync::{Arc, OnceLock};
 

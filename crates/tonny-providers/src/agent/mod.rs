@@ -1,0 +1,3 @@
+//! Agents implementing [`tonny_core::agent::Agent`].
+
+pub mod local;
