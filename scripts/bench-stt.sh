@@ -36,22 +36,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 - "$work/long.wav" <<'PY'
 import subprocess, sys
-sentences = [
-    "The kitchen lights should turn on every morning at seven.",
-    "Please remind the children to pack their school bags before dinner.",
-    "The weather tomorrow will be cloudy with a chance of light rain in the afternoon.",
-    "Grandma is coming to visit on Sunday, so we need to clean the guest room.",
-    "Set a timer for twenty minutes while the bread is baking in the oven.",
-    "The garage door was left open last night, and the bicycles got wet.",
-    "Put milk, bread and cheese on the shopping list for Saturday morning.",
-    "Tell the family group that the football game begins at four o'clock.",
-    "Turn the heating down in the bedroom and close the living room curtains.",
-    "Call the plumber about the leaking tap in the upstairs bathroom.",
-    "Play some quiet music in the study while I finish reading my book.",
-    "The dog needs a walk before it gets dark, and the cat needs to be fed.",
-    "Check whether the front door is locked and switch off the porch light.",
-    "Tomorrow we are going to the lake, so pack sandwiches, towels and sunscreen.",
-]
+# The same 14 sentences the long-recording test speaks.
+sentences = open("crates/tonny-testkit/fixtures/household-sentences.txt").read().splitlines()
 ssml = "<speak>" + "".join(f'{s}<break time="900ms"/>' for s in sentences) + "</speak>"
 subprocess.run(["espeak-ng", "-m", "-v", "en-us", "-s", "150", "-w", sys.argv[1], ssml], check=True)
 open(sys.argv[1] + ".txt", "w").write(" ".join(sentences))

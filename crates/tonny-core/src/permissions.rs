@@ -79,14 +79,14 @@ pub struct Circumstances {
 /// then for kid and guest profiles the allow list, then quiet hours and the daily limit for
 /// any profile that has them set.
 pub fn check(profile: &Profile, request: &str, now: Circumstances) -> Result<(), Refusal> {
-    let words = crate::text::words(request);
-    if let Some(pattern) = first_match(&profile.blocked_commands, &words) {
+    let spans = word_runs(&crate::text::words(request));
+    if let Some(pattern) = first_match(&profile.blocked_commands, &spans) {
         return Err(Refusal::Blocked { pattern });
     }
     let restricted = matches!(profile.permission, Permission::Kid | Permission::Guest);
     if restricted
         && !profile.allowed_commands.is_empty()
-        && first_match(&profile.allowed_commands, &words).is_none()
+        && first_match(&profile.allowed_commands, &spans).is_none()
     {
         return Err(Refusal::NotAllowed);
     }
@@ -114,12 +114,24 @@ pub fn in_window(q: QuietHours, minute: u16) -> bool {
     }
 }
 
-fn first_match(patterns: &[String], words: &[String]) -> Option<String> {
+/// Longest run of words a pattern is matched against. Patterns are a few words long (a trailing
+/// `*` matches the rest of the run), and the cap keeps a long dictation at a few thousand runs
+/// instead of growing with the square of its length.
+const MAX_RUN_WORDS: usize = 16;
+
+// Every run of up to MAX_RUN_WORDS consecutive words, joined by spaces: what patterns match.
+fn word_runs(words: &[String]) -> Vec<String> {
+    (0..words.len())
+        .flat_map(|i| {
+            (i + 1..=words.len().min(i + MAX_RUN_WORDS)).map(move |j| words[i..j].join(" "))
+        })
+        .collect()
+}
+
+fn first_match(patterns: &[String], runs: &[String]) -> Option<String> {
     patterns.iter().find_map(|p| {
         let matcher = compile(p)?;
-        let hit = (0..words.len())
-            .any(|i| (i + 1..=words.len()).any(|j| matcher.is_match(words[i..j].join(" "))));
-        hit.then(|| p.clone())
+        runs.iter().any(|r| matcher.is_match(r)).then(|| p.clone())
     })
 }
 
@@ -179,6 +191,9 @@ mod tests {
         );
         // Blocked even when an allowed pattern also matches.
         assert!(check(&kid(), "set a timer and buy candy", NOON).is_err());
+        // Deep inside a long request, too.
+        let long = format!("{} and then buy a game", "la ".repeat(300));
+        assert!(check(&kid(), &long, NOON).is_err());
         assert!(refusal.message("Mia").starts_with("Sorry Mia"));
         assert_eq!(refusal.reason(), "matched the block list pattern 'buy *'");
     }

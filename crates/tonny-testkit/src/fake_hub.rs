@@ -284,6 +284,18 @@ fn serve_bytes(
     builder.body(Body::from(body)).unwrap()
 }
 
+impl Hub {
+    // Logs a download request as "METHOD PATH [Range]" for tests to inspect.
+    fn record(&mut self, method: &Method, path: &str, headers: &HeaderMap) {
+        let range = headers
+            .get(header::RANGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        self.log
+            .push(format!("{method} {path} {range}").trim().to_owned());
+    }
+}
+
 async fn resolve(
     State(state): State<Arc<Mutex<Hub>>>,
     method: Method,
@@ -292,16 +304,7 @@ async fn resolve(
 ) -> Response {
     let repo = format!("{owner}/{name}");
     let mut hub = state.lock().unwrap();
-    let range = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    hub.log.push(
-        format!("{method} /{repo}/resolve/main/{file} {range}")
-            .trim()
-            .to_owned(),
-    );
+    hub.record(&method, &format!("/{repo}/resolve/main/{file}"), &headers);
     let Some(files) = hub.repos.get(&repo) else {
         return not_found("Repository");
     };
@@ -333,16 +336,7 @@ async fn lfs_object(
     UrlPath(sha): UrlPath<String>,
 ) -> Response {
     let mut hub = state.lock().unwrap();
-    let range = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    hub.log.push(
-        format!("{method} /lfs-objects/{sha} {range}")
-            .trim()
-            .to_owned(),
-    );
+    hub.record(&method, &format!("/lfs-objects/{sha}"), &headers);
     let found = hub.repos.iter().find_map(|(repo, files)| {
         files
             .iter()

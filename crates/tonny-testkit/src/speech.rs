@@ -123,6 +123,15 @@ pub fn faster_whisper_python() -> PathBuf {
     python
 }
 
+/// Fourteen household sentences that, spoken with pauses, make a recording of over 60 s: the
+/// long-recording test and `scripts/bench-stt.sh` both use them.
+pub fn household_sentences() -> Vec<&'static str> {
+    include_str!("../fixtures/household-sentences.txt")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
 /// `../shared/audio` beside the checkout (or `TONNY_SHARED_AUDIO`).
 pub fn shared_audio_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("TONNY_SHARED_AUDIO") {

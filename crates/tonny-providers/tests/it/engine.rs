@@ -40,29 +40,13 @@ fn silence_and_noise_free_quiet_give_empty_text_not_hallucinations() {
     );
 }
 
-const LONG_TEXT: &[&str] = &[
-    "The kitchen lights should turn on every morning at seven.",
-    "Please remind the children to pack their school bags before dinner.",
-    "The weather tomorrow will be cloudy with a chance of light rain in the afternoon.",
-    "Grandma is coming to visit on Sunday, so we need to clean the guest room.",
-    "Set a timer for twenty minutes while the bread is baking in the oven.",
-    "The garage door was left open last night, and the bicycles got wet.",
-    "Put milk, bread and cheese on the shopping list for Saturday morning.",
-    "Tell the family group that the football game begins at four o'clock.",
-    "Turn the heating down in the bedroom and close the living room curtains.",
-    "Call the plumber about the leaking tap in the upstairs bathroom.",
-    "Play some quiet music in the study while I finish reading my book.",
-    "The dog needs a walk before it gets dark, and the cat needs to be fed.",
-    "Check whether the front door is locked and switch off the porch light.",
-    "Tomorrow we are going to the lake, so pack sandwiches, towels and sunscreen.",
-];
-
 #[test]
 fn a_minute_long_recording_is_transcribed_completely_and_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("long.wav");
     // Sentences separated by pauses, as a person reading a list would leave.
-    speech::espeak_sentences(LONG_TEXT, 900, &wav);
+    let sentences = speech::household_sentences();
+    speech::espeak_sentences(&sentences, 900, &wav);
     let audio = load(&wav);
     assert!(
         audio.len() > 60 * 16_000,
@@ -74,7 +58,7 @@ fn a_minute_long_recording_is_transcribed_completely_and_in_order() {
         .unwrap();
     let hyp = speech::normalize(&t.text).join(" ");
     let mut cursor = 0;
-    for sentence in LONG_TEXT {
+    for sentence in &sentences {
         let words = speech::normalize(sentence);
         // Find this sentence in the transcript at or after the previous one, allowing errors.
         let hyp_words: Vec<&str> = hyp.split(' ').collect();

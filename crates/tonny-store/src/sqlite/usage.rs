@@ -7,6 +7,14 @@ use super::SqliteDb;
 use crate::error::{Result, StoreError};
 use crate::records::{DailyUsage, UsageOutcome};
 
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DailyUsage> {
+    Ok(DailyUsage {
+        requests: r.get(0)?,
+        blocked: r.get(1)?,
+        audio_ms: r.get::<_, i64>(2)? as u64,
+    })
+}
+
 fn profile_id(c: &rusqlite::Connection, name: &str) -> Result<i64> {
     c.query_row("SELECT id FROM profiles WHERE name = ?1", [name], |r| {
         r.get(0)
@@ -44,13 +52,7 @@ impl SqliteDb {
                      audio_ms = audio_ms + excluded.audio_ms
                  RETURNING requests, blocked, audio_ms",
                 params![id, day.to_string(), served, blocked, audio_ms as i64],
-                |r| {
-                    Ok(DailyUsage {
-                        requests: r.get(0)?,
-                        blocked: r.get(1)?,
-                        audio_ms: r.get::<_, i64>(2)? as u64,
-                    })
-                },
+                from_row,
             )?;
             tx.commit()?;
             Ok(totals)
@@ -65,13 +67,7 @@ impl SqliteDb {
                 "SELECT requests, blocked, audio_ms FROM usage_daily
                  WHERE profile_id = ?1 AND day = ?2",
                 params![id, day.to_string()],
-                |r| {
-                    Ok(DailyUsage {
-                        requests: r.get(0)?,
-                        blocked: r.get(1)?,
-                        audio_ms: r.get::<_, i64>(2)? as u64,
-                    })
-                },
+                from_row,
             )
             .optional()?
             .unwrap_or_default())
