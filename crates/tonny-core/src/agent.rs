@@ -6,6 +6,8 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use crate::pipeline::Turn;
+use crate::settings::ResponseMode;
+use crate::timer::{NewTimer, Timer};
 
 /// One request for an agent.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +20,46 @@ pub struct AgentRequest {
     pub conversation: Vec<Turn>,
     /// The local time the request was made (the clock is read once, by the caller).
     pub now: DateTime<FixedOffset>,
+    /// The profile's pending timers and reminders, soonest first.
+    pub timers: Vec<Timer>,
+    /// The phrases of the quick actions this profile may use.
+    pub quick_actions: Vec<String>,
+}
+
+impl AgentRequest {
+    /// A request with no conversation, timers or quick actions.
+    pub fn new(text: &str, profile: &str, now: DateTime<FixedOffset>) -> Self {
+        Self {
+            text: text.to_owned(),
+            profile: profile.to_owned(),
+            conversation: Vec::new(),
+            now,
+            timers: Vec::new(),
+            quick_actions: Vec::new(),
+        }
+    }
+}
+
+/// Something an answer asks the caller to do besides saying it: agents never write to storage
+/// or settings themselves, so an agent stays testable with plain values and the caller can
+/// refuse or fail the change and correct the reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    /// Store a timer or reminder.
+    SetTimer(NewTimer),
+    /// Cancel these pending timers.
+    CancelTimers {
+        /// Their ids.
+        ids: Vec<i64>,
+    },
+    /// Change `response.mode`.
+    SetResponseMode(ResponseMode),
+    /// Run the quick action with this phrase.
+    RunQuickAction {
+        /// Its phrase, as listed in the request.
+        phrase: String,
+    },
 }
 
 /// An agent's answer.
@@ -27,6 +69,19 @@ pub struct AgentReply {
     pub agent: String,
     /// The answer, to speak and/or type.
     pub text: String,
+    /// What the caller must do for the answer to be true.
+    pub effects: Vec<Effect>,
+}
+
+impl AgentReply {
+    /// A plain answer with no effects.
+    pub fn say(agent: &str, text: impl Into<String>) -> Self {
+        Self {
+            agent: agent.to_owned(),
+            text: text.into(),
+            effects: Vec::new(),
+        }
+    }
 }
 
 /// Why an agent gave no answer.

@@ -14,6 +14,9 @@
 //! - [`stt`]: the [`stt::Stt`] trait every speech-to-text engine implements, and its types.
 //! - [`text`]: request text to comparable words.
 //! - [`agent`]: the [`agent::Agent`] trait every agent implements (local, n8n, chat, RabbitMQ).
+//! - [`timer`]: timers and reminders as stored and announced.
+//! - [`quick_action`]: family-defined phrases and their steps.
+//! - [`router`]: what an utterance becomes (dictation, a quick action, a request for the agents).
 //! - [`tts`]: the [`tts::Tts`] trait every voice implements, and its types.
 //! - [`endpoint`]: the URL policy shared by settings and secrets (https for remote hosts, plain
 //!   http/ws only for loopback).
@@ -24,9 +27,12 @@ pub mod paths;
 pub mod permissions;
 pub mod pipeline;
 pub mod profile;
+pub mod quick_action;
+pub mod router;
 pub mod settings;
 pub mod stt;
 pub mod text;
+pub mod timer;
 pub mod tts;
 
 pub use paths::Paths;

@@ -231,3 +231,100 @@ mod duration_tests {
         assert_eq!(d(""), None);
     }
 }
+
+/// Words people put around a request that do not change it ("hey Tonny, please ...").
+const LEADING: &[&str] = &[
+    "hey tonny",
+    "ok tonny",
+    "okay tonny",
+    "tonny",
+    "hey",
+    "please",
+    "can you",
+    "could you",
+    "would you",
+];
+const TRAILING: &[&str] = &["please", "thanks", "thank you", "tonny"];
+
+/// The request's [`words`] with greetings and politeness removed, joined by single spaces
+/// ("Hey Tonny, what time is it, please?" → "what time is it"). The router matches quick-action
+/// phrases on it and the local agent reads its grammar from it.
+pub fn core_words(text: &str) -> String {
+    let mut s = words(text).join(" ");
+    loop {
+        let before = s.len();
+        for lead in LEADING {
+            if let Some(rest) = s.strip_prefix(lead)
+                && (rest.is_empty() || rest.starts_with(' '))
+            {
+                s = rest.trim_start().to_owned();
+            }
+        }
+        for trail in TRAILING {
+            if let Some(rest) = s.strip_suffix(trail)
+                && (rest.is_empty() || rest.ends_with(' '))
+            {
+                s = rest.trim_end().to_owned();
+            }
+        }
+        if s.len() == before {
+            return s;
+        }
+    }
+}
+
+/// A duration the way a person says it: "10 minutes", "1 hour and 30 minutes", "45 seconds".
+/// Seconds are dropped once the duration passes an hour (nobody says "1 hour and 3 seconds").
+pub fn describe_duration(d: std::time::Duration) -> String {
+    let total = d.as_secs();
+    let (h, m, s) = (total / 3600, total % 3600 / 60, total % 60);
+    let unit = |n: u64, one: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(unit(h, "hour"));
+    }
+    if m > 0 {
+        parts.push(unit(m, "minute"));
+    }
+    if s > 0 && h == 0 || parts.is_empty() {
+        parts.push(unit(s, "second"));
+    }
+    parts.join(" and ")
+}
+
+#[cfg(test)]
+mod request_tests {
+    use super::*;
+
+    #[test]
+    fn greetings_and_politeness_are_not_part_of_the_request() {
+        assert_eq!(
+            core_words("Hey Tonny, what time is it, please?"),
+            "what time is it"
+        );
+        assert_eq!(core_words("Tonny please could you help"), "help");
+        assert_eq!(core_words("Please."), "");
+        assert_eq!(
+            core_words("heyday"),
+            "heyday",
+            "only whole words are stripped"
+        );
+    }
+
+    #[test]
+    fn durations_are_described_as_people_say_them() {
+        let d = |s| describe_duration(std::time::Duration::from_secs(s));
+        assert_eq!(d(600), "10 minutes");
+        assert_eq!(d(5400), "1 hour and 30 minutes");
+        assert_eq!(d(3603), "1 hour");
+        assert_eq!(d(90), "1 minute and 30 seconds");
+        assert_eq!(d(1), "1 second");
+        assert_eq!(d(0), "0 seconds");
+    }
+}

@@ -3,7 +3,7 @@
 use chrono::{Datelike, Timelike};
 use tonny_core::agent::AgentRequest;
 
-use super::Intent;
+use super::{Answer, Intent};
 
 /// The time of day.
 pub struct Time;
@@ -22,17 +22,19 @@ const TIME: &[&str] = &[
 ];
 
 impl Intent for Time {
-    fn answer(&self, words: &str, request: &AgentRequest) -> Option<String> {
-        TIME.contains(&words).then(|| {
-            let t = request.now;
-            let (pm, hour) = t.hour12();
-            let minute = t.minute();
-            let clock = match minute {
-                0 => hour.to_string(),
-                m => format!("{hour}:{m:02}"),
-            };
-            format!("It's {clock} {}.", if pm { "PM" } else { "AM" })
-        })
+    fn answer(&self, words: &str, request: &AgentRequest) -> Option<Answer> {
+        TIME.contains(&words)
+            .then(|| {
+                let t = request.now;
+                let (pm, hour) = t.hour12();
+                let minute = t.minute();
+                let clock = match minute {
+                    0 => hour.to_string(),
+                    m => format!("{hour}:{m:02}"),
+                };
+                format!("It's {clock} {}.", if pm { "PM" } else { "AM" })
+            })
+            .map(Answer::text)
     }
 }
 
@@ -56,16 +58,18 @@ const DATE: &[&str] = &[
 ];
 
 impl Intent for Date {
-    fn answer(&self, words: &str, request: &AgentRequest) -> Option<String> {
-        DATE.contains(&words).then(|| {
-            let d = request.now.date_naive();
-            format!(
-                "Today is {}, {} {}, {}.",
-                d.format("%A"),
-                d.format("%B"),
-                d.day(),
-                d.year()
-            )
-        })
+    fn answer(&self, words: &str, request: &AgentRequest) -> Option<Answer> {
+        DATE.contains(&words)
+            .then(|| {
+                let d = request.now.date_naive();
+                format!(
+                    "Today is {}, {} {}, {}.",
+                    d.format("%A"),
+                    d.format("%B"),
+                    d.day(),
+                    d.year()
+                )
+            })
+            .map(Answer::text)
     }
 }

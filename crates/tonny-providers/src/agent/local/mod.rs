@@ -2,54 +2,34 @@
 //! (the shape of mini-redis's commands). Anything else is [`AgentError::NotUnderstood`], so the
 //! router can pass it to the next agent or explain that none is configured.
 
+mod actions;
 mod clock;
 mod help;
+mod mode;
 mod recall;
+mod timers;
 
 use async_trait::async_trait;
-use tonny_core::agent::{Agent, AgentError, AgentReply, AgentRequest};
-use tonny_core::text::words;
+use tonny_core::agent::{Agent, AgentError, AgentReply, AgentRequest, Effect};
+use tonny_core::text::core_words;
 
 /// One thing the local agent understands.
 trait Intent: Send + Sync {
     /// Answers `request` if these words are this intent's, else `None`.
-    fn answer(&self, words: &str, request: &AgentRequest) -> Option<String>;
+    fn answer(&self, words: &str, request: &AgentRequest) -> Option<Answer>;
 }
 
-/// Words people put around a request that do not change it ("hey Tonny, please ...").
-const LEADING: &[&str] = &[
-    "hey tonny",
-    "ok tonny",
-    "tonny",
-    "hey",
-    "please",
-    "can you",
-    "could you",
-    "would you",
-];
-const TRAILING: &[&str] = &["please", "thanks", "thank you", "tonny"];
+/// What an intent answers: the words, and any change the caller must make.
+struct Answer {
+    text: String,
+    effects: Vec<Effect>,
+}
 
-/// The request's words with greetings and politeness removed, joined by single spaces.
-fn core_words(text: &str) -> String {
-    let mut s = words(text).join(" ");
-    loop {
-        let before = s.len();
-        for lead in LEADING {
-            if let Some(rest) = s.strip_prefix(lead)
-                && (rest.is_empty() || rest.starts_with(' '))
-            {
-                s = rest.trim_start().to_owned();
-            }
-        }
-        for trail in TRAILING {
-            if let Some(rest) = s.strip_suffix(trail)
-                && (rest.is_empty() || rest.ends_with(' '))
-            {
-                s = rest.trim_end().to_owned();
-            }
-        }
-        if s.len() == before {
-            return s;
+impl Answer {
+    fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            effects: Vec::new(),
         }
     }
 }
@@ -69,6 +49,13 @@ impl LocalAgent {
                 Box::new(clock::Date),
                 Box::new(recall::Repeat),
                 Box::new(recall::WhatDidISay),
+                Box::new(timers::SetTimer),
+                Box::new(timers::Remind),
+                Box::new(timers::ListTimers),
+                Box::new(timers::CancelTimers),
+                Box::new(actions::ListQuickActions),
+                Box::new(actions::RunQuickAction),
+                Box::new(mode::SwitchMode),
                 Box::new(help::Help),
             ],
         }
@@ -92,32 +79,13 @@ impl Agent for LocalAgent {
         self.intents
             .iter()
             .find_map(|i| i.answer(&core, request))
-            .map(|text| AgentReply {
+            .map(|a| AgentReply {
                 agent: "local".into(),
-                text,
+                text: a.text,
+                effects: a.effects,
             })
             .ok_or_else(|| AgentError::NotUnderstood {
                 agent: "the local agent".into(),
             })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn greetings_and_politeness_are_not_part_of_the_request() {
-        assert_eq!(
-            core_words("Hey Tonny, what time is it, please?"),
-            "what time is it"
-        );
-        assert_eq!(core_words("Tonny please could you help"), "help");
-        assert_eq!(core_words("Please."), "");
-        assert_eq!(
-            core_words("heyday"),
-            "heyday",
-            "only whole words are stripped"
-        );
     }
 }

@@ -2,7 +2,7 @@
 
 use tonny_core::agent::AgentRequest;
 
-use super::Intent;
+use super::{Answer, Intent};
 
 /// Says the last reply again.
 pub struct Repeat;
@@ -19,15 +19,18 @@ const REPEAT: &[&str] = &[
 ];
 
 impl Intent for Repeat {
-    fn answer(&self, words: &str, request: &AgentRequest) -> Option<String> {
-        REPEAT.contains(&words).then(|| {
-            request
-                .conversation
-                .iter()
-                .rev()
-                .find_map(|t| t.reply.clone())
-                .unwrap_or_else(|| "I haven't said anything yet.".to_owned())
-        })
+    fn answer(&self, words: &str, request: &AgentRequest) -> Option<Answer> {
+        REPEAT
+            .contains(&words)
+            .then(|| {
+                request
+                    .conversation
+                    .iter()
+                    .rev()
+                    .find_map(|t| t.reply.clone())
+                    .unwrap_or_else(|| "I haven't said anything yet.".to_owned())
+            })
+            .map(Answer::text)
     }
 }
 
@@ -43,12 +46,13 @@ const WHAT_DID_I_SAY: &[&str] = &[
 ];
 
 impl Intent for WhatDidISay {
-    fn answer(&self, words: &str, request: &AgentRequest) -> Option<String> {
+    fn answer(&self, words: &str, request: &AgentRequest) -> Option<Answer> {
         WHAT_DID_I_SAY
             .contains(&words)
             .then(|| match request.conversation.last() {
                 Some(turn) => format!("You said: {}", turn.user),
                 None => "I don't remember anything you said before this.".to_owned(),
             })
+            .map(Answer::text)
     }
 }
