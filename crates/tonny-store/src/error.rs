@@ -123,6 +123,9 @@ pub enum StoreError {
     /// A value failed domain validation.
     #[error(transparent)]
     Profile(#[from] tonny_core::profile::ProfileError),
+    /// A quick action is invalid.
+    #[error(transparent)]
+    QuickAction(#[from] tonny_core::quick_action::QuickActionError),
     /// A file offered for restore is unusable.
     #[error("cannot restore from {}: {reason}; the current database was not changed", path.display())]
     BadBackup {

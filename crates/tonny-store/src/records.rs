@@ -238,3 +238,84 @@ pub struct DailyUsage {
     /// Speech heard, in milliseconds.
     pub audio_ms: u64,
 }
+
+/// One request's record for the activity history: what ran, how it ended, and how long each
+/// stage took (milliseconds).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewActivity {
+    /// The transcription it came from (none for typed requests).
+    pub transcription_id: Option<i64>,
+    /// The active profile's name.
+    pub profile: Option<String>,
+    /// `dictation`, `quick_action`, `local` or `agent`.
+    pub intent: String,
+    /// Which agent or output handled it.
+    pub backend: Option<String>,
+    /// The request text (omitted when history is off).
+    pub request: Option<String>,
+    /// The reply text (omitted when history is off).
+    pub response: Option<String>,
+    /// `success`, `failed`, `timeout` or `blocked`.
+    pub status: String,
+    /// Why it failed or was refused.
+    pub error: Option<String>,
+    /// Per-stage durations.
+    pub timings: StageTimings,
+}
+
+/// How long each pipeline stage took, in milliseconds; `None` when a stage did not run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StageTimings {
+    /// Recording, up to the end of speech.
+    pub capture_ms: Option<u32>,
+    /// End of speech to the transcript.
+    pub stt_ms: Option<u32>,
+    /// Permission check and routing.
+    pub route_ms: Option<u32>,
+    /// The agent's answer.
+    pub agent_ms: Option<u32>,
+    /// Speech synthesis up to the first audio queued.
+    pub tts_ms: Option<u32>,
+    /// End of speech (or the typed request) to the reply delivered.
+    pub total_ms: Option<u32>,
+}
+
+/// A stored activity row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Activity {
+    /// Row id.
+    pub id: i64,
+    /// When it was stored.
+    pub created_at: DateTime<Utc>,
+    /// Profile name, if it still exists.
+    pub profile: Option<String>,
+    /// What ran.
+    pub intent: String,
+    /// Which agent or output.
+    pub backend: Option<String>,
+    /// Request text, if kept.
+    pub request: Option<String>,
+    /// Reply text, if kept.
+    pub response: Option<String>,
+    /// How it ended.
+    pub status: String,
+    /// Why it failed or was refused.
+    pub error: Option<String>,
+    /// Per-stage durations.
+    pub timings: StageTimings,
+}
+
+/// Something told to the person outside the conversation (a timer, a typing fallback).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notification {
+    /// Row id.
+    pub id: i64,
+    /// When it was raised.
+    pub created_at: DateTime<Utc>,
+    /// `info`, `warn` or `error`.
+    pub level: String,
+    /// Headline.
+    pub title: String,
+    /// Details.
+    pub body: Option<String>,
+}

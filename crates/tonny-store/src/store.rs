@@ -10,6 +10,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tonny_core::Profile;
+use tonny_core::quick_action::{QuickAction, QuickActionError};
+use tonny_core::timer::{NewTimer, Timer};
 
 use crate::error::Result;
 use crate::records::*;
@@ -51,6 +53,41 @@ pub trait Store: Send + Sync {
     ) -> Result<DailyUsage>;
     /// `profile`'s totals for `day`; zero when unused.
     async fn usage(&self, profile: &str, day: chrono::NaiveDate) -> Result<DailyUsage>;
+
+    /// The active profile (see [`crate::sqlite::DEFAULT_PROFILE`] for a household with none).
+    async fn active_profile(&self) -> Result<Profile>;
+    /// Makes `name` the active profile. Callers check the PIN first.
+    async fn set_active_profile(&self, name: &str) -> Result<Profile>;
+    /// Records a wrong admin PIN; returns the failures since `since`, oldest first.
+    async fn record_pin_failure(&self, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>>;
+    /// Wrong admin PINs since `since`, oldest first.
+    async fn pin_failures(&self, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>>;
+    /// Forgets wrong PINs after a right one.
+    async fn clear_pin_failures(&self) -> Result<()>;
+    /// Stores a timer or reminder.
+    async fn add_timer(&self, timer: &NewTimer) -> Result<Timer>;
+    /// Pending timers, soonest first (only `profile`'s when given).
+    async fn pending_timers(&self, profile: Option<&str>) -> Result<Vec<Timer>>;
+    /// Cancels pending timers; returns how many were pending.
+    async fn cancel_timers(&self, ids: &[i64]) -> Result<usize>;
+    /// Marks a timer fired; true only for the caller that changed it.
+    async fn fire_timer(&self, id: i64, at: DateTime<Utc>) -> Result<bool>;
+    /// Stores what ran for one request.
+    async fn insert_activity(&self, activity: &NewActivity) -> Result<i64>;
+    /// The newest activity rows, newest first.
+    async fn recent_activity(&self, limit: u32) -> Result<Vec<Activity>>;
+    /// Raises a notification.
+    async fn add_notification(&self, level: &str, title: &str, body: Option<&str>) -> Result<i64>;
+    /// The newest notifications, newest first.
+    async fn recent_notifications(&self, limit: u32) -> Result<Vec<Notification>>;
+    /// Every quick action, each read or with the reason it cannot be.
+    async fn list_quick_actions(
+        &self,
+    ) -> Result<Vec<std::result::Result<QuickAction, QuickActionError>>>;
+    /// Adds or replaces (by name) a validated quick action.
+    async fn put_quick_action(&self, action: &QuickAction) -> Result<()>;
+    /// Removes a quick action by name.
+    async fn remove_quick_action(&self, name: &str) -> Result<()>;
 
     /// Stores a transcription and returns its id once it is committed.
     async fn insert_transcription(&self, t: &NewTranscription) -> Result<i64>;

@@ -26,6 +26,9 @@ const TABLES: &[&str] = &[
     "usage_daily",
     "notifications",
     "outbox",
+    "timers",
+    "app_state",
+    "pin_failures",
 ];
 
 /// Rows deleted per transaction during a prune, so a running daemon's writes interleave.

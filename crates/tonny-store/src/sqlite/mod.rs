@@ -4,12 +4,18 @@
 //! read-only connections); [`SqliteStore`] wraps it in the async [`Store`] trait by running each
 //! call on tokio's blocking pool, so a query never stalls the event loop.
 
+mod activity;
 mod history;
 mod logs;
 mod maintenance;
 mod profiles;
+mod quick_actions;
 mod settings;
+mod state;
+mod timers;
 mod usage;
+
+pub use state::DEFAULT_PROFILE;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +29,8 @@ use rusqlite_migration::{M, Migrations};
 use serde_json::Value;
 use tonny_core::Profile;
 use tonny_core::paths::{create_private_dir, touch_private_file};
+use tonny_core::quick_action::{QuickAction, QuickActionError};
+use tonny_core::timer::{NewTimer, Timer};
 
 use crate::error::{Result, StoreError};
 use crate::records::*;
@@ -39,13 +47,16 @@ pub const APPLICATION_ID: i64 = 0x544F_4E59;
 const READ_POOL: usize = 4;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/0001_initial.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_initial.sql")),
+        M::up(include_str!("migrations/0002_pipeline.sql")),
+    ])
 }
 
 /// The newest schema version this build knows.
 pub fn latest_schema_version() -> i64 {
     // One migration per version, numbered from 1.
-    1
+    2
 }
 
 /// Synchronous access to one TonnyTray SQLite database.
@@ -181,6 +192,20 @@ fn check_identity(conn: &Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The id of profile `name` (case-insensitive), or a NotFound error that says how to list them.
+pub(crate) fn profile_id(c: &Connection, name: &str) -> Result<i64> {
+    use rusqlite::OptionalExtension;
+    c.query_row("SELECT id FROM profiles WHERE name = ?1", [name], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound {
+        kind: "profile",
+        name: name.to_owned(),
+        hint: "tonny profiles list",
+    })
+}
+
 pub(crate) fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
@@ -300,6 +325,84 @@ impl Store for SqliteStore {
     async fn usage(&self, profile: &str, day: chrono::NaiveDate) -> Result<DailyUsage> {
         let profile = profile.to_owned();
         self.run_quick(move |db| db.usage(&profile, day)).await
+    }
+
+    async fn active_profile(&self) -> Result<Profile> {
+        self.run_quick(move |db| db.active_profile()).await
+    }
+
+    async fn set_active_profile(&self, name: &str) -> Result<Profile> {
+        let name = name.to_owned();
+        self.run_quick(move |db| db.set_active_profile(&name)).await
+    }
+
+    async fn record_pin_failure(&self, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
+        self.run_quick(move |db| db.record_pin_failure(since)).await
+    }
+
+    async fn pin_failures(&self, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
+        self.run_quick(move |db| db.pin_failures(since)).await
+    }
+
+    async fn clear_pin_failures(&self) -> Result<()> {
+        self.run_quick(move |db| db.clear_pin_failures()).await
+    }
+
+    async fn add_timer(&self, timer: &NewTimer) -> Result<Timer> {
+        let t = timer.clone();
+        self.run_quick(move |db| db.add_timer(&t)).await
+    }
+
+    async fn pending_timers(&self, profile: Option<&str>) -> Result<Vec<Timer>> {
+        let p = profile.map(str::to_owned);
+        self.run_quick(move |db| db.pending_timers(p.as_deref()))
+            .await
+    }
+
+    async fn cancel_timers(&self, ids: &[i64]) -> Result<usize> {
+        let ids = ids.to_vec();
+        self.run_quick(move |db| db.cancel_timers(&ids)).await
+    }
+
+    async fn fire_timer(&self, id: i64, at: DateTime<Utc>) -> Result<bool> {
+        self.run_quick(move |db| db.fire_timer(id, at)).await
+    }
+
+    async fn insert_activity(&self, activity: &NewActivity) -> Result<i64> {
+        let a = activity.clone();
+        self.run_quick(move |db| db.insert_activity(&a)).await
+    }
+
+    async fn recent_activity(&self, limit: u32) -> Result<Vec<Activity>> {
+        self.run_quick(move |db| db.recent_activity(limit)).await
+    }
+
+    async fn add_notification(&self, level: &str, title: &str, body: Option<&str>) -> Result<i64> {
+        let (level, title, body) = (level.to_owned(), title.to_owned(), body.map(str::to_owned));
+        self.run_quick(move |db| db.add_notification(&level, &title, body.as_deref()))
+            .await
+    }
+
+    async fn recent_notifications(&self, limit: u32) -> Result<Vec<Notification>> {
+        self.run_quick(move |db| db.recent_notifications(limit))
+            .await
+    }
+
+    async fn list_quick_actions(
+        &self,
+    ) -> Result<Vec<std::result::Result<QuickAction, QuickActionError>>> {
+        self.run_quick(move |db| db.list_quick_actions()).await
+    }
+
+    async fn put_quick_action(&self, action: &QuickAction) -> Result<()> {
+        let a = action.clone();
+        self.run_quick(move |db| db.put_quick_action(&a)).await
+    }
+
+    async fn remove_quick_action(&self, name: &str) -> Result<()> {
+        let name = name.to_owned();
+        self.run_quick(move |db| db.remove_quick_action(&name))
+            .await
     }
 
     async fn insert_transcription(&self, t: &NewTranscription) -> Result<i64> {

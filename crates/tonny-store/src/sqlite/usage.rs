@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 
-use super::SqliteDb;
-use crate::error::{Result, StoreError};
+use super::{SqliteDb, profile_id};
+use crate::error::Result;
 use crate::records::{DailyUsage, UsageOutcome};
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DailyUsage> {
@@ -12,18 +12,6 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DailyUsage> {
         requests: r.get(0)?,
         blocked: r.get(1)?,
         audio_ms: r.get::<_, i64>(2)? as u64,
-    })
-}
-
-fn profile_id(c: &rusqlite::Connection, name: &str) -> Result<i64> {
-    c.query_row("SELECT id FROM profiles WHERE name = ?1", [name], |r| {
-        r.get(0)
-    })
-    .optional()?
-    .ok_or_else(|| StoreError::NotFound {
-        kind: "profile",
-        name: name.to_owned(),
-        hint: "tonny profiles list",
     })
 }
 

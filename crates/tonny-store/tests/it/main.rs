@@ -5,6 +5,7 @@ mod history;
 mod logs;
 mod maintenance;
 mod open;
+mod pipeline;
 mod profiles;
 
 use std::sync::Arc;

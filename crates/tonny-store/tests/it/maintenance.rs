@@ -17,7 +17,10 @@ async fn stats_count_rows_and_sizes() {
     assert_eq!(rows("transcriptions"), 25);
     assert_eq!(rows("logs"), 0);
     assert!(s.file_bytes > 0);
-    assert_eq!(s.schema_version, 1);
+    assert_eq!(
+        s.schema_version,
+        tonny_store::sqlite::latest_schema_version()
+    );
 }
 
 #[tokio::test]

@@ -35,7 +35,10 @@ async fn database_uses_wal_normal_sync_foreign_keys_and_owner_only_files() {
             ..Default::default()
         })
         .expect("an unknown profile name is stored as no profile, not an FK error");
-    assert_eq!(store.schema_version().await.unwrap(), 1);
+    assert_eq!(
+        store.schema_version().await.unwrap(),
+        tonny_store::sqlite::latest_schema_version()
+    );
 }
 
 #[test]
@@ -81,7 +84,7 @@ fn newer_schema_is_refused_with_versions_named() {
             err,
             StoreError::NewerSchema {
                 found: 42,
-                supported: 1,
+                supported: 2,
                 ..
             }
         ),
