@@ -14,6 +14,7 @@
 //! - [`stt`]: the [`stt::Stt`] trait every speech-to-text engine implements, and its types.
 //! - [`text`]: request text to comparable words.
 //! - [`agent`]: the [`agent::Agent`] trait every agent implements (local, n8n, chat, RabbitMQ).
+//! - [`output`]: the [`output::TextOutput`] and [`output::VoiceOutput`] traits replies go through.
 //! - [`timer`]: timers and reminders as stored and announced.
 //! - [`quick_action`]: family-defined phrases and their steps.
 //! - [`router`]: what an utterance becomes (dictation, a quick action, a request for the agents).
@@ -23,6 +24,7 @@
 
 pub mod agent;
 pub mod endpoint;
+pub mod output;
 pub mod paths;
 pub mod permissions;
 pub mod pipeline;

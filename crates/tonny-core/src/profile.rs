@@ -296,3 +296,54 @@ mod tests {
         assert!("root".parse::<Permission>().is_err());
     }
 }
+
+/// Wrong admin PINs allowed in a row before TonnyTray makes the person wait.
+pub const FREE_PIN_ATTEMPTS: usize = 3;
+
+/// How far back wrong PINs count.
+pub const PIN_FAILURE_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+
+/// How long someone must still wait before trying a PIN again, given the wrong PINs of the last
+/// [`PIN_FAILURE_WINDOW`] (oldest first). Three tries are free; then 30 s after the third
+/// wrong one, doubling with each further one up to 15 minutes, so a child cannot guess a
+/// four-digit PIN in an afternoon.
+pub fn pin_wait(
+    failures: &[chrono::DateTime<chrono::Utc>],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::Duration> {
+    let recent: Vec<_> = failures
+        .iter()
+        .filter(|t| now - **t < PIN_FAILURE_WINDOW)
+        .collect();
+    let over = recent.len().checked_sub(FREE_PIN_ATTEMPTS)?;
+    let wait = chrono::Duration::seconds(30 << over.min(5)).min(chrono::Duration::minutes(15));
+    let until = **recent.last()? + wait;
+    (until > now).then(|| until - now)
+}
+
+#[cfg(test)]
+mod pin_wait_tests {
+    use super::*;
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn three_tries_are_free_then_waits_double() {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let fails = |n: i64| {
+            (0..n)
+                .map(|i| t0 + Duration::seconds(i))
+                .collect::<Vec<_>>()
+        };
+        let last = |n: i64| t0 + Duration::seconds(n - 1);
+        assert_eq!(pin_wait(&fails(2), last(2)), None);
+        assert_eq!(pin_wait(&fails(3), last(3)), Some(Duration::seconds(30)));
+        assert_eq!(pin_wait(&fails(4), last(4)), Some(Duration::seconds(60)));
+        assert_eq!(pin_wait(&fails(12), last(12)), Some(Duration::minutes(15)));
+        assert_eq!(pin_wait(&fails(3), last(3) + Duration::seconds(31)), None);
+        assert_eq!(
+            pin_wait(&fails(5), last(5) + Duration::hours(2)),
+            None,
+            "old failures are forgotten"
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! Where replies and dictated text go: the [`TextOutput`] (typing into the focused window, the
+//! clipboard, a terminal) and the [`VoiceOutput`] (speech played on a device). The pipeline
+//! only sees these traits, so it runs the same with a desktop, a terminal or a test.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use tokio::sync::oneshot;
+
+/// How text reached the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "how", rename_all = "snake_case")]
+pub enum Delivery {
+    /// Typed into the focused window.
+    Typed {
+        /// The tool that typed (`xdotool`, `wtype`, ...).
+        tool: String,
+    },
+    /// Put on the clipboard and pasted into the focused window.
+    Pasted {
+        /// The tool that pasted.
+        tool: String,
+    },
+    /// Left on the clipboard for the person to paste: typing was not possible.
+    Clipboard {
+        /// The clipboard tool.
+        tool: String,
+        /// Why typing did not happen, for the notification.
+        reason: String,
+    },
+    /// Printed or shown (a terminal, the web UI).
+    Shown,
+}
+
+/// Why text or speech could not be delivered at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct OutputError(pub String);
+
+/// Delivers text: typing, clipboard, or a screen.
+#[async_trait]
+pub trait TextOutput: Send + Sync {
+    /// Delivers `text`; falls back (typing → paste → clipboard) rather than fail, and says how.
+    async fn deliver(&self, text: &str) -> Result<Delivery, OutputError>;
+}
+
+/// Speech that has started: when its first audio was queued, and when it ends.
+#[derive(Debug)]
+pub struct Playing {
+    /// From the call to the first sample queued on the device (synthesis time).
+    pub first_audio_after: Duration,
+    /// Resolves when playback finishes or is stopped.
+    pub done: oneshot::Receiver<()>,
+}
+
+/// Speaks text aloud.
+#[async_trait]
+pub trait VoiceOutput: Send + Sync {
+    /// Synthesises `text` and queues it for playback; returns once audio is playing.
+    async fn say(&self, text: &str) -> Result<Playing, OutputError>;
+    /// Cuts whatever is playing or queued (a new utterance, the stop hotkey).
+    fn stop(&self);
+    /// True while TonnyTray itself is making sound; capture ignores the microphone then.
+    fn is_speaking(&self) -> bool;
+}

@@ -1,0 +1,112 @@
+//! Getting text and speech to the person, never silently: a typing fallback or a failed voice
+//! becomes a notification (stored, and on the bus) that says what happened and where the text is.
+
+use tokio::sync::oneshot;
+use tonny_core::output::Delivery;
+use tonny_core::pipeline::{Event, UtteranceId};
+use tonny_core::settings::ResponseMode;
+
+use super::Assistant;
+
+impl Assistant {
+    /// Tells the person something outside the conversation: on the bus and in the store.
+    pub(crate) async fn notify(&self, level: &str, title: &str, body: &str) {
+        self.bus.publish(Event::Notification {
+            title: title.to_owned(),
+            body: body.to_owned(),
+        });
+        if let Err(e) = self.store.add_notification(level, title, Some(body)).await {
+            tracing::error!("could not store a notification: {e}");
+        }
+    }
+
+    /// Types (or pastes, or leaves on the clipboard) `text`; every fallback is announced.
+    pub(crate) async fn deliver_text(&self, text: &str) -> Option<Delivery> {
+        match self.text_out.deliver(text).await {
+            Ok(d @ Delivery::Clipboard { .. }) => {
+                if let Delivery::Clipboard { tool, reason } = &d {
+                    tracing::warn!(
+                        tool,
+                        "typing not possible, text left on the clipboard: {reason}"
+                    );
+                    self.notify(
+                        "warn",
+                        "Text is on the clipboard",
+                        &format!(
+                            "I couldn't type into the window ({reason}), so the text is on the \
+                             clipboard: paste it with Ctrl+V."
+                        ),
+                    )
+                    .await;
+                }
+                Some(d)
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                tracing::error!("text could not be delivered: {e}");
+                self.notify(
+                    "error",
+                    "Text could not be delivered",
+                    &format!("{e}. The text was: {text}"),
+                )
+                .await;
+                None
+            }
+        }
+    }
+
+    /// Speaks `text`; returns when it is playing, with when it ends and the synthesis time.
+    pub(crate) async fn speak(
+        &self,
+        utterance: UtteranceId,
+        text: &str,
+    ) -> Result<(oneshot::Receiver<()>, u32), String> {
+        let Some(voice) = &self.voice_out else {
+            return Err("no voice output is available".to_owned());
+        };
+        let playing = voice.say(text).await.map_err(|e| e.to_string())?;
+        self.bus.publish(Event::SpeechStarted { utterance });
+        let (tx, rx) = oneshot::channel();
+        let bus = self.bus.clone();
+        tokio::spawn(async move {
+            let _ = playing.done.await;
+            bus.publish(Event::SpeechFinished { utterance });
+            let _ = tx.send(());
+        });
+        let ms = playing.first_audio_after.as_millis().min(u32::MAX as u128) as u32;
+        Ok((rx, ms))
+    }
+
+    /// Delivers a reply as `response.mode` says. A voice that fails falls back to text, and the
+    /// person is told why.
+    pub(crate) async fn reply(
+        &self,
+        utterance: UtteranceId,
+        agent: &str,
+        text: &str,
+    ) -> (Option<Delivery>, Option<oneshot::Receiver<()>>, Option<u32>) {
+        let mode = self.mode();
+        let mut delivery = None;
+        if matches!(mode, ResponseMode::TextOnly | ResponseMode::Both) {
+            delivery = self.deliver_text(text).await;
+        }
+        if matches!(mode, ResponseMode::VoiceOnly | ResponseMode::Both) {
+            match self.speak(utterance, text).await {
+                Ok((done, ms)) => return (delivery, Some(done), Some(ms)),
+                Err(why) => {
+                    tracing::warn!(agent, "reply not spoken: {why}");
+                    self.notify(
+                        "warn",
+                        "Reply not spoken",
+                        &format!("I couldn't speak the reply: {why}."),
+                    )
+                    .await;
+                    if delivery.is_none() {
+                        delivery = self.deliver_text(text).await;
+                    }
+                }
+            }
+        }
+        (delivery, None, None)
+    }
+}

@@ -1,0 +1,6 @@
+//! Wires TonnyTray together. [`assistant::Assistant`] takes one request (typed, or a transcript)
+//! through the family rules, the router, the agents and their effects to the outputs, and
+//! records it; [`assistant::timers`] fires stored timers when they fall due. The CLI and (later)
+//! the daemon and tray all go through it, so they behave the same.
+
+pub mod assistant;
