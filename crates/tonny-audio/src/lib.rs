@@ -4,10 +4,16 @@
 //! # Layout
 //! - [`decode`]: WAV, FLAC, MP3, OGG/Vorbis via symphonia, with size limits checked up front.
 //! - [`resample`]: channel mix-down and sample-rate conversion (rubato).
+//! - [`devices`]: whether any sound system exists, before ALSA is asked.
+//! - [`playback`]: a queue of speech clips on an output device (rodio), stoppable at once.
+//! - [`typing`]: text into the focused window (xdotool, wtype, ydotool) or the clipboard.
 //! - [`vad`]: speech regions and pauses (earshot's neural VAD), used to cut long recordings.
 
 pub mod decode;
+pub mod devices;
+pub mod playback;
 pub mod resample;
+pub mod typing;
 pub mod vad;
 
 /// The sample rate every TonnyTray speech engine takes.

@@ -70,6 +70,11 @@ enum Command {
     History(cmd::history::HistoryCmd),
     /// Show recorded log lines and system events.
     Logs(cmd::logs::LogsArgs),
+    /// Send a typed request to the assistant, as if it had been said.
+    Ask(cmd::ask::AskArgs),
+    /// Quick actions: phrases that run steps.
+    #[command(subcommand)]
+    Actions(cmd::actions::ActionsCmd),
     /// Turn speech in audio files into text, in-process (no server needed).
     Transcribe(cmd::transcribe::TranscribeArgs),
     /// Speak text with the local voice (espeak-ng) into a WAV file.
@@ -134,6 +139,8 @@ async fn main() -> ExitCode {
         Command::Transcribe(a) => cmd::transcribe::run(&mut ctx, a).await,
         Command::Models(c) => cmd::models::run(&mut ctx, c).await,
         Command::Say(a) => cmd::say::run(&mut ctx, a).await,
+        Command::Ask(a) => cmd::ask::run(&mut ctx, a).await,
+        Command::Actions(c) => cmd::actions::run(&mut ctx, c).await,
         Command::Doctor => cmd::doctor::run(&mut ctx).await,
     };
     // Flush recorded log lines before exiting.

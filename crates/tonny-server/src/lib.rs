@@ -4,3 +4,5 @@
 //! the daemon and tray all go through it, so they behave the same.
 
 pub mod assistant;
+pub mod voice;
+pub mod wiring;

@@ -1,11 +1,14 @@
 //! One module per subcommand group; each parses its own arguments and runs itself.
 
+pub mod actions;
+pub mod ask;
 pub mod config;
 pub mod db;
 pub mod doctor;
 pub mod history;
 pub mod logs;
 pub mod models;
+pub mod pipeline;
 pub mod profiles;
 pub mod say;
 pub mod secrets;

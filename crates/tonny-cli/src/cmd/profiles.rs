@@ -86,6 +86,14 @@ pub enum ProfilesCmd {
         #[arg(long, value_name = "HH:MM", value_parser = parse_time)]
         at: Option<u16>,
     },
+    /// Make a profile the active one. Switching to or from a kid profile asks for an admin's
+    /// PIN (read from stdin when piped); wrong PINs make the next try wait.
+    Use {
+        /// Profile name.
+        name: String,
+    },
+    /// Which profile is active now.
+    Active,
     /// Delete a profile (its history is kept, unattributed).
     Remove {
         /// Profile name.
@@ -176,6 +184,23 @@ fn read_pin(name: &str) -> anyhow::Result<String> {
     std::io::stdin()
         .read_line(&mut line)
         .context("reading the PIN from stdin")?;
+    Ok(line.trim().to_owned())
+}
+
+/// Reads an admin's PIN for a switch: a hidden prompt on a terminal, else the first stdin line.
+fn read_admin_pin(from: &str, to: &str) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        return Ok(rpassword::prompt_password(format!(
+            "Switching {from} → {to} needs an admin's PIN: "
+        ))?);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the admin PIN from stdin")?;
+    if line.trim().is_empty() {
+        bail!("switching {from} → {to} needs an admin's PIN; pipe it on stdin or run in a terminal");
+    }
     Ok(line.trim().to_owned())
 }
 
@@ -277,6 +302,29 @@ pub async fn run(ctx: &mut Ctx, cmd: ProfilesCmd) -> anyhow::Result<ExitCode> {
                         out!("{} would hear: {}", p.name, r.message(&p.name));
                     }
                 }
+            }
+        }
+        ProfilesCmd::Use { name } => {
+            use tonny_server::assistant::switch::{SwitchError, switch_profile};
+            let p = match switch_profile(store, &name, None).await {
+                Err(SwitchError::PinRequired { from, to }) => {
+                    let pin = read_admin_pin(&from, &to)?;
+                    switch_profile(store, &name, Some(&pin)).await?
+                }
+                other => other?,
+            };
+            if ctx.json {
+                output::json(&public(&p))?;
+            } else {
+                out!("{} ({}) is now the active profile", p.name, p.permission);
+            }
+        }
+        ProfilesCmd::Active => {
+            let p = store.active_profile().await?;
+            if ctx.json {
+                output::json(&public(&p))?;
+            } else {
+                out!("{} ({})", p.name, p.permission);
             }
         }
         ProfilesCmd::List => {

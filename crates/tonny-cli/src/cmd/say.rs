@@ -1,4 +1,4 @@
-//! `tonny say`: speak text with the configured local voice into a WAV file.
+//! `tonny say`: speak text with the configured local voice, aloud or into a WAV file.
 
 use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
@@ -21,10 +21,9 @@ pub struct SayArgs {
     /// The words to speak (several arguments are joined with spaces).
     #[arg(required = true)]
     text: Vec<String>,
-    /// WAV file to write the speech to (created 0600). Required for now: playing through the
-    /// speakers arrives with the playback queue.
-    #[arg(long, short, required = true)]
-    out: PathBuf,
+    /// Write the speech to this WAV file (created 0600) instead of playing it.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
     /// espeak-ng voice (default: the tts.voice setting).
     #[arg(long)]
     voice: Option<String>,
@@ -32,7 +31,9 @@ pub struct SayArgs {
 
 #[derive(Debug, Serialize)]
 struct Said {
-    file: String,
+    /// The WAV written, or the device played on.
+    file: Option<String>,
+    device: Option<String>,
     voice: String,
     duration_ms: u64,
     sample_rate: u32,
@@ -48,11 +49,25 @@ pub async fn run(ctx: &mut Ctx, args: SayArgs) -> anyhow::Result<ExitCode> {
     let name = voice.name();
     let text = args.text.join(" ");
     let speech = blocking(move || voice.synthesize(&text)).await??;
-    let path = args.out;
-    let written = path.clone();
-    let speech = blocking(move || write_wav(&written, &speech).map(|()| speech)).await??;
+    let (file, device, speech) = match args.out {
+        Some(path) => {
+            let written = path.clone();
+            let speech = blocking(move || write_wav(&written, &speech).map(|()| speech)).await??;
+            (Some(path.display().to_string()), None, speech)
+        }
+        None => {
+            let output = ctx.settings().await?.settings.audio.output_device;
+            let player = blocking(move || tonny_audio::playback::Player::open(output.as_deref()))
+                .await?
+                .context("cannot play the speech (write it to a file with --out instead)")?;
+            let done = player.play(speech.samples.clone(), speech.sample_rate)?;
+            let _ = done.await;
+            (None, Some(player.device().to_owned()), speech)
+        }
+    };
     let said = Said {
-        file: path.display().to_string(),
+        file,
+        device,
         voice: name,
         duration_ms: speech.duration_ms(),
         sample_rate: speech.sample_rate,
@@ -60,9 +75,13 @@ pub async fn run(ctx: &mut Ctx, args: SayArgs) -> anyhow::Result<ExitCode> {
     if ctx.json {
         output::json(&said)?;
     } else {
+        let place = said
+            .file
+            .clone()
+            .or_else(|| said.device.as_ref().map(|d| format!("played on {d}")))
+            .unwrap_or_default();
         out!(
-            "{}: {:.2} s of speech ({})",
-            said.file,
+            "{place}: {:.2} s of speech ({})",
             said.duration_ms as f64 / 1000.0,
             said.voice
         );

@@ -7,12 +7,10 @@ use std::sync::Arc;
 
 use clap::Args;
 use serde::Serialize;
-use tonny_core::settings::ComputeType;
 use tonny_core::stt::Transcript;
-use tonny_providers::stt::whisper::{ComputeChoice, DecodeOptions, EngineOptions, WhisperEngine};
+use tonny_providers::stt::whisper::DecodeOptions;
 use tonny_store::{NewTranscription, Store};
 
-use crate::cmd::models::store as model_store;
 use crate::ctx::{Ctx, blocking};
 use crate::output::{self, out};
 
@@ -59,24 +57,7 @@ fn secs(ms: u64) -> String {
 /// Runs `tonny transcribe`.
 pub async fn run(ctx: &mut Ctx, args: TranscribeArgs) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings().await?.settings;
-    let spec = args.model.clone().unwrap_or(settings.stt.model.clone());
-    let store_models = model_store(ctx);
-    let model = blocking(move || store_models.resolve(&spec)).await??;
-    let opts = EngineOptions {
-        threads: settings.stt.threads as usize,
-        compute: match settings.stt.compute_type {
-            ComputeType::Auto => ComputeChoice::Auto,
-            ComputeType::Int8 => ComputeChoice::Int8,
-            ComputeType::Float32 => ComputeChoice::Float32,
-        },
-    };
-    let dir = model.dir.clone();
-    let engine = Arc::new(blocking(move || WhisperEngine::load(&dir, opts)).await??);
-    tracing::info!(
-        component = "stt",
-        model = model.name.as_str(),
-        "model loaded"
-    );
+    let engine = crate::cmd::pipeline::engine(ctx, &settings, args.model.clone()).await?;
     let language = args
         .language
         .clone()

@@ -36,6 +36,8 @@ pub struct Settings {
     pub tts: TtsSettings,
     /// How replies reach the person.
     pub response: ResponseSettings,
+    /// Typing text into the focused window.
+    pub typing: TypingSettings,
     /// Global shortcuts.
     pub hotkeys: HotkeySettings,
     /// Capture and playback devices, voice-activity detection.
@@ -321,6 +323,57 @@ impl Default for ResponseSettings {
     fn default() -> Self {
         Self {
             mode: ResponseMode::Both,
+        }
+    }
+}
+
+/// How text is put into the focused window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TypingMethod {
+    /// Detect the display server and use the first tool that works, falling back to paste and
+    /// then to the clipboard.
+    Auto,
+    /// X11 XTest through `xdotool`.
+    Xdotool,
+    /// Wayland virtual keyboard through `wtype`.
+    Wtype,
+    /// Kernel uinput through `ydotool` (any display server; needs `ydotoold`).
+    Ydotool,
+    /// Never type: leave the text on the clipboard.
+    Clipboard,
+}
+
+/// What is added after typed text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trailing {
+    /// Nothing.
+    None,
+    /// A space, so the next dictation continues the sentence.
+    Space,
+    /// A line break.
+    Newline,
+}
+
+/// Typing options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TypingSettings {
+    /// Which tool types.
+    pub method: TypingMethod,
+    /// Added after the text.
+    pub trailing: Trailing,
+    /// Press Enter after typing (sends a chat message, runs a search).
+    pub press_enter: bool,
+}
+
+impl Default for TypingSettings {
+    fn default() -> Self {
+        Self {
+            method: TypingMethod::Auto,
+            trailing: Trailing::Space,
+            press_enter: false,
         }
     }
 }

@@ -85,7 +85,11 @@ impl Assistant {
         agent: &str,
         text: &str,
     ) -> (Option<Delivery>, Option<oneshot::Receiver<()>>, Option<u32>) {
-        let mode = self.mode();
+        let mut mode = self.mode();
+        if self.voice_out.is_none() {
+            // Already reported once when the assistant was built; the text is the reply now.
+            mode = ResponseMode::TextOnly;
+        }
         let mut delivery = None;
         if matches!(mode, ResponseMode::TextOnly | ResponseMode::Both) {
             delivery = self.deliver_text(text).await;

@@ -35,7 +35,7 @@ pub enum SwitchError {
     /// back.
     #[error(
         "no admin profile has a PIN, so nothing would stop switching back from {to}; set one \
-         first with `tonny profiles set ADMIN --pin`"
+         first with `tonny profiles edit ADMIN --pin`"
     )]
     NoAdminPin {
         /// The kid profile asked for.

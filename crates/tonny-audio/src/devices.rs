@@ -1,0 +1,63 @@
+//! Whether this machine has any sound system at all, checked before asking ALSA: with neither a
+//! sound card nor a PulseAudio/PipeWire server, ALSA prints a page of errors to stderr on every
+//! open attempt, and the person only needs one clear sentence.
+
+use std::path::PathBuf;
+
+/// True if a PulseAudio-compatible server socket or an ALSA sound card exists.
+pub fn sound_system_present() -> bool {
+    pulse_server_present() || alsa_card_present()
+}
+
+fn pulse_server_present() -> bool {
+    if std::env::var_os("PULSE_SERVER").is_some_and(|s| !s.is_empty()) {
+        return true;
+    }
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(format!("/run/user/{}", nix_uid())));
+    runtime.join("pulse/native").exists()
+}
+
+fn alsa_card_present() -> bool {
+    std::fs::read_to_string("/proc/asound/cards")
+        .is_ok_and(|cards| cards.lines().any(|l| !l.trim().is_empty() && !l.contains("no soundcards")))
+}
+
+// The real user id from /proc (avoids a libc dependency for one number).
+fn nix_uid() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// The sentence for "no sound system": what is missing and what to do.
+pub const NO_SOUND_SYSTEM: &str = "there is no sound card and no PulseAudio or PipeWire server \
+                                   on this machine; start one (or plug in a device), or set \
+                                   PULSE_SERVER";
+
+/// The display names of `devices`, for messages and the device picker.
+pub fn device_names(devices: impl Iterator<Item = cpal::Device>) -> Vec<String> {
+    devices.map(|d| d.to_string()).collect()
+}
+
+/// The device whose display name or id is `wanted` (ids may be written without the host
+/// prefix: `vsink.monitor` for `pulseaudio:vsink.monitor`).
+pub fn find_device(
+    mut devices: impl Iterator<Item = cpal::Device>,
+    wanted: &str,
+) -> Option<cpal::Device> {
+    use cpal::traits::DeviceTrait;
+    devices.find(|d| {
+        d.to_string() == wanted
+            || d.id().is_ok_and(|id| {
+                let id = id.to_string();
+                id == wanted || id.rsplit_once(':').is_some_and(|(_, short)| short == wanted)
+            })
+    })
+}
