@@ -2,6 +2,7 @@
 //! `f32` every speech engine takes, and find speech with voice-activity detection.
 //!
 //! # Layout
+//! - [`capture`]: one utterance from a microphone: pre-roll, VAD endpointing, levels, unplugging.
 //! - [`decode`]: WAV, FLAC, MP3, OGG/Vorbis via symphonia, with size limits checked up front.
 //! - [`resample`]: channel mix-down and sample-rate conversion (rubato).
 //! - [`devices`]: whether any sound system exists, before ALSA is asked.
@@ -9,6 +10,7 @@
 //! - [`typing`]: text into the focused window (xdotool, wtype, ydotool) or the clipboard.
 //! - [`vad`]: speech regions and pauses (earshot's neural VAD), used to cut long recordings.
 
+pub mod capture;
 pub mod decode;
 pub mod devices;
 pub mod playback;

@@ -70,6 +70,10 @@ enum Command {
     History(cmd::history::HistoryCmd),
     /// Show recorded log lines and system events.
     Logs(cmd::logs::LogsArgs),
+    /// Hear one request from the microphone and carry it out (reply printed and spoken).
+    Listen(cmd::listen::ListenArgs),
+    /// Hear one utterance from the microphone and type it into the focused window.
+    Dictate(cmd::listen::ListenArgs),
     /// Send a typed request to the assistant, as if it had been said.
     Ask(cmd::ask::AskArgs),
     /// Quick actions: phrases that run steps.
@@ -94,8 +98,11 @@ fn init_logging(ctx: &mut Ctx, verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let default =
-        format!("warn,tonny={ours},tonny_cli={ours},tonny_core={ours},tonny_store={ours}");
+    // The PulseAudio client reports its own normal disconnect at exit as an error.
+    let default = format!(
+        "warn,pulseaudio=off,tonny={ours},tonny_cli={ours},tonny_core={ours},tonny_store={ours},\
+         tonny_server={ours},tonny_audio={ours},tonny_providers={ours}"
+    );
     let filter = EnvFilter::try_from_env("TONNY_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
@@ -103,7 +110,9 @@ fn init_logging(ctx: &mut Ctx, verbose: u8) {
         .with_target(false)
         .without_time()
         .with_filter(filter);
-    let store_layer = ctx.take_log_layer();
+    let store_layer = ctx
+        .take_log_layer()
+        .map(|l| l.with_filter(tracing_subscriber::filter::filter_fn(|m| !m.target().starts_with("pulseaudio"))));
     tracing_subscriber::registry()
         .with(stderr)
         .with(store_layer)
@@ -140,6 +149,12 @@ async fn main() -> ExitCode {
         Command::Models(c) => cmd::models::run(&mut ctx, c).await,
         Command::Say(a) => cmd::say::run(&mut ctx, a).await,
         Command::Ask(a) => cmd::ask::run(&mut ctx, a).await,
+        Command::Listen(a) => {
+            cmd::listen::run(&mut ctx, a, tonny_core::router::Purpose::Command).await
+        }
+        Command::Dictate(a) => {
+            cmd::listen::run(&mut ctx, a, tonny_core::router::Purpose::Dictation).await
+        }
         Command::Actions(c) => cmd::actions::run(&mut ctx, c).await,
         Command::Doctor => cmd::doctor::run(&mut ctx).await,
     };

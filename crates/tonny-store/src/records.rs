@@ -268,6 +268,8 @@ pub struct NewActivity {
 pub struct StageTimings {
     /// Recording, up to the end of speech.
     pub capture_ms: Option<u32>,
+    /// End of speech to the moment voice-activity detection ended the recording.
+    pub endpoint_ms: Option<u32>,
     /// End of speech to the transcript.
     pub stt_ms: Option<u32>,
     /// Permission check and routing.

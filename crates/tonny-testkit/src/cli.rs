@@ -1,7 +1,9 @@
 //! Runs the real `tonny` binary the way a user would, isolated from the developer's machine.
 
 use std::ffi::OsStr;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -64,7 +66,13 @@ impl Tonny {
                 cmd.env_remove(&k);
             }
         }
+        // No sound server unless a test starts one ([`Tonny::pulse`]), so nothing plays on the
+        // developer's speakers; no display unless a test starts one.
         cmd.env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("PULSE_SERVER")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_RUNTIME_DIR", home.path().join("no-runtime"))
             .env("TONNY_HOME", home.path())
             .env("TONNY_SECRETS_BACKEND", "file")
             .env("NO_COLOR", "1")
@@ -115,6 +123,41 @@ impl Tonny {
             .env("TONNY_SECRETS_BACKEND", "auto")
     }
 
+    /// Uses the private sound server `pulse`.
+    pub fn pulse(self, pulse: &crate::PulseServer) -> Self {
+        self.env("XDG_RUNTIME_DIR", pulse.runtime_dir())
+    }
+
+    /// Starts the command in the background, stdin closed after `stdin` bytes.
+    pub fn spawn(mut self) -> Running {
+        let mut child = self
+            .cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawning tonny");
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&std::mem::take(&mut self.stdin)).unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let reader = {
+            let (pipe, sink) = (child.stderr.take().unwrap(), Arc::clone(&stderr));
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let mut s = sink.lock().unwrap();
+                    s.push_str(&line);
+                    s.push('\n');
+                }
+            })
+        };
+        Running {
+            child,
+            stdin: Some(stdin),
+            stderr,
+            reader: Some(reader),
+        }
+    }
+
     /// Feeds `input` on stdin.
     pub fn stdin(mut self, input: impl AsRef<[u8]>) -> Self {
         self.stdin = input.as_ref().to_vec();
@@ -142,6 +185,80 @@ impl Tonny {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+}
+
+/// A `tonny` started with [`Tonny::spawn`].
+pub struct Running {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    stderr: Arc<Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Waits until stderr contains `needle`; panics with what it printed after `timeout`.
+    pub fn wait_for_stderr(&mut self, needle: &str, timeout: Duration) {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if self.stderr.lock().unwrap().contains(needle) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "tonny exited ({status}) before printing {needle:?}:\n{}",
+                    self.stderr.lock().unwrap()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!(
+            "tonny did not print {needle:?} within {timeout:?}:\n{}",
+            self.stderr.lock().unwrap()
+        );
+    }
+
+    /// Writes a line to its stdin.
+    pub fn send_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills it at once (SIGKILL), as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Closes stdin and waits for it to exit.
+    pub fn finish(mut self) -> Output {
+        drop(self.stdin.take());
+        let status = self.child.wait().expect("waiting for tonny");
+        let mut stdout = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            let _ = out.read_to_string(&mut stdout);
+        }
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        Output {
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr: self.stderr.lock().unwrap().clone(),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

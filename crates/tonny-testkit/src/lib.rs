@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`home`]: a throw-away `TONNY_HOME` per test.
 //! - [`cli`]: runs the real `tonny` binary in such a home, with a clean environment.
+//! - [`pulse`]: a private PulseAudio server with a virtual microphone and a recordable speaker.
 //! - [`secret_service`]: a private D-Bus session with gnome-keyring, the real Secret Service.
 //! - [`fake_hub`]: a protocol-faithful fake Hugging Face hub for model downloads.
 //! - [`speech`]: the shared recordings, the test model, faster-whisper, espeak-ng, WER.
@@ -12,10 +13,12 @@ pub mod cli;
 pub mod fake_hub;
 pub mod fixtures;
 pub mod home;
+pub mod pulse;
 pub mod secret_service;
 pub mod speech;
 
 pub use cli::{Output, Tonny};
 pub use fake_hub::{FakeHub, Fault};
 pub use home::TempHome;
+pub use pulse::PulseServer;
 pub use secret_service::SecretService;

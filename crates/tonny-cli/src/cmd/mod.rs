@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod doctor;
 pub mod history;
+pub mod listen;
 pub mod logs;
 pub mod models;
 pub mod pipeline;

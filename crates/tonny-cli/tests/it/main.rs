@@ -4,6 +4,7 @@ mod config;
 mod db;
 mod doctor;
 mod history;
+mod listen;
 mod logs;
 mod models;
 mod profiles;

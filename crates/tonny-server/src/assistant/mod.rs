@@ -70,6 +70,8 @@ pub enum Source {
         capture_ms: u32,
         /// End of speech to transcript.
         stt_ms: u32,
+        /// End of speech to the end of the recording (voice-activity endpointing).
+        endpoint_ms: Option<u32>,
     },
 }
 
@@ -238,11 +240,15 @@ impl Assistant {
         let now = local_now();
         let mut timings = StageTimings::default();
         if let Source::Voice {
-            capture_ms, stt_ms, ..
+            capture_ms,
+            stt_ms,
+            endpoint_ms,
+            ..
         } = request.source
         {
             timings.capture_ms = Some(capture_ms);
             timings.stt_ms = Some(stt_ms);
+            timings.endpoint_ms = endpoint_ms;
         }
 
         if request.purpose == Purpose::Dictation {

@@ -39,6 +39,7 @@ fn activity_row(r: &Row<'_>) -> rusqlite::Result<Activity> {
             agent_ms: ms(12)?,
             tts_ms: ms(13)?,
             total_ms: ms(14)?,
+            endpoint_ms: ms(15)?,
         },
     })
 }
@@ -52,9 +53,9 @@ impl SqliteDb {
             c.execute(
                 "INSERT INTO activity (created_at, transcription_id, profile_id, intent, backend,
                      request, response, status, error, capture_ms, stt_ms, route_ms, agent_ms,
-                     tts_ms, total_ms, completed_at)
+                     tts_ms, total_ms, completed_at, endpoint_ms)
                  VALUES (?1, ?2, (SELECT id FROM profiles WHERE name = ?3), ?4, ?5, ?6, ?7, ?8,
-                     ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?1)",
+                     ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?1, ?16)",
                 params![
                     now,
                     a.transcription_id,
@@ -71,6 +72,7 @@ impl SqliteDb {
                     t.agent_ms,
                     t.tts_ms,
                     t.total_ms,
+                    t.endpoint_ms,
                 ],
             )?;
             Ok(c.last_insert_rowid())
@@ -83,7 +85,7 @@ impl SqliteDb {
             let mut stmt = c.prepare(
                 "SELECT a.id, a.created_at, p.name, a.intent, a.backend, a.request, a.response,
                         a.status, a.error, a.capture_ms, a.stt_ms, a.route_ms, a.agent_ms,
-                        a.tts_ms, a.total_ms
+                        a.tts_ms, a.total_ms, a.endpoint_ms
                  FROM activity a LEFT JOIN profiles p ON p.id = a.profile_id
                  ORDER BY a.id DESC LIMIT ?1",
             )?;

@@ -178,6 +178,7 @@ async fn activity_keeps_stage_timings_and_notifications_are_listed() {
     with_profile(&store, "Mia", Permission::Kid).await;
     let timings = StageTimings {
         capture_ms: Some(2100),
+        endpoint_ms: Some(330),
         stt_ms: Some(310),
         route_ms: Some(1),
         agent_ms: Some(0),

@@ -26,3 +26,6 @@ CREATE TABLE pin_failures (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL
 );
+
+-- End of speech → voice-activity end, the endpointing delay of spoken requests.
+ALTER TABLE activity ADD COLUMN endpoint_ms INTEGER;

@@ -1,0 +1,253 @@
+//! `tonny listen` (one utterance through the whole pipeline) and `tonny dictate` (one utterance
+//! typed into the focused window): microphone (or a WAV file) → speech-to-text → assistant.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use tonny_audio::capture::{CaptureEvent, Ending, Microphone, RecordOptions, Stopper};
+use tonny_core::output::{TextOutput, VoiceOutput};
+use tonny_core::pipeline::{Event, Step};
+use tonny_core::router::Purpose;
+use tonny_core::settings::Settings;
+use tonny_providers::stt::whisper::{DecodeOptions, WhisperEngine};
+use tonny_server::assistant::{Assistant, Request, Source};
+use tonny_store::{NewTranscription, Store};
+
+use crate::cmd::ask::{AskReport, REFUSED};
+use crate::cmd::pipeline::{Printed, engine, voice};
+use crate::ctx::{Ctx, blocking};
+use crate::output;
+
+/// Exit code when nothing was said.
+pub const NOTHING_HEARD: u8 = 4;
+
+/// Options for `tonny listen` and `tonny dictate`.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Take the utterance from this audio file instead of the microphone.
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Print the reply but do not speak it.
+    #[arg(long)]
+    silent: bool,
+}
+
+/// Audio kept from before listening starts, so the first word is never lost.
+pub const PRE_ROLL: Duration = Duration::from_millis(500);
+
+/// What one heard utterance gives.
+struct Heard {
+    samples: Vec<f32>,
+    capture_ms: u32,
+    endpoint_ms: Option<u32>,
+    source: String,
+}
+
+fn options(settings: &Settings, muted: Arc<dyn Fn() -> bool + Send + Sync>) -> RecordOptions {
+    RecordOptions {
+        silence: Some(Duration::from_millis(u64::from(settings.audio.vad_silence_ms))),
+        max_len: Duration::from_secs(u64::from(settings.audio.max_utterance_s)),
+        pre_roll: PRE_ROLL,
+        threshold: 0.5,
+        muted,
+    }
+}
+
+/// Runs `tonny listen` (`purpose` = command) or `tonny dictate` (`purpose` = dictation).
+pub async fn run(ctx: &mut Ctx, args: ListenArgs, purpose: Purpose) -> anyhow::Result<ExitCode> {
+    let settings = ctx.settings().await?.settings;
+    // The microphone opens first: it streams into the pre-roll ring while the model loads.
+    let mic = match &args.file {
+        Some(_) => None,
+        None => {
+            let device = settings.audio.input_device.clone();
+            Some(Arc::new(
+                blocking(move || Microphone::open(device.as_deref(), PRE_ROLL * 2))
+                    .await?
+                    .context("cannot listen (type the request with `tonny ask` instead)")?,
+            ))
+        }
+    };
+    let engine = engine(ctx, &settings, None).await?;
+    let text_out: Arc<dyn TextOutput> = match purpose {
+        Purpose::Dictation => Arc::new(tonny_audio::typing::Typist::from_settings(&settings.typing)),
+        Purpose::Command => Arc::new(Printed { show: !ctx.json }),
+    };
+    let voice_out: Option<Arc<dyn VoiceOutput>> = if args.silent { None } else { voice(&settings) };
+    let (agents, _) = tonny_server::wiring::agents(&settings);
+    let store: Arc<dyn Store> = Arc::new(ctx.store()?.clone());
+    let assistant = Assistant::new(store, settings.clone(), agents, text_out, voice_out.clone());
+    let code = once(ctx, &assistant, &engine, mic, &args, purpose, &settings, voice_out).await?;
+    Ok(code)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn once(
+    ctx: &Ctx,
+    assistant: &Arc<Assistant>,
+    engine: &Arc<WhisperEngine>,
+    mic: Option<Arc<Microphone>>,
+    args: &ListenArgs,
+    purpose: Purpose,
+    settings: &Settings,
+    voice_out: Option<Arc<dyn VoiceOutput>>,
+) -> anyhow::Result<ExitCode> {
+    let coordinator = assistant.coordinator();
+    let utterance = coordinator.listen().await?;
+    let heard = match (&mic, &args.file) {
+        (Some(mic), _) => {
+            let muted: Arc<dyn Fn() -> bool + Send + Sync> = match voice_out {
+                Some(v) => Arc::new(move || v.is_speaking()),
+                None => Arc::new(|| false),
+            };
+            let opts = options(settings, muted);
+            let (events_tx, events_rx) = std::sync::mpsc::channel();
+            let bus = assistant.bus().clone();
+            let forward = std::thread::spawn(move || {
+                for e in events_rx {
+                    if let CaptureEvent::Level(dbfs) = e {
+                        bus.publish(Event::AudioLevel { utterance, dbfs });
+                    }
+                }
+            });
+            let mic = Arc::clone(mic);
+            let started = Instant::now();
+            // Tests and scripts wait for this line before speaking.
+            eprintln!("listening on {} — speak now", mic.device());
+            let recorded = blocking(move || mic.record(opts, Stopper::default(), events_tx)).await?;
+            let _ = forward.join();
+            let rec = match recorded {
+                Ok(r) => r,
+                Err(e) => {
+                    coordinator.step(utterance, Step::Failed(e.to_string())).await?;
+                    return Err(e.into());
+                }
+            };
+            tracing::info!(
+                component = "capture",
+                ending = ?rec.ending,
+                endpoint_ms = rec.endpoint_ms,
+                audio_ms = rec.samples.len() as u64 / 16,
+                "recording ended"
+            );
+            if !rec.heard_speech {
+                coordinator.step(utterance, Step::NothingHeard).await?;
+                let why = match rec.ending {
+                    Ending::MaxLength => format!(
+                        "no speech in {} s (audio.max_utterance_s); nothing was sent",
+                        settings.audio.max_utterance_s
+                    ),
+                    _ => "no speech was heard; nothing was sent".to_owned(),
+                };
+                eprintln!("tonny: {why}");
+                return Ok(ExitCode::from(NOTHING_HEARD));
+            }
+            Heard {
+                capture_ms: started.elapsed().as_millis() as u32,
+                endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
+                samples: rec.samples,
+                source: "mic".into(),
+            }
+        }
+        (None, Some(file)) => {
+            let path = file.clone();
+            let audio = blocking(move || tonny_audio::decode_file(&path)).await??;
+            Heard {
+                capture_ms: (audio.samples.len() / 16) as u32,
+                endpoint_ms: None,
+                samples: audio.samples,
+                source: file.display().to_string(),
+            }
+        }
+        (None, None) => unreachable!("either the microphone or a file"),
+    };
+    coordinator.step(utterance, Step::RecordingEnded).await?;
+
+    let (eng, samples) = (Arc::clone(engine), heard.samples);
+    let lang = settings.stt.language.clone();
+    let decode = DecodeOptions {
+        beam_size: settings.stt.beam_size as usize,
+        ..DecodeOptions::default()
+    };
+    let transcript = blocking(move || {
+        let lang = (lang != "auto").then_some(lang);
+        eng.transcribe_with(&samples, lang.as_deref(), decode)
+    })
+    .await?;
+    let transcript = match transcript {
+        Ok(t) => t,
+        Err(e) => {
+            coordinator.step(utterance, Step::Failed(e.to_string())).await?;
+            return Err(e.into());
+        }
+    };
+    if transcript.text.trim().is_empty() {
+        coordinator.step(utterance, Step::NothingHeard).await?;
+        eprintln!("tonny: no words were recognised; nothing was sent");
+        return Ok(ExitCode::from(NOTHING_HEARD));
+    }
+    assistant.bus().publish(Event::Transcript {
+        utterance,
+        text: transcript.text.clone(),
+        confidence: transcript.confidence,
+    });
+    coordinator.step(utterance, Step::Transcribed).await?;
+    let stt_ms = transcript.elapsed_ms.min(u64::from(u32::MAX)) as u32;
+    let transcription_id = if settings.history.enabled {
+        Some(
+            ctx.store()?
+                .insert_transcription(&NewTranscription {
+                    text: transcript.text.clone(),
+                    confidence: Some(transcript.confidence),
+                    language: Some(transcript.language.clone()),
+                    source: Some(heard.source),
+                    audio_ms: Some(transcript.audio_ms.min(u64::from(u32::MAX)) as u32),
+                    stt_ms: Some(stt_ms),
+                    ..Default::default()
+                })
+                .await?,
+        )
+    } else {
+        None
+    };
+    if !ctx.json && purpose == Purpose::Command {
+        eprintln!("heard: {}", transcript.text);
+    }
+    let mut outcome = assistant
+        .handle(
+            utterance,
+            Request {
+                text: transcript.text.clone(),
+                purpose,
+                source: Source::Voice {
+                    transcription_id,
+                    capture_ms: heard.capture_ms,
+                    stt_ms,
+                    endpoint_ms: heard.endpoint_ms,
+                },
+            },
+        )
+        .await?;
+    if let Some(done) = outcome.speech_done.take() {
+        let _ = done.await;
+    }
+    if ctx.json {
+        let mut report = serde_json::to_value(AskReport::of(&outcome))?;
+        report["transcript"] = transcript.text.clone().into();
+        report["delivery"] = serde_json::to_value(&outcome.delivery)?;
+        output::json(&report)?;
+    } else if let Some(d) = &outcome.delivery
+        && purpose == Purpose::Dictation
+    {
+        eprintln!("dictated ({}): {}", serde_json::to_value(d)?["how"], transcript.text);
+    }
+    Ok(if outcome.refusal.is_some() {
+        ExitCode::from(REFUSED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,128 @@
+//! `tonny listen` and `tonny dictate` from a real (virtual) microphone on a private PulseAudio
+//! server, with the reply played on a null sink and recorded from its monitor.
+
+use std::time::Duration;
+
+use tonny_testkit::{PulseServer, TempHome, Tonny, speech};
+
+use crate::tonny;
+
+fn shared(name: &str) -> std::path::PathBuf {
+    speech::shared_audio_dir().join(name)
+}
+
+fn with_model(t: Tonny) -> Tonny {
+    t.env("TONNY_STT_MODEL", speech::model_dir())
+}
+
+/// Starts `tonny --json <args>` on `pulse`, waits until it listens, then speaks `wav` into the
+/// microphone at that instant.
+fn speak_to(home: &TempHome, pulse: &PulseServer, args: &[&str], wav: &str) -> tonny_testkit::Output {
+    let mut run = with_model(tonny(home).pulse(pulse))
+        .arg("--json")
+        .args(args)
+        .spawn();
+    run.wait_for_stderr("speak now", Duration::from_secs(120));
+    pulse.speak_wav(&shared(wav));
+    run.finish()
+}
+
+#[test]
+fn listen_sets_a_timer_from_speech_and_speaks_a_confirmation_we_can_hear() {
+    let home = TempHome::new();
+    let pulse = PulseServer::start();
+    let speaker = pulse.record_speaker(&home.path().join("speaker.wav"));
+    let out = speak_to(&home, &pulse, &["listen"], "timer.wav").ok();
+    let reply = out.json();
+    assert_eq!(reply["reply"], "Timer set for 10 minutes.", "{reply}");
+    assert_eq!(reply["intent"], "local");
+    // The first word was not lost: the whole request was transcribed.
+    let heard = reply["transcript"].as_str().unwrap();
+    assert_eq!(
+        speech::word_errors("set a timer for ten minutes", heard).0,
+        0,
+        "{heard:?}"
+    );
+    let t = &reply["timings"];
+    for stage in ["capture_ms", "endpoint_ms", "stt_ms", "route_ms", "agent_ms", "tts_ms"] {
+        assert!(t[stage].is_u64(), "{stage} missing: {t}");
+    }
+
+    // The timer is stored.
+    let listed = tonny(&home)
+        .args(["ask", "--silent", "list timers"])
+        .run()
+        .ok();
+    assert!(listed.stdout.contains("a timer for 10 minutes"), "{}", listed.stdout);
+
+    // What was played on the speaker, transcribed back by our own engine.
+    let played = speaker.stop();
+    let back = with_model(tonny(&home))
+        .args(["--json", "transcribe", "--no-store"])
+        .arg_path(&played)
+        .run()
+        .ok()
+        .json();
+    let text = back[0]["text"].as_str().unwrap().to_lowercase();
+    assert!(
+        text.contains("timer") && (text.contains("ten minutes") || text.contains("10 minutes")),
+        "the speaker said {text:?}"
+    );
+}
+
+#[test]
+fn speech_arriving_as_listening_starts_is_transcribed_in_full() {
+    let home = TempHome::new();
+    let pulse = PulseServer::start();
+    let out = speak_to(&home, &pulse, &["listen", "--silent"], "lights.wav").ok();
+    let heard = out.json()["transcript"].as_str().unwrap().to_owned();
+    let words = speech::normalize(&heard);
+    assert_eq!(words.first().map(String::as_str), Some("turn"), "{heard:?}");
+    assert!(
+        speech::wer("Turn on the living room lights.", &heard) <= 0.2,
+        "{heard:?}"
+    );
+}
+
+#[test]
+fn no_microphone_gives_a_clear_error_and_the_typed_alternative() {
+    let home = TempHome::new();
+    let out = with_model(tonny(&home)).arg("listen").run().failed();
+    assert!(out.stderr.contains("no microphone"), "{}", out.stderr);
+    assert!(out.stderr.contains("tonny ask"), "{}", out.stderr);
+    assert!(!out.stderr.contains("ALSA lib"), "no ALSA noise: {}", out.stderr);
+}
+
+#[test]
+fn a_microphone_unplugged_mid_utterance_ends_cleanly_with_an_error() {
+    let home = TempHome::new();
+    let pulse = PulseServer::start();
+    let mut run = with_model(tonny(&home).pulse(&pulse)).arg("listen").spawn();
+    run.wait_for_stderr("speak now", Duration::from_secs(120));
+    pulse.speak_wav(&shared("family.wav"));
+    std::thread::sleep(Duration::from_millis(800));
+    pulse.unplug_mic();
+    let out = run.finish().failed();
+    assert!(
+        out.stderr.contains("microphone stopped working"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+#[test]
+fn silence_ends_at_the_maximum_length_with_nothing_sent() {
+    let home = TempHome::new();
+    let pulse = PulseServer::start();
+    let mut run = with_model(tonny(&home).pulse(&pulse))
+        .env("TONNY_AUDIO_MAX_UTTERANCE_S", "3")
+        .arg("listen")
+        .spawn();
+    run.wait_for_stderr("speak now", Duration::from_secs(120));
+    let out = run.finish();
+    assert_eq!(out.code, 4, "nothing heard: {}", out.stderr);
+    assert!(out.stderr.contains("no speech in 3 s"), "{}", out.stderr);
+    let history = tonny(&home).args(["--json", "history", "list"]).run().ok();
+    assert_eq!(history.json().as_array().map(Vec::len), Some(0), "nothing stored");
+}

@@ -1,0 +1,242 @@
+//! A private PulseAudio server per test: a null sink (a speaker whose monitor can be recorded)
+//! and a pipe source (a microphone fed in real time from a FIFO), as in TESTING.md.
+//!
+//! The virtual microphone streams silence continuously, like a real one, and plays queued
+//! speech at real-time pace; [`PulseServer::unplug_mic`] removes it mid-recording.
+
+use std::collections::VecDeque;
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// Samples per feeder write (20 ms at 16 kHz).
+const CHUNK: usize = 320;
+
+/// A running PulseAudio server with `vsink` (default sink) and `vmic` (default source).
+pub struct PulseServer {
+    dir: TempDir,
+    mic_module: Mutex<Option<String>>,
+    queue: Arc<Mutex<VecDeque<i16>>>,
+    stop: Arc<AtomicBool>,
+    feeder: Option<JoinHandle<()>>,
+}
+
+fn pactl(runtime: &Path, args: &[&str]) -> String {
+    let out = Command::new("pactl")
+        .args(args)
+        .env("XDG_RUNTIME_DIR", runtime)
+        .env_remove("PULSE_SERVER")
+        .output()
+        .expect("running pactl (apt package pulseaudio-utils)");
+    assert!(
+        out.status.success(),
+        "pactl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+impl PulseServer {
+    /// Starts the server and the virtual devices; panics with the server log if it cannot.
+    pub fn start() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("tonny-pulse-")
+            .tempdir()
+            .unwrap();
+        let runtime = dir.path();
+        std::fs::set_permissions(runtime, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .unwrap();
+        let log = runtime.join("pa.log");
+        let status = Command::new("pulseaudio")
+            .args([
+                "-D",
+                "--exit-idle-time=-1",
+                "--system=false",
+                "--disallow-exit",
+                "-n",
+                "--load=module-native-protocol-unix",
+            ])
+            .arg(format!("--log-target=file:{}", log.display()))
+            .env("XDG_RUNTIME_DIR", runtime)
+            .env("HOME", runtime)
+            .status()
+            .expect("running pulseaudio (apt package pulseaudio)");
+        assert!(
+            status.success(),
+            "pulseaudio did not start: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        pactl(runtime, &["load-module", "module-null-sink", "sink_name=vsink"]);
+        let fifo = runtime.join("vmic.fifo");
+        let module = pactl(
+            runtime,
+            &[
+                "load-module",
+                "module-pipe-source",
+                "source_name=vmic",
+                &format!("file={}", fifo.display()),
+                "format=s16le",
+                "rate=16000",
+                "channels=1",
+            ],
+        );
+        pactl(runtime, &["set-default-sink", "vsink"]);
+        pactl(runtime, &["set-default-source", "vmic"]);
+        let queue = Arc::new(Mutex::new(VecDeque::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let feeder = {
+            let (queue, stop) = (Arc::clone(&queue), Arc::clone(&stop));
+            thread::spawn(move || feed(&fifo, &queue, &stop))
+        };
+        Self {
+            dir,
+            mic_module: Mutex::new(Some(module)),
+            queue,
+            stop,
+            feeder: Some(feeder),
+        }
+    }
+
+    /// The `XDG_RUNTIME_DIR` clients need to find this server.
+    pub fn runtime_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Queues 16 kHz mono speech for the microphone; it plays after what is already queued.
+    pub fn speak(&self, samples_16k: &[f32]) {
+        let mut q = self.queue.lock().unwrap();
+        q.extend(
+            samples_16k
+                .iter()
+                .map(|s| (s.clamp(-1.0, 1.0) * 32767.0) as i16),
+        );
+    }
+
+    /// Queues a 16 kHz mono WAV file for the microphone.
+    pub fn speak_wav(&self, path: &Path) {
+        let mut r = hound::WavReader::open(path).expect("reading the speech WAV");
+        let spec = r.spec();
+        assert_eq!(
+            (spec.sample_rate, spec.channels),
+            (16_000, 1),
+            "{path:?} must be 16 kHz mono"
+        );
+        let samples: Vec<f32> = r
+            .samples::<i16>()
+            .map(|s| f32::from(s.unwrap()) / 32768.0)
+            .collect();
+        self.speak(&samples);
+    }
+
+    /// True once everything queued has been played into the microphone.
+    pub fn mic_idle(&self) -> bool {
+        self.queue.lock().unwrap().is_empty()
+    }
+
+    /// Removes the microphone, as if it were unplugged. The speaker goes too: PulseAudio
+    /// moves a recording whose source disappears to any other source (the speaker's monitor),
+    /// which is a desktop's rescue, not the unplug the application must cope with.
+    pub fn unplug_mic(&self) {
+        if let Some(m) = self.mic_module.lock().unwrap().take() {
+            let modules = pactl(self.runtime_dir(), &["list", "short", "modules"]);
+            for line in modules.lines().filter(|l| l.contains("module-null-sink")) {
+                if let Some(id) = line.split_whitespace().next() {
+                    pactl(self.runtime_dir(), &["unload-module", id]);
+                }
+            }
+            pactl(self.runtime_dir(), &["unload-module", &m]);
+        }
+    }
+
+    /// Starts recording what is played on the speaker into `out` (16 kHz mono WAV).
+    pub fn record_speaker(&self, out: &Path) -> SpeakerRecording {
+        let child = Command::new("parecord")
+            .args([
+                "--device=vsink.monitor",
+                "--file-format=wav",
+                "--rate=16000",
+                "--channels=1",
+                "--format=s16le",
+            ])
+            .arg(out)
+            .env("XDG_RUNTIME_DIR", self.runtime_dir())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("running parecord (apt package pulseaudio-utils)");
+        // Let the recording stream connect before anything plays.
+        thread::sleep(Duration::from_millis(300));
+        SpeakerRecording {
+            child,
+            path: out.to_path_buf(),
+        }
+    }
+}
+
+// Writes 20 ms of queued speech (or silence) every 20 ms, on an absolute schedule so the
+// microphone runs at real time without drift.
+fn feed(fifo: &Path, queue: &Mutex<VecDeque<i16>>, stop: &AtomicBool) {
+    let Ok(mut pipe) = OpenOptions::new().write(true).open(fifo) else {
+        return;
+    };
+    let start = Instant::now();
+    let mut chunk = [0i16; CHUNK];
+    for n in 0u64.. {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        {
+            let mut q = queue.lock().unwrap();
+            for s in chunk.iter_mut() {
+                *s = q.pop_front().unwrap_or(0);
+            }
+        }
+        let bytes: Vec<u8> = chunk.iter().flat_map(|s| s.to_le_bytes()).collect();
+        if pipe.write_all(&bytes).is_err() {
+            return; // the source was unloaded
+        }
+        let due = start + Duration::from_millis(20 * (n + 1));
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            thread::sleep(wait);
+        }
+    }
+}
+
+impl Drop for PulseServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = Command::new("pulseaudio")
+            .arg("--kill")
+            .env("XDG_RUNTIME_DIR", self.dir.path())
+            .env("HOME", self.dir.path())
+            .status();
+        if let Some(f) = self.feeder.take() {
+            let _ = f.join();
+        }
+    }
+}
+
+/// A `parecord` of the speaker's monitor.
+pub struct SpeakerRecording {
+    child: Child,
+    path: PathBuf,
+}
+
+impl SpeakerRecording {
+    /// Stops recording and returns the WAV's path.
+    pub fn stop(mut self) -> PathBuf {
+        // SIGINT lets parecord finish the WAV header.
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        self.path.clone()
+    }
+}
