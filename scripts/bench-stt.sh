@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-ensure_apt ca-certificates gcc g++ cmake espeak-ng python3-pip python3-venv
+ensure_apt ca-certificates gcc g++ cmake pkg-config libasound2-dev espeak-ng python3-pip python3-venv
 ensure_rust
 select_target_dir
 

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_apt ca-certificates gcc g++ cmake python3-pip espeak-ng
+ensure_apt ca-certificates gcc g++ cmake pkg-config libasound2-dev python3-pip espeak-ng
 ensure_rust
 select_target_dir
 

@@ -156,7 +156,9 @@ impl Linear {
 
 fn open_device(device: Option<&str>) -> Result<cpal::Device, CaptureError> {
     if !sound_system_present() {
-        return Err(CaptureError::NoDevice(format!("no microphone: {NO_SOUND_SYSTEM}")));
+        return Err(CaptureError::NoDevice(format!(
+            "no microphone: {NO_SOUND_SYSTEM}"
+        )));
     }
     let host = cpal::default_host();
     match device {
@@ -481,9 +483,10 @@ impl Active {
     }
 
     fn finish(self) {
-        let endpoint_ms = self
-            .last_speech_end
-            .map(|last| (self.samples.len() - last.min(self.samples.len())) as u64 * 1000 / u64::from(SAMPLE_RATE));
+        let endpoint_ms = self.last_speech_end.map(|last| {
+            (self.samples.len() - last.min(self.samples.len())) as u64 * 1000
+                / u64::from(SAMPLE_RATE)
+        });
         let _ = self.job.done.send(Ok(Recording {
             samples: self.samples,
             ending: self.ending,
@@ -504,7 +507,11 @@ mod tests {
 
     #[test]
     fn linear_resampling_keeps_the_duration() {
-        let mut l = Linear { step: 3.0, pos: 0.0, last: 0.0 };
+        let mut l = Linear {
+            step: 3.0,
+            pos: 0.0,
+            last: 0.0,
+        };
         let mut out = Vec::new();
         for _ in 0..10 {
             l.run(&vec![0.5; 4800], &mut out);

@@ -20,8 +20,11 @@ fn pulse_server_present() -> bool {
 }
 
 fn alsa_card_present() -> bool {
-    std::fs::read_to_string("/proc/asound/cards")
-        .is_ok_and(|cards| cards.lines().any(|l| !l.trim().is_empty() && !l.contains("no soundcards")))
+    std::fs::read_to_string("/proc/asound/cards").is_ok_and(|cards| {
+        cards
+            .lines()
+            .any(|l| !l.trim().is_empty() && !l.contains("no soundcards"))
+    })
 }
 
 // The real user id from /proc (avoids a libc dependency for one number).
@@ -57,7 +60,10 @@ pub fn find_device(
         d.to_string() == wanted
             || d.id().is_ok_and(|id| {
                 let id = id.to_string();
-                id == wanted || id.rsplit_once(':').is_some_and(|(_, short)| short == wanted)
+                id == wanted
+                    || id
+                        .rsplit_once(':')
+                        .is_some_and(|(_, short)| short == wanted)
             })
     })
 }

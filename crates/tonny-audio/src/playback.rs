@@ -151,7 +151,8 @@ impl Player {
         queued.fetch_add(1, Ordering::SeqCst);
         let done = Box::new(move || {
             if let Some(tx) = tx.lock().ok().and_then(|mut t| t.take()) {
-                let _ = queued.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+                let _ =
+                    queued.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
                 let _ = tx.send(());
             }
         });

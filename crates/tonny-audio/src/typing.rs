@@ -68,10 +68,18 @@ fn is_executable(p: &Path) -> bool {
 // Runs `program args` with `input` on stdin; Ok when it exits 0. Output is discarded, not piped:
 // `xclip` leaves a child serving the selection, which would hold a pipe open forever.
 fn run(program: &Path, args: &[&str], input: Option<&str>) -> Result<(), String> {
-    let name = program.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let name = program
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     let mut child = Command::new(program)
         .args(args)
-        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -87,7 +95,10 @@ fn run(program: &Path, args: &[&str], input: Option<&str>) -> Result<(), String>
         Ok(None) => {
             let _ = child.kill();
             let _ = child.wait();
-            Err(format!("{name} did not finish in {} s", TOOL_TIMEOUT.as_secs()))
+            Err(format!(
+                "{name} did not finish in {} s",
+                TOOL_TIMEOUT.as_secs()
+            ))
         }
         Err(e) => Err(format!("{name}: {e}")),
     }

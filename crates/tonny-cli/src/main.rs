@@ -110,9 +110,11 @@ fn init_logging(ctx: &mut Ctx, verbose: u8) {
         .with_target(false)
         .without_time()
         .with_filter(filter);
-    let store_layer = ctx
-        .take_log_layer()
-        .map(|l| l.with_filter(tracing_subscriber::filter::filter_fn(|m| !m.target().starts_with("pulseaudio"))));
+    let store_layer = ctx.take_log_layer().map(|l| {
+        l.with_filter(tracing_subscriber::filter::filter_fn(|m| {
+            !m.target().starts_with("pulseaudio")
+        }))
+    });
     tracing_subscriber::registry()
         .with(stderr)
         .with(store_layer)

@@ -34,7 +34,8 @@ pub fn agents(settings: &Settings) -> (Vec<Arc<dyn Agent>>, Vec<String>) {
 
 /// The spoken-reply output on `audio.output_device` with the local voice, or why there is none.
 pub fn voice(settings: &Settings) -> Result<SpokenVoice, String> {
-    let player = Player::open(settings.audio.output_device.as_deref()).map_err(|e| e.to_string())?;
+    let player =
+        Player::open(settings.audio.output_device.as_deref()).map_err(|e| e.to_string())?;
     Ok(SpokenVoice::new(
         Arc::new(EspeakTts::from_settings(&settings.tts)),
         player,

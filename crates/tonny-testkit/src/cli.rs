@@ -2,10 +2,10 @@
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::TempHome;
 
@@ -126,6 +126,11 @@ impl Tonny {
     /// Uses the private sound server `pulse`.
     pub fn pulse(self, pulse: &crate::PulseServer) -> Self {
         self.env("XDG_RUNTIME_DIR", pulse.runtime_dir())
+    }
+
+    /// Uses the private X server `x` (typing, clipboard).
+    pub fn x11(self, x: &crate::XServer) -> Self {
+        self.env("DISPLAY", x.display())
     }
 
     /// Starts the command in the background, stdin closed after `stdin` bytes.

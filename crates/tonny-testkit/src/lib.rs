@@ -7,6 +7,7 @@
 //! - [`secret_service`]: a private D-Bus session with gnome-keyring, the real Secret Service.
 //! - [`fake_hub`]: a protocol-faithful fake Hugging Face hub for model downloads.
 //! - [`speech`]: the shared recordings, the test model, faster-whisper, espeak-ng, WER.
+//! - [`xserver`]: a private Xvfb and an xterm to type into.
 //! - [`fixtures`]: realistic household utterances for filling databases.
 
 pub mod cli;
@@ -16,9 +17,11 @@ pub mod home;
 pub mod pulse;
 pub mod secret_service;
 pub mod speech;
+pub mod xserver;
 
 pub use cli::{Output, Tonny};
 pub use fake_hub::{FakeHub, Fault};
 pub use home::TempHome;
 pub use pulse::PulseServer;
 pub use secret_service::SecretService;
+pub use xserver::XServer;

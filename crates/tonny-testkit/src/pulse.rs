@@ -73,7 +73,10 @@ impl PulseServer {
             "pulseaudio did not start: {}",
             std::fs::read_to_string(&log).unwrap_or_default()
         );
-        pactl(runtime, &["load-module", "module-null-sink", "sink_name=vsink"]);
+        pactl(
+            runtime,
+            &["load-module", "module-null-sink", "sink_name=vsink"],
+        );
         let fifo = runtime.join("vmic.fifo");
         let module = pactl(
             runtime,

@@ -104,7 +104,11 @@ pub async fn run(ctx: &mut Ctx, cmd: ActionsCmd) -> anyhow::Result<ExitCode> {
                 enabled: !disabled,
             };
             store.put_quick_action(&action).await?;
-            out!("Saved quick action {:?}: say \"{}\".", action.name, action.phrase);
+            out!(
+                "Saved quick action {:?}: say \"{}\".",
+                action.name,
+                action.phrase
+            );
         }
         ActionsCmd::Remove { name } => {
             store.remove_quick_action(&name).await?;

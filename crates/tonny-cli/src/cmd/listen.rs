@@ -49,7 +49,9 @@ struct Heard {
 
 fn options(settings: &Settings, muted: Arc<dyn Fn() -> bool + Send + Sync>) -> RecordOptions {
     RecordOptions {
-        silence: Some(Duration::from_millis(u64::from(settings.audio.vad_silence_ms))),
+        silence: Some(Duration::from_millis(u64::from(
+            settings.audio.vad_silence_ms,
+        ))),
         max_len: Duration::from_secs(u64::from(settings.audio.max_utterance_s)),
         pre_roll: PRE_ROLL,
         threshold: 0.5,
@@ -74,19 +76,49 @@ pub async fn run(ctx: &mut Ctx, args: ListenArgs, purpose: Purpose) -> anyhow::R
     };
     let engine = engine(ctx, &settings, None).await?;
     let text_out: Arc<dyn TextOutput> = match purpose {
-        Purpose::Dictation => Arc::new(tonny_audio::typing::Typist::from_settings(&settings.typing)),
+        Purpose::Dictation => {
+            Arc::new(tonny_audio::typing::Typist::from_settings(&settings.typing))
+        }
         Purpose::Command => Arc::new(Printed { show: !ctx.json }),
     };
     let voice_out: Option<Arc<dyn VoiceOutput>> = if args.silent { None } else { voice(&settings) };
     let (agents, _) = tonny_server::wiring::agents(&settings);
     let store: Arc<dyn Store> = Arc::new(ctx.store()?.clone());
     let assistant = Assistant::new(store, settings.clone(), agents, text_out, voice_out.clone());
-    let code = once(ctx, &assistant, &engine, mic, &args, purpose, &settings, voice_out).await?;
+    let code = once(
+        ctx, &assistant, &engine, mic, &args, purpose, &settings, voice_out,
+    )
+    .await?;
     Ok(code)
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn once(
+    ctx: &Ctx,
+    assistant: &Arc<Assistant>,
+    engine: &Arc<WhisperEngine>,
+    mic: Option<Arc<Microphone>>,
+    args: &ListenArgs,
+    purpose: Purpose,
+    settings: &Settings,
+    voice_out: Option<Arc<dyn VoiceOutput>>,
+) -> anyhow::Result<ExitCode> {
+    // Fallbacks and failures the assistant announced are shown on the terminal too.
+    let mut bus = assistant.bus().subscribe();
+    let result = hear(
+        ctx, assistant, engine, mic, args, purpose, settings, voice_out,
+    )
+    .await;
+    while let Ok(event) = bus.try_recv() {
+        if let Event::Notification { title, body } = event {
+            eprintln!("tonny: {title}: {body}");
+        }
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn hear(
     ctx: &Ctx,
     assistant: &Arc<Assistant>,
     engine: &Arc<WhisperEngine>,
@@ -118,12 +150,15 @@ async fn once(
             let started = Instant::now();
             // Tests and scripts wait for this line before speaking.
             eprintln!("listening on {} — speak now", mic.device());
-            let recorded = blocking(move || mic.record(opts, Stopper::default(), events_tx)).await?;
+            let recorded =
+                blocking(move || mic.record(opts, Stopper::default(), events_tx)).await?;
             let _ = forward.join();
             let rec = match recorded {
                 Ok(r) => r,
                 Err(e) => {
-                    coordinator.step(utterance, Step::Failed(e.to_string())).await?;
+                    coordinator
+                        .step(utterance, Step::Failed(e.to_string()))
+                        .await?;
                     return Err(e.into());
                 }
             };
@@ -181,7 +216,9 @@ async fn once(
     let transcript = match transcript {
         Ok(t) => t,
         Err(e) => {
-            coordinator.step(utterance, Step::Failed(e.to_string())).await?;
+            coordinator
+                .step(utterance, Step::Failed(e.to_string()))
+                .await?;
             return Err(e.into());
         }
     };
@@ -243,7 +280,11 @@ async fn once(
     } else if let Some(d) = &outcome.delivery
         && purpose == Purpose::Dictation
     {
-        eprintln!("dictated ({}): {}", serde_json::to_value(d)?["how"], transcript.text);
+        eprintln!(
+            "dictated ({}): {}",
+            serde_json::to_value(d)?["how"],
+            transcript.text
+        );
     }
     Ok(if outcome.refusal.is_some() {
         ExitCode::from(REFUSED)

@@ -76,6 +76,10 @@ pub async fn engine(
     };
     let dir = found.dir.clone();
     let engine = Arc::new(blocking(move || WhisperEngine::load(&dir, opts)).await??);
-    tracing::info!(component = "stt", model = found.name.as_str(), "model loaded");
+    tracing::info!(
+        component = "stt",
+        model = found.name.as_str(),
+        "model loaded"
+    );
     Ok(engine)
 }

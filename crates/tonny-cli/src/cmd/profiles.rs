@@ -199,7 +199,9 @@ fn read_admin_pin(from: &str, to: &str) -> anyhow::Result<String> {
         .read_line(&mut line)
         .context("reading the admin PIN from stdin")?;
     if line.trim().is_empty() {
-        bail!("switching {from} → {to} needs an admin's PIN; pipe it on stdin or run in a terminal");
+        bail!(
+            "switching {from} → {to} needs an admin's PIN; pipe it on stdin or run in a terminal"
+        );
     }
     Ok(line.trim().to_owned())
 }

@@ -17,7 +17,12 @@ fn with_model(t: Tonny) -> Tonny {
 
 /// Starts `tonny --json <args>` on `pulse`, waits until it listens, then speaks `wav` into the
 /// microphone at that instant.
-fn speak_to(home: &TempHome, pulse: &PulseServer, args: &[&str], wav: &str) -> tonny_testkit::Output {
+fn speak_to(
+    home: &TempHome,
+    pulse: &PulseServer,
+    args: &[&str],
+    wav: &str,
+) -> tonny_testkit::Output {
     let mut run = with_model(tonny(home).pulse(pulse))
         .arg("--json")
         .args(args)
@@ -44,7 +49,14 @@ fn listen_sets_a_timer_from_speech_and_speaks_a_confirmation_we_can_hear() {
         "{heard:?}"
     );
     let t = &reply["timings"];
-    for stage in ["capture_ms", "endpoint_ms", "stt_ms", "route_ms", "agent_ms", "tts_ms"] {
+    for stage in [
+        "capture_ms",
+        "endpoint_ms",
+        "stt_ms",
+        "route_ms",
+        "agent_ms",
+        "tts_ms",
+    ] {
         assert!(t[stage].is_u64(), "{stage} missing: {t}");
     }
 
@@ -53,7 +65,11 @@ fn listen_sets_a_timer_from_speech_and_speaks_a_confirmation_we_can_hear() {
         .args(["ask", "--silent", "list timers"])
         .run()
         .ok();
-    assert!(listed.stdout.contains("a timer for 10 minutes"), "{}", listed.stdout);
+    assert!(
+        listed.stdout.contains("a timer for 10 minutes"),
+        "{}",
+        listed.stdout
+    );
 
     // What was played on the speaker, transcribed back by our own engine.
     let played = speaker.stop();
@@ -90,7 +106,11 @@ fn no_microphone_gives_a_clear_error_and_the_typed_alternative() {
     let out = with_model(tonny(&home)).arg("listen").run().failed();
     assert!(out.stderr.contains("no microphone"), "{}", out.stderr);
     assert!(out.stderr.contains("tonny ask"), "{}", out.stderr);
-    assert!(!out.stderr.contains("ALSA lib"), "no ALSA noise: {}", out.stderr);
+    assert!(
+        !out.stderr.contains("ALSA lib"),
+        "no ALSA noise: {}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -124,5 +144,9 @@ fn silence_ends_at_the_maximum_length_with_nothing_sent() {
     assert_eq!(out.code, 4, "nothing heard: {}", out.stderr);
     assert!(out.stderr.contains("no speech in 3 s"), "{}", out.stderr);
     let history = tonny(&home).args(["--json", "history", "list"]).run().ok();
-    assert_eq!(history.json().as_array().map(Vec::len), Some(0), "nothing stored");
+    assert_eq!(
+        history.json().as_array().map(Vec::len),
+        Some(0),
+        "nothing stored"
+    );
 }

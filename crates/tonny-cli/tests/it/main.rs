@@ -2,6 +2,7 @@
 
 mod config;
 mod db;
+mod dictate;
 mod doctor;
 mod history;
 mod listen;

@@ -1,0 +1,91 @@
+//! `tonny dictate` in a real X server: typed into an xterm, or left on the clipboard with a
+//! notification when no typing tool exists.
+
+use std::time::Duration;
+
+use tonny_testkit::{PulseServer, TempHome, XServer, speech};
+
+use crate::tonny;
+
+fn dictate(
+    home: &TempHome,
+    pulse: &PulseServer,
+    x: &XServer,
+    path: Option<&str>,
+) -> tonny_testkit::Output {
+    let mut t = tonny(home)
+        .pulse(pulse)
+        .x11(x)
+        .env("TONNY_STT_MODEL", speech::model_dir())
+        .args(["--json", "dictate"]);
+    if let Some(p) = path {
+        t = t.env("PATH", p);
+    }
+    let mut run = t.spawn();
+    run.wait_for_stderr("speak now", Duration::from_secs(120));
+    pulse.speak_wav(&speech::shared_audio_dir().join("lights.wav"));
+    run.finish()
+}
+
+#[test]
+fn dictation_is_typed_into_the_focused_window() {
+    let home = TempHome::new();
+    let (pulse, x) = (PulseServer::start(), XServer::start());
+    let typed_file = home.path().join("typed.txt");
+    let mut xterm = x.xterm_cat(&typed_file);
+    let out = dictate(&home, &pulse, &x, None).ok().json();
+    assert_eq!(out["intent"], "dictation", "{out}");
+    assert_eq!(out["delivery"]["how"], "typed", "{out}");
+    assert_eq!(out["delivery"]["tool"], "xdotool", "{out}");
+    // End the line so `cat` writes it, then end `cat`.
+    x.key("ctrl+d");
+    x.key("ctrl+d");
+    let _ = xterm.wait();
+    let typed = std::fs::read_to_string(&typed_file).unwrap();
+    let transcript = out["transcript"].as_str().unwrap();
+    assert_eq!(
+        typed,
+        format!("{transcript} "),
+        "typed text plus the trailing space"
+    );
+    assert!(
+        speech::wer("Turn on the living room lights.", &typed) <= 0.2,
+        "{typed:?}"
+    );
+}
+
+#[test]
+fn without_a_typing_tool_the_text_lands_on_the_clipboard_and_the_person_is_told() {
+    let home = TempHome::new();
+    let (pulse, x) = (PulseServer::start(), XServer::start());
+    // A PATH with the clipboard tool but no typing tool.
+    let bin = home.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink("/usr/bin/xclip", bin.join("xclip")).unwrap();
+    let out = dictate(&home, &pulse, &x, Some(bin.to_str().unwrap())).ok();
+    let j = out.json();
+    assert_eq!(j["delivery"]["how"], "clipboard", "{j}");
+    assert!(
+        j["delivery"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("xdotool is not installed"),
+        "{j}"
+    );
+    assert!(
+        out.stderr.contains("Text is on the clipboard"),
+        "{}",
+        out.stderr
+    );
+    let transcript = j["transcript"].as_str().unwrap();
+    assert_eq!(x.clipboard(), format!("{transcript} "));
+    let db = rusqlite::Connection::open(home.database()).unwrap();
+    let title: String = db
+        .query_row(
+            "SELECT title FROM notifications ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(title, "Text is on the clipboard");
+}

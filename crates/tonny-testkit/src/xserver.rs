@@ -1,0 +1,126 @@
+//! A private X server (Xvfb) per test, and an xterm in it running `cat > FILE`, so typed text
+//! can be read back from the file (TESTING.md's recipe: no window manager, so the window is
+//! focused with `xdotool windowfocus`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// A running Xvfb on its own display.
+pub struct XServer {
+    child: Child,
+    display: String,
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < timeout,
+            "{what} did not happen within {timeout:?}"
+        );
+        thread::sleep(Duration::from_millis(25));
+    }
+}
+
+impl XServer {
+    /// Starts Xvfb on the first free display from :90.
+    pub fn start() -> Self {
+        for n in 90..190 {
+            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+            let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
+            if socket.exists() || lock.exists() {
+                continue;
+            }
+            let display = format!(":{n}");
+            let child = Command::new("Xvfb")
+                .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("running Xvfb (apt package xvfb)");
+            let mut server = Self { child, display };
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(10) {
+                if socket.exists() {
+                    return server;
+                }
+                if let Ok(Some(_)) = server.child.try_wait() {
+                    break; // lost a race for this display; try the next
+                }
+                thread::sleep(Duration::from_millis(25));
+            }
+            let _ = server.child.kill();
+        }
+        panic!("no free X display between :90 and :189");
+    }
+
+    /// The `DISPLAY` value.
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    fn tool(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.env("DISPLAY", &self.display);
+        c
+    }
+
+    /// Starts an xterm running `cat > out`, waits for its window and focuses it.
+    pub fn xterm_cat(&self, out: &Path) -> Child {
+        let child = self
+            .tool("xterm")
+            .args(["-u8", "-e", "sh", "-c"])
+            .arg(format!("cat > '{}'", out.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("running xterm (apt package xterm)");
+        let mut window = String::new();
+        wait_until("the xterm window", Duration::from_secs(20), || {
+            let o = self
+                .tool("xdotool")
+                .args(["search", "--onlyvisible", "--class", "xterm"])
+                .output()
+                .expect("running xdotool (apt package xdotool)");
+            window = String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            !window.is_empty()
+        });
+        let focused = self
+            .tool("xdotool")
+            .args(["windowfocus", "--sync", &window])
+            .status()
+            .unwrap();
+        assert!(focused.success(), "could not focus the xterm");
+        wait_until("the output file", Duration::from_secs(10), || out.exists());
+        child
+    }
+
+    /// Presses keys in the focused window (`ctrl+d`).
+    pub fn key(&self, keys: &str) {
+        let ok = self.tool("xdotool").args(["key", keys]).status().unwrap();
+        assert!(ok.success(), "xdotool key {keys} failed");
+    }
+
+    /// The clipboard's text.
+    pub fn clipboard(&self) -> String {
+        let o = self
+            .tool("xclip")
+            .args(["-o", "-selection", "clipboard"])
+            .output()
+            .expect("running xclip (apt package xclip)");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+}
+
+impl Drop for XServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
