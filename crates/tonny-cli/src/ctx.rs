@@ -96,6 +96,19 @@ impl Ctx {
         Ok(Arc::new(store))
     }
 
+    /// A copy for a spawned task: the same paths, output mode and database, without the log
+    /// set-up (which stays with the command).
+    pub fn clone_for_task(&self) -> Self {
+        Self {
+            paths: self.paths.clone(),
+            json: self.json,
+            store: self.store.clone(),
+            open_error: self.open_error.clone(),
+            log_layer: None,
+            _log_guard: None,
+        }
+    }
+
     /// The database log layer, once, for logging set-up.
     pub fn take_log_layer(&mut self) -> Option<StoreLogLayer> {
         self.log_layer.take()

@@ -74,6 +74,8 @@ enum Command {
     Listen(cmd::listen::ListenArgs),
     /// Hear one utterance from the microphone and type it into the focused window.
     Dictate(cmd::listen::ListenArgs),
+    /// Stay running: global hotkeys listen, typed lines are requests, timers fire.
+    Run(cmd::run::RunArgs),
     /// Send a typed request to the assistant, as if it had been said.
     Ask(cmd::ask::AskArgs),
     /// Quick actions: phrases that run steps.
@@ -151,6 +153,7 @@ async fn main() -> ExitCode {
         Command::Models(c) => cmd::models::run(&mut ctx, c).await,
         Command::Say(a) => cmd::say::run(&mut ctx, a).await,
         Command::Ask(a) => cmd::ask::run(&mut ctx, a).await,
+        Command::Run(a) => cmd::run::run(&mut ctx, a).await,
         Command::Listen(a) => {
             cmd::listen::run(&mut ctx, a, tonny_core::router::Purpose::Command).await
         }

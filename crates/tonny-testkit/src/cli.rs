@@ -223,6 +223,11 @@ impl Running {
         );
     }
 
+    /// Everything it printed on stderr so far.
+    pub fn stderr_text(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
     /// Writes a line to its stdin.
     pub fn send_line(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().expect("stdin still open");

@@ -47,11 +47,29 @@ struct Heard {
     source: String,
 }
 
-fn options(settings: &Settings, muted: Arc<dyn Fn() -> bool + Send + Sync>) -> RecordOptions {
+/// Where one utterance's audio comes from.
+pub enum Input {
+    /// The microphone, until voice-activity detection ends it (`vad`) or `stop` is called
+    /// (push-to-talk, when `vad` is false).
+    Mic {
+        /// The open microphone.
+        mic: Arc<Microphone>,
+        /// Ends the recording early.
+        stop: Stopper,
+        /// End at the configured silence.
+        vad: bool,
+    },
+    /// An audio file.
+    File(PathBuf),
+}
+
+fn options(
+    settings: &Settings,
+    vad: bool,
+    muted: Arc<dyn Fn() -> bool + Send + Sync>,
+) -> RecordOptions {
     RecordOptions {
-        silence: Some(Duration::from_millis(u64::from(
-            settings.audio.vad_silence_ms,
-        ))),
+        silence: vad.then(|| Duration::from_millis(u64::from(settings.audio.vad_silence_ms))),
         max_len: Duration::from_secs(u64::from(settings.audio.max_utterance_s)),
         pre_roll: PRE_ROLL,
         threshold: 0.5,
@@ -85,30 +103,35 @@ pub async fn run(ctx: &mut Ctx, args: ListenArgs, purpose: Purpose) -> anyhow::R
     let (agents, _) = tonny_server::wiring::agents(&settings);
     let store: Arc<dyn Store> = Arc::new(ctx.store()?.clone());
     let assistant = Assistant::new(store, settings.clone(), agents, text_out, voice_out.clone());
-    let code = once(
-        ctx, &assistant, &engine, mic, &args, purpose, &settings, voice_out,
+    let from = match (mic, args.file) {
+        (Some(mic), _) => Input::Mic {
+            mic,
+            stop: Stopper::default(),
+            vad: true,
+        },
+        (None, Some(file)) => Input::File(file),
+        (None, None) => unreachable!("no file means the microphone was opened"),
+    };
+    hear_and_do(
+        ctx, &assistant, &engine, from, purpose, &settings, voice_out,
     )
-    .await?;
-    Ok(code)
+    .await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn once(
+/// Hears one utterance from `from`, transcribes it and has the assistant carry it out; prints
+/// what the person should see. Shared by `listen`, `dictate` and `run`'s hotkeys.
+pub async fn hear_and_do(
     ctx: &Ctx,
     assistant: &Arc<Assistant>,
     engine: &Arc<WhisperEngine>,
-    mic: Option<Arc<Microphone>>,
-    args: &ListenArgs,
+    from: Input,
     purpose: Purpose,
     settings: &Settings,
     voice_out: Option<Arc<dyn VoiceOutput>>,
 ) -> anyhow::Result<ExitCode> {
     // Fallbacks and failures the assistant announced are shown on the terminal too.
     let mut bus = assistant.bus().subscribe();
-    let result = hear(
-        ctx, assistant, engine, mic, args, purpose, settings, voice_out,
-    )
-    .await;
+    let result = hear(ctx, assistant, engine, from, purpose, settings, voice_out).await;
     while let Ok(event) = bus.try_recv() {
         if let Event::Notification { title, body } = event {
             eprintln!("tonny: {title}: {body}");
@@ -117,26 +140,24 @@ async fn once(
     result
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn hear(
     ctx: &Ctx,
     assistant: &Arc<Assistant>,
     engine: &Arc<WhisperEngine>,
-    mic: Option<Arc<Microphone>>,
-    args: &ListenArgs,
+    from: Input,
     purpose: Purpose,
     settings: &Settings,
     voice_out: Option<Arc<dyn VoiceOutput>>,
 ) -> anyhow::Result<ExitCode> {
     let coordinator = assistant.coordinator();
     let utterance = coordinator.listen().await?;
-    let heard = match (&mic, &args.file) {
-        (Some(mic), _) => {
+    let heard = match from {
+        Input::Mic { mic, stop, vad } => {
             let muted: Arc<dyn Fn() -> bool + Send + Sync> = match voice_out {
                 Some(v) => Arc::new(move || v.is_speaking()),
                 None => Arc::new(|| false),
             };
-            let opts = options(settings, muted);
+            let opts = options(settings, vad, muted);
             let (events_tx, events_rx) = std::sync::mpsc::channel();
             let bus = assistant.bus().clone();
             let forward = std::thread::spawn(move || {
@@ -146,12 +167,10 @@ async fn hear(
                     }
                 }
             });
-            let mic = Arc::clone(mic);
             let started = Instant::now();
             // Tests and scripts wait for this line before speaking.
             eprintln!("listening on {} — speak now", mic.device());
-            let recorded =
-                blocking(move || mic.record(opts, Stopper::default(), events_tx)).await?;
+            let recorded = blocking(move || mic.record(opts, stop, events_tx)).await?;
             let _ = forward.join();
             let rec = match recorded {
                 Ok(r) => r,
@@ -188,7 +207,7 @@ async fn hear(
                 source: "mic".into(),
             }
         }
-        (None, Some(file)) => {
+        Input::File(file) => {
             let path = file.clone();
             let audio = blocking(move || tonny_audio::decode_file(&path)).await??;
             Heard {
@@ -198,7 +217,6 @@ async fn hear(
                 source: file.display().to_string(),
             }
         }
-        (None, None) => unreachable!("either the microphone or a file"),
     };
     coordinator.step(utterance, Step::RecordingEnded).await?;
 

@@ -11,6 +11,7 @@ pub mod logs;
 pub mod models;
 pub mod pipeline;
 pub mod profiles;
+pub mod run;
 pub mod say;
 pub mod secrets;
 pub mod transcribe;

@@ -89,3 +89,47 @@ fn without_a_typing_tool_the_text_lands_on_the_clipboard_and_the_person_is_told(
         .unwrap();
     assert_eq!(title, "Text is on the clipboard");
 }
+
+#[test]
+fn tonny_run_listens_on_the_global_hotkey_and_types_the_reply() {
+    let home = TempHome::new();
+    let (pulse, x) = (PulseServer::start(), XServer::start());
+    let typed_file = home.path().join("reply.txt");
+    let mut xterm = x.xterm_cat(&typed_file);
+    let mut run = tonny(&home)
+        .pulse(&pulse)
+        .x11(&x)
+        .env("TONNY_STT_MODEL", speech::model_dir())
+        .env("TONNY_TYPING_TRAILING", "newline")
+        .args(["run", "--silent"])
+        .spawn();
+    run.wait_for_stderr("TonnyTray is running", Duration::from_secs(120));
+    assert!(
+        !run.stderr_text().contains("is not available"),
+        "every default hotkey registered: {}",
+        run.stderr_text()
+    );
+    x.key("ctrl+shift+l");
+    run.wait_for_stderr("speak now", Duration::from_secs(30));
+    pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
+    run.wait_for_stderr("heard:", Duration::from_secs(60));
+    // The reply is typed into the focused xterm, ending its line.
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(&typed_file)
+        .unwrap_or_default()
+        .contains('\n')
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no reply typed: {}",
+            run.stderr_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    x.key("ctrl+d");
+    let _ = xterm.wait();
+    assert_eq!(
+        std::fs::read_to_string(&typed_file).unwrap(),
+        "Timer set for 10 minutes.\n"
+    );
+}

@@ -1,5 +1,6 @@
 //! Integration tests for the `tonny` binary, run as a user would run it.
 
+mod ask;
 mod config;
 mod db;
 mod dictate;

@@ -20,13 +20,13 @@ pub enum SwitchError {
         to: String,
     },
     /// The PIN matched no admin profile.
-    #[error("wrong PIN{}", wait.map(|w| format!("; wait {} s before trying again", w.num_seconds().max(1))).unwrap_or_default())]
+    #[error("wrong PIN{}", wait.map(|w| format!("; wait {} s before trying again", whole_seconds(w))).unwrap_or_default())]
     WrongPin {
         /// How long until the next try is accepted, once the free tries are used.
         wait: Option<chrono::Duration>,
     },
     /// Too many wrong PINs recently.
-    #[error("too many wrong PINs; wait {} s before trying again", .wait.num_seconds().max(1))]
+    #[error("too many wrong PINs; wait {} s before trying again", whole_seconds(*.wait))]
     LockedOut {
         /// Time left.
         wait: chrono::Duration,
@@ -44,6 +44,11 @@ pub enum SwitchError {
     /// The database failed or the profile does not exist.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+// Seconds to wait, rounded up: "wait 30 s" right after the third wrong PIN, never "wait 0 s".
+fn whole_seconds(wait: chrono::Duration) -> i64 {
+    ((wait.num_milliseconds() + 999) / 1000).max(1)
 }
 
 /// Makes `target` the active profile, checking an admin PIN when a kid profile is involved.

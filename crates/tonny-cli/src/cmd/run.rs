@@ -1,0 +1,203 @@
+//! `tonny run`: stay running. Global hotkeys start listening (toggle, push-to-talk) or cancel;
+//! lines typed on stdin are requests; stored timers fire when due. Ends on Ctrl+C or SIGTERM.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use global_hotkey::hotkey::HotKey;
+use global_hotkey::{GlobalHotKeyEvent, GlobalHotKeyManager, HotKeyState};
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::mpsc;
+use tonny_audio::capture::{Microphone, Stopper};
+use tonny_audio::typing::{Display, Typist};
+use tonny_core::output::{TextOutput, VoiceOutput};
+use tonny_core::pipeline::Event;
+use tonny_core::router::Purpose;
+use tonny_core::settings::HotkeySettings;
+use tonny_server::assistant::Assistant;
+use tonny_store::Store;
+
+use crate::cmd::listen::{Input, PRE_ROLL, hear_and_do};
+use crate::cmd::pipeline::{Printed, engine, voice};
+use crate::ctx::{Ctx, blocking};
+
+/// Options for `tonny run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Do not register global hotkeys (stdin requests and timers only).
+    #[arg(long)]
+    no_hotkeys: bool,
+    /// Do not speak replies or timer announcements.
+    #[arg(long)]
+    silent: bool,
+}
+
+/// What a hotkey asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Toggle,
+    PushToTalk,
+    Cancel,
+}
+
+// Registers the configured hotkeys; a combination another program holds is reported with the
+// setting to change, and the others still work.
+fn register(manager: &GlobalHotKeyManager, keys: &HotkeySettings) -> Vec<(u32, Action)> {
+    let mut ids = Vec::new();
+    for (setting, combo, action) in [
+        (
+            "hotkeys.toggle_listening",
+            &keys.toggle_listening,
+            Action::Toggle,
+        ),
+        (
+            "hotkeys.push_to_talk",
+            &keys.push_to_talk,
+            Action::PushToTalk,
+        ),
+        ("hotkeys.cancel", &keys.cancel, Action::Cancel),
+    ] {
+        match combo.parse::<HotKey>() {
+            Ok(hk) => match manager.register(hk) {
+                Ok(()) => {
+                    eprintln!("hotkey {combo}: {}", setting.trim_start_matches("hotkeys."));
+                    ids.push((hk.id(), action));
+                }
+                Err(e) => eprintln!(
+                    "tonny: hotkey {combo} is not available ({e}); another program may hold it — \
+                     choose another with `tonny config set {setting} KEYS`"
+                ),
+            },
+            Err(e) => eprintln!(
+                "tonny: {setting} = {combo:?} is not a key combination ({e}); write it like \
+                 Ctrl+Shift+Space"
+            ),
+        }
+    }
+    ids
+}
+
+/// Runs `tonny run`.
+pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
+    let settings = ctx.settings().await?.settings;
+    let display = Display::detect();
+    let text_out: Arc<dyn TextOutput> = if display == Display::None {
+        Arc::new(Printed { show: true })
+    } else {
+        Arc::new(Typist::from_settings(&settings.typing))
+    };
+    let voice_out: Option<Arc<dyn VoiceOutput>> = if args.silent { None } else { voice(&settings) };
+    let (agents, warnings) = tonny_server::wiring::agents(&settings);
+    for w in warnings {
+        eprintln!("tonny: {w}");
+    }
+    let store: Arc<dyn Store> = Arc::new(ctx.store()?.clone());
+    let assistant = Assistant::new(store, settings.clone(), agents, text_out, voice_out.clone());
+
+    // Announcements (timers, fallbacks) are shown on the terminal; replies go to the text output.
+    let mut events = assistant.bus().subscribe();
+    tokio::spawn(async move {
+        while let Ok(e) = events.recv().await {
+            match e {
+                Event::Notification { title, body } => eprintln!("[{title}] {body}"),
+                _ => {}
+            }
+        }
+    });
+    let (stop_timers, timers_stopped) = tokio::sync::oneshot::channel::<()>();
+    let timers = tokio::spawn(Arc::clone(&assistant).run_timers(async {
+        let _ = timers_stopped.await;
+    }));
+
+    // Hotkeys: the manager lives on this task; events cross into tokio through a channel.
+    let (keys_tx, mut keys_rx) = mpsc::unbounded_channel::<(u32, HotKeyState)>();
+    let mut _manager = None;
+    let mut bindings = Vec::new();
+    let mut mic = None;
+    let mut engine_loaded = None;
+    if !args.no_hotkeys && display == Display::X11 {
+        match GlobalHotKeyManager::new() {
+            Ok(m) => {
+                bindings = register(&m, &settings.hotkeys);
+                GlobalHotKeyEvent::set_event_handler(Some(move |e: GlobalHotKeyEvent| {
+                    let _ = keys_tx.send((e.id(), e.state()));
+                }));
+                _manager = Some(m);
+            }
+            Err(e) => eprintln!("tonny: global hotkeys are not available: {e}"),
+        }
+    } else if !args.no_hotkeys {
+        eprintln!("tonny: global hotkeys need an X11 session; type requests below instead");
+    }
+    if !bindings.is_empty() {
+        let device = settings.audio.input_device.clone();
+        match blocking(move || Microphone::open(device.as_deref(), PRE_ROLL * 2)).await? {
+            Ok(m) => mic = Some(Arc::new(m)),
+            Err(e) => eprintln!("tonny: {e}; hotkeys cannot listen, type requests below instead"),
+        }
+        if mic.is_some() {
+            engine_loaded = Some(engine(ctx, &settings, None).await?);
+        }
+    }
+
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut stdin_open = true;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    // The recording in progress, if any, and how to end it.
+    let mut recording: Option<(Stopper, tokio::task::JoinHandle<()>)> = None;
+    eprintln!("TonnyTray is running; type a request and press Enter, or Ctrl+C to stop");
+    loop {
+        tokio::select! {
+            line = stdin.next_line(), if stdin_open => match line {
+                Ok(Some(line)) if !line.trim().is_empty() => {
+                    if let Err(e) = assistant.ask(&line).await {
+                        eprintln!("tonny: {e}");
+                    }
+                }
+                Ok(Some(_)) => {}
+                _ => stdin_open = false,
+            },
+            Some((id, state)) = keys_rx.recv() => {
+                let Some(&(_, action)) = bindings.iter().find(|(i, _)| *i == id) else { continue };
+                recording = recording.filter(|(_, task)| !task.is_finished());
+                match (action, state, &recording) {
+                    (Action::Cancel, HotKeyState::Pressed, _) => {
+                        if let Some(v) = &voice_out { v.stop(); }
+                        if let Some((stop, _)) = &recording { stop.stop(); }
+                        let _ = assistant.coordinator().cancel().await;
+                    }
+                    (Action::Toggle, HotKeyState::Pressed, Some((stop, _))) => stop.stop(),
+                    (Action::PushToTalk, HotKeyState::Released, Some((stop, _))) => stop.stop(),
+                    (Action::Toggle | Action::PushToTalk, HotKeyState::Pressed, None) => {
+                        let (Some(mic), Some(engine)) = (&mic, &engine_loaded) else { continue };
+                        // A new utterance cuts a reply still being spoken.
+                        if let Some(v) = &voice_out { v.stop(); }
+                        let stop = Stopper::default();
+                        let input = Input::Mic {
+                            mic: Arc::clone(mic),
+                            stop: stop.clone(),
+                            vad: action == Action::Toggle,
+                        };
+                        let (ctx_store, a, e, s, v) = (ctx.clone_for_task(), Arc::clone(&assistant), Arc::clone(engine), settings.clone(), voice_out.clone());
+                        let task = tokio::spawn(async move {
+                            if let Err(err) = hear_and_do(&ctx_store, &a, &e, input, Purpose::Command, &s, v).await {
+                                eprintln!("tonny: {err:#}");
+                            }
+                        });
+                        recording = Some((stop, task));
+                    }
+                    _ => {}
+                }
+            },
+            _ = tokio::signal::ctrl_c() => break,
+            _ = terminate.recv() => break,
+        }
+    }
+    eprintln!("stopping");
+    let _ = stop_timers.send(());
+    let _ = timers.await;
+    Ok(ExitCode::SUCCESS)
+}
