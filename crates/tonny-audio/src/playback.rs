@@ -40,12 +40,19 @@ enum Command {
     Stop,
 }
 
+/// How long after a clip ends [`Player::is_playing`] still says yes: the sound server's buffer
+/// and the room's echo outlast the queue by tens of milliseconds.
+pub const ECHO_TAIL: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// Handle to the playback thread. Cheap to clone; the thread ends when every clone is dropped.
 #[derive(Clone)]
 pub struct Player {
     tx: mpsc::Sender<Command>,
     // Clips queued or playing.
     queued: Arc<AtomicUsize>,
+    // Milliseconds after `epoch` when the last clip ended or was stopped.
+    last_end_ms: Arc<std::sync::atomic::AtomicU64>,
+    epoch: std::time::Instant,
     device: String,
 }
 
@@ -130,7 +137,13 @@ impl Player {
             })
             .map_err(|e| PlaybackError::Open(e.to_string()))?;
         let device = opened_rx.recv().map_err(|_| PlaybackError::Stopped)??;
-        Ok(Self { tx, queued, device })
+        Ok(Self {
+            tx,
+            queued,
+            last_end_ms: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            epoch: std::time::Instant::now(),
+            device,
+        })
     }
 
     /// The device's name.
@@ -172,11 +185,16 @@ impl Player {
     /// Cuts the clip playing and drops the queued ones.
     pub fn stop(&self) {
         self.queued.store(0, Ordering::SeqCst);
+        self.last_end_ms
+            .store(self.epoch.elapsed().as_millis() as u64, Ordering::SeqCst);
         let _ = self.tx.send(Command::Stop);
     }
 
-    /// True while a clip is queued or playing.
+    /// True while a clip is queued or playing, and for [`ECHO_TAIL`] after.
     pub fn is_playing(&self) -> bool {
+        let since_end = (self.epoch.elapsed().as_millis() as u64)
+            .saturating_sub(self.last_end_ms.load(Ordering::SeqCst));
         self.queued.load(Ordering::SeqCst) > 0
+            || (self.last_end_ms.load(Ordering::SeqCst) > 0 && since_end < ECHO_TAIL.as_millis() as u64)
     }
 }

@@ -133,3 +133,40 @@ fn tonny_run_listens_on_the_global_hotkey_and_types_the_reply() {
         "Timer set for 10 minutes.\n"
     );
 }
+
+#[test]
+fn tonny_never_hears_itself_speak() {
+    let home = TempHome::new();
+    let (pulse, x) = (PulseServer::start(), XServer::start());
+    let speaker = pulse.record_speaker(&home.path().join("speaker.wav"));
+    // The microphone is the speaker's monitor: everything TonnyTray says reaches it.
+    let mut run = tonny(&home)
+        .pulse(&pulse)
+        .x11(&x)
+        .env("TONNY_STT_MODEL", speech::model_dir())
+        .env("TONNY_AUDIO_INPUT_DEVICE", "vsink.monitor")
+        .env("TONNY_AUDIO_MAX_UTTERANCE_S", "9")
+        .arg("run")
+        .spawn();
+    run.wait_for_stderr("TonnyTray is running", Duration::from_secs(120));
+    run.send_line("remind me in 4 seconds to feed the cat");
+    std::thread::sleep(Duration::from_millis(300));
+    // Listening while the reply plays and while the reminder is announced.
+    x.key("ctrl+shift+l");
+    run.wait_for_stderr("speak now", Duration::from_secs(30));
+    run.wait_for_stderr("[Reminder]", Duration::from_secs(30));
+    run.wait_for_stderr("no speech in 9 s", Duration::from_secs(30));
+    let said = run.stderr_text();
+    assert!(!said.contains("heard:"), "it heard itself: {said}");
+    // The announcement really was played where the microphone listens.
+    let played = speaker.stop();
+    let back = tonny(&home)
+        .env("TONNY_STT_MODEL", speech::model_dir())
+        .args(["--json", "transcribe", "--no-store"])
+        .arg_path(&played)
+        .run()
+        .ok()
+        .json();
+    let text = back[0]["text"].as_str().unwrap().to_lowercase();
+    assert!(text.contains("feed the cat"), "the speaker said {text:?}");
+}
