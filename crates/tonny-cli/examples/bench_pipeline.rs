@@ -1,0 +1,118 @@
+//! Voice-pipeline benchmark (run by `scripts/bench-pipeline.sh`): the timer request spoken into
+//! a virtual microphone N times through `tonny listen`, with the per-stage latencies TonnyTray
+//! stores; then `tonny run` idle with its hotkeys, microphone and model loaded, for RSS and CPU.
+//! Figures are printed beside the goals.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use tonny_testkit::{PulseServer, TempHome, Tonny, XServer, speech};
+
+fn tonny_exe() -> PathBuf {
+    // examples/ sits beside the binaries in the target directory.
+    let me = std::env::current_exe().unwrap();
+    me.parent().unwrap().parent().unwrap().join("tonny")
+}
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn proc_stat(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let rss_kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = stat.rsplit_once(')').unwrap().1;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 (utime, stime) are at 11 and 12 after the command name.
+    let ticks = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
+    (rss_kb, ticks)
+}
+
+fn main() {
+    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let home = TempHome::new();
+    let pulse = PulseServer::start();
+    let model = speech::model_dir();
+    let wav = speech::shared_audio_dir().join("timer.wav");
+    let stages = ["endpoint_ms", "stt_ms", "route_ms", "agent_ms", "tts_ms", "total_ms"];
+    let mut figures: Vec<Vec<u64>> = vec![Vec::new(); stages.len() + 1];
+    println!("voice pipeline: {runs} × \"Set a timer for ten minutes\" (vad_silence_ms = 300)");
+    for i in 0..runs {
+        let mut run = Tonny::new(tonny_exe(), &home)
+            .pulse(&pulse)
+            .env("TONNY_STT_MODEL", &model)
+            .env("TONNY_AUDIO_VAD_SILENCE_MS", "300")
+            .args(["--json", "listen"])
+            .spawn();
+        run.wait_for_stderr("speak now", Duration::from_secs(120));
+        pulse.speak_wav(&wav);
+        let out = run.finish().ok();
+        let t = out.json()["timings"].clone();
+        let get = |k: &str| t[k].as_u64().unwrap_or_else(|| panic!("run {i}: no {k} in {t}"));
+        for (j, s) in stages.iter().enumerate() {
+            figures[j].push(get(s));
+        }
+        // Our own overhead: everything but model compute and speech synthesis.
+        figures[stages.len()].push(get("total_ms") - get("stt_ms") - get("tts_ms"));
+    }
+    println!("{:<34} {:>7} {:>7} {:>7}", "stage (ms)", "p50", "p95", "max");
+    let names = [
+        "end of speech → VAD end",
+        "→ transcript (model)",
+        "→ routed",
+        "→ reply text",
+        "→ first audio queued (synthesis)",
+        "transcript+reply+voice, total",
+        "our overhead (total − model − voice)",
+    ];
+    for (name, v) in names.iter().zip(figures.iter_mut()) {
+        v.sort_unstable();
+        println!(
+            "{name:<34} {:>7} {:>7} {:>7}",
+            percentile(v, 0.5),
+            percentile(v, 0.95),
+            v[v.len() - 1]
+        );
+    }
+    println!(
+        "goals: endpointing ≤ 350 ms (p95 {} ms); overhead ≤ 20 ms p95 ({} ms)",
+        percentile(&figures[0], 0.95),
+        percentile(&figures[stages.len()], 0.95)
+    );
+
+    // Idle: first timers and stdin only; then hotkeys registered, the microphone streaming into
+    // its pre-roll ring and the model loaded.
+    let x = XServer::start();
+    for (what, args) in [
+        ("timers only (--no-hotkeys)", &["run", "--silent", "--no-hotkeys"][..]),
+        ("hotkeys, microphone open, model loaded", &["run", "--silent"][..]),
+    ] {
+        let mut idle = Tonny::new(tonny_exe(), &home)
+            .pulse(&pulse)
+            .x11(&x)
+            .env("TONNY_STT_MODEL", &model)
+            .args(args)
+            .spawn();
+        idle.wait_for_stderr("TonnyTray is running", Duration::from_secs(120));
+        std::thread::sleep(Duration::from_secs(2));
+        let pid = idle.pid();
+        let (_, t0) = proc_stat(pid);
+        let start = Instant::now();
+        std::thread::sleep(Duration::from_secs(20));
+        let (rss_kb, t1) = proc_stat(pid);
+        let secs = start.elapsed().as_secs_f64();
+        // Linux reports CPU time in clock ticks of 1/100 s.
+        let cpu = (t1 - t0) as f64 / 100.0 / secs * 100.0;
+        println!(
+            "idle `tonny run`, {what}: RSS {:.1} MiB, CPU {cpu:.2} % over {secs:.0} s",
+            rss_kb as f64 / 1024.0
+        );
+        idle.kill();
+    }
+}
