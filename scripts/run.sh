@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Builds TonnyTray and runs its main job on embedded defaults, with no server or cloud service:
-# makes sure the speech model is installed, speaks a few household requests with espeak-ng, and
-# transcribes them in-process, then shows the health check. Honors TONNY_HOME.
+# Builds TonnyTray and runs its main job on embedded defaults, with no server or cloud service.
+# With a sound system and a terminal it starts `tonny run` (hotkeys, typed requests, timers).
+# Otherwise (a server, CI) it runs the voice demo: a private PulseAudio server with a virtual
+# microphone and speaker; "Set a timer for ten minutes" is spoken into the microphone, `tonny
+# listen` hears it, sets the timer and answers aloud, and the answer recorded from the speaker is
+# transcribed back. Honors TONNY_HOME.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_apt ca-certificates gcc g++ cmake pkg-config libasound2-dev python3-pip espeak-ng
+ensure_apt ca-certificates gcc g++ cmake pkg-config libasound2-dev python3-pip espeak-ng \
+    sox pulseaudio pulseaudio-utils
 ensure_rust
 select_target_dir
 
@@ -31,21 +35,66 @@ if ! "$tonny" models verify tiny.en >/dev/null 2>&1; then
 fi
 "$tonny" models verify tiny.en
 
-echo
-echo "==> speaking and transcribing sample requests (embedded Whisper, no server)"
-samples=$(mktemp -d)
-trap 'rm -rf "$samples"' EXIT
-i=0
-for sentence in \
-    "Turn on the living room lights." \
-    "Set a timer for ten minutes." \
-    "What is the weather going to be like tomorrow?"; do
-    i=$((i + 1))
-    espeak-ng -v en-us -s 150 -w "$samples/request-$i.wav" "$sentence"
-    echo "    said:  $sentence"
-done
-"$tonny" transcribe "$samples"/request-*.wav
+sound_present() {
+    [ -n "${PULSE_SERVER:-}" ] || [ -S "${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/pulse/native" ] ||
+        grep -qv "no soundcards" /proc/asound/cards 2>/dev/null
+}
+if sound_present && [ -t 0 ] && [ -z "${TONNY_DEMO:-}" ]; then
+    echo "==> tonny run (Ctrl+Shift+L to talk, or type a request; Ctrl+C to stop)"
+    exec "$tonny" run
+fi
 
+echo
+echo "==> voice demo on a private sound server (no microphone needed)"
+demo=$(mktemp -d)
+trap 'XDG_RUNTIME_DIR="$demo" pulseaudio --kill 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$demo"' EXIT
+chmod 700 "$demo"
+export XDG_RUNTIME_DIR="$demo"
+HOME="$demo" pulseaudio -D --exit-idle-time=-1 --system=false --disallow-exit -n \
+    --load=module-native-protocol-unix --log-target=file:"$demo/pa.log"
+pactl load-module module-null-sink sink_name=vsink >/dev/null
+pactl load-module module-pipe-source source_name=vmic file="$demo/vmic.fifo" \
+    format=s16le rate=16000 channels=1 >/dev/null
+pactl set-default-sink vsink
+pactl set-default-source vmic
+# The virtual microphone: silence in real time, and whatever lands in say.raw when it does.
+python3 - "$demo" <<'PY' &
+import os, sys, time
+d = sys.argv[1]
+out = open(os.path.join(d, "vmic.fifo"), "wb", buffering=0)
+start, n, queued = time.monotonic(), 0, b""
+while True:
+    say = os.path.join(d, "say.raw")
+    if not queued and os.path.exists(say):
+        queued = open(say, "rb").read()
+        os.remove(say)
+    chunk, queued = queued[:640], queued[640:]
+    try:
+        out.write(chunk.ljust(640, b"\0"))
+    except BrokenPipeError:  # the demo ended and the sound server went away
+        sys.exit(0)
+    n += 1
+    time.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
+PY
+espeak-ng -v en-us -s 150 -w "$demo/said.wav" "Set a timer for ten minutes."
+sox "$demo/said.wav" -t raw -r 16000 -c 1 -e signed -b 16 "$demo/request.raw"
+parecord --device=vsink.monitor --file-format=wav --rate=16000 --channels=1 "$demo/speaker.wav" &
+recorder=$!
+sleep 0.3
+echo '    said into the microphone: "Set a timer for ten minutes."'
+( "$tonny" listen 2> >(tee "$demo/listen.err" >&2) ) &
+listener=$!
+until grep -q "speak now" "$demo/listen.err" 2>/dev/null; do sleep 0.05; done
+mv "$demo/request.raw" "$demo/say.raw"
+wait $listener
+sleep 0.5
+kill -INT $recorder; wait $recorder 2>/dev/null || true
+echo "    the speaker said (recorded and transcribed back):"
+"$tonny" transcribe --no-store "$demo/speaker.wav"
+echo
+echo "==> typed request: tonny ask \"how long is left\""
+"$tonny" ask --silent "how long is left"
+unset XDG_RUNTIME_DIR
 echo
 echo "==> tonny doctor"
 "$tonny" doctor
