@@ -195,6 +195,7 @@ impl Player {
         let since_end = (self.epoch.elapsed().as_millis() as u64)
             .saturating_sub(self.last_end_ms.load(Ordering::SeqCst));
         self.queued.load(Ordering::SeqCst) > 0
-            || (self.last_end_ms.load(Ordering::SeqCst) > 0 && since_end < ECHO_TAIL.as_millis() as u64)
+            || (self.last_end_ms.load(Ordering::SeqCst) > 0
+                && since_end < ECHO_TAIL.as_millis() as u64)
     }
 }

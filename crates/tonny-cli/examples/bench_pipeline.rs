@@ -35,12 +35,22 @@ fn proc_stat(pid: u32) -> (u64, u64) {
 }
 
 fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let home = TempHome::new();
     let pulse = PulseServer::start();
     let model = speech::model_dir();
     let wav = speech::shared_audio_dir().join("timer.wav");
-    let stages = ["endpoint_ms", "stt_ms", "route_ms", "agent_ms", "tts_ms", "total_ms"];
+    let stages = [
+        "endpoint_ms",
+        "stt_ms",
+        "route_ms",
+        "agent_ms",
+        "tts_ms",
+        "total_ms",
+    ];
     let mut figures: Vec<Vec<u64>> = vec![Vec::new(); stages.len() + 1];
     println!("voice pipeline: {runs} × \"Set a timer for ten minutes\" (vad_silence_ms = 300)");
     for i in 0..runs {
@@ -54,14 +64,20 @@ fn main() {
         pulse.speak_wav(&wav);
         let out = run.finish().ok();
         let t = out.json()["timings"].clone();
-        let get = |k: &str| t[k].as_u64().unwrap_or_else(|| panic!("run {i}: no {k} in {t}"));
+        let get = |k: &str| {
+            t[k].as_u64()
+                .unwrap_or_else(|| panic!("run {i}: no {k} in {t}"))
+        };
         for (j, s) in stages.iter().enumerate() {
             figures[j].push(get(s));
         }
         // Our own overhead: everything but model compute and speech synthesis.
         figures[stages.len()].push(get("total_ms") - get("stt_ms") - get("tts_ms"));
     }
-    println!("{:<34} {:>7} {:>7} {:>7}", "stage (ms)", "p50", "p95", "max");
+    println!(
+        "{:<34} {:>7} {:>7} {:>7}",
+        "stage (ms)", "p50", "p95", "max"
+    );
     let names = [
         "end of speech → VAD end",
         "→ transcript (model)",
@@ -90,8 +106,14 @@ fn main() {
     // its pre-roll ring and the model loaded.
     let x = XServer::start();
     for (what, args) in [
-        ("timers only (--no-hotkeys)", &["run", "--silent", "--no-hotkeys"][..]),
-        ("hotkeys, microphone open, model loaded", &["run", "--silent"][..]),
+        (
+            "timers only (--no-hotkeys)",
+            &["run", "--silent", "--no-hotkeys"][..],
+        ),
+        (
+            "hotkeys, microphone open, model loaded",
+            &["run", "--silent"][..],
+        ),
     ] {
         let mut idle = Tonny::new(tonny_exe(), &home)
             .pulse(&pulse)

@@ -100,9 +100,8 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut events = assistant.bus().subscribe();
     tokio::spawn(async move {
         while let Ok(e) = events.recv().await {
-            match e {
-                Event::Notification { title, body } => eprintln!("[{title}] {body}"),
-                _ => {}
+            if let Event::Notification { title, body } = e {
+                eprintln!("[{title}] {body}");
             }
         }
     });
