@@ -109,6 +109,11 @@ impl Stopper {
     pub fn stop(&self) {
         self.0.store(true, Ordering::SeqCst);
     }
+
+    /// Arms it again for the next recording.
+    pub fn reset(&self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 enum Frame {
@@ -392,8 +397,12 @@ fn worker(frames: mpsc::Receiver<Frame>, jobs: mpsc::Receiver<Job>, rate: u32, r
     }
 }
 
-struct Active {
-    job: Job,
+/// Voice-activity endpointing over 16 kHz mono audio pushed in pieces: the microphone worker
+/// uses it, and so can any other source of PCM frames (the web UI's microphone stream).
+pub struct Endpointer {
+    opts: RecordOptions,
+    stop: Stopper,
+    events: mpsc::Sender<CaptureEvent>,
     samples: Vec<f32>,
     detector: Box<earshot::Detector>,
     pending: Vec<f32>,
@@ -404,13 +413,13 @@ struct Active {
     ending: Ending,
 }
 
-impl Active {
-    fn start(job: Job, ring: &mut VecDeque<f32>) -> Self {
-        let keep = job.opts.pre_roll.as_millis() as usize * SAMPLE_RATE as usize / 1000;
-        let skip = ring.len().saturating_sub(keep);
-        let samples: Vec<f32> = ring.drain(..).skip(skip).collect();
-        let mut me = Self {
-            job,
+impl Endpointer {
+    /// Starts an utterance; levels and speech onset are reported on `events`.
+    pub fn new(opts: RecordOptions, stop: Stopper, events: mpsc::Sender<CaptureEvent>) -> Self {
+        Self {
+            opts,
+            stop,
+            events,
             samples: Vec::new(),
             detector: earshot::Detector::default_boxed(),
             pending: Vec::new(),
@@ -419,15 +428,13 @@ impl Active {
             last_speech_end: None,
             level_buf: Vec::new(),
             ending: Ending::MaxLength,
-        };
-        // The pre-roll goes through the detector too, so speech already under way counts.
-        me.feed(&samples);
-        me
+        }
     }
 
-    // Appends audio; true when the recording has ended.
-    fn feed(&mut self, audio: &[f32]) -> bool {
-        if (self.job.opts.muted)() {
+    /// Appends 16 kHz mono audio; true when the utterance has ended (then call
+    /// [`Endpointer::finish`]). Audio pushed while `muted` says so is dropped.
+    pub fn push(&mut self, audio: &[f32]) -> bool {
+        if (self.opts.muted)() {
             return self.check_stop();
         }
         self.samples.extend_from_slice(audio);
@@ -435,7 +442,7 @@ impl Active {
         let level_len = SAMPLE_RATE as usize / 20;
         while self.level_buf.len() >= level_len {
             let chunk: Vec<f32> = self.level_buf.drain(..level_len).collect();
-            let _ = self.job.events.send(CaptureEvent::Level(dbfs(&chunk)));
+            let _ = self.events.send(CaptureEvent::Level(dbfs(&chunk)));
         }
         self.pending.extend_from_slice(audio);
         let mut ended = false;
@@ -443,20 +450,20 @@ impl Active {
             let frame: Vec<f32> = self.pending.drain(..FRAME).collect();
             let score = self.detector.predict_f32(&frame);
             let frame_end = self.samples.len() - self.pending.len();
-            if score >= self.job.opts.threshold {
+            if score >= self.opts.threshold {
                 self.speech_frames += 1;
                 // Two frames in a row (32 ms) before it counts: a click is not speech.
                 if self.speech_frames >= 2 {
                     if !self.heard {
                         self.heard = true;
-                        let _ = self.job.events.send(CaptureEvent::SpeechStarted);
+                        let _ = self.events.send(CaptureEvent::SpeechStarted);
                     }
                     self.last_speech_end = Some(frame_end);
                 }
             } else {
                 self.speech_frames = 0;
             }
-            if let (Some(silence), Some(last)) = (self.job.opts.silence, self.last_speech_end) {
+            if let (Some(silence), Some(last)) = (self.opts.silence, self.last_speech_end) {
                 let quiet = (frame_end - last) as u64 * 1000 / u64::from(SAMPLE_RATE);
                 if self.heard && quiet >= silence.as_millis() as u64 {
                     self.ending = Ending::Silence;
@@ -465,7 +472,7 @@ impl Active {
                 }
             }
         }
-        let max = self.job.opts.max_len.as_millis() as usize * SAMPLE_RATE as usize / 1000;
+        let max = self.opts.max_len.as_millis() as usize * SAMPLE_RATE as usize / 1000;
         if !ended && self.samples.len() >= max {
             self.samples.truncate(max);
             self.ending = Ending::MaxLength;
@@ -475,29 +482,64 @@ impl Active {
     }
 
     fn check_stop(&mut self) -> bool {
-        if self.job.stop.0.load(Ordering::SeqCst) {
+        if self.stop.0.load(Ordering::SeqCst) {
             self.ending = Ending::Stopped;
             return true;
         }
         false
     }
 
-    fn finish(self) {
-        let endpoint_ms = self.last_speech_end.map(|last| {
-            (self.samples.len() - last.min(self.samples.len())) as u64 * 1000
-                / u64::from(SAMPLE_RATE)
-        });
-        let _ = self.job.done.send(Ok(Recording {
+    /// The recording so far, ended now (also when the input simply ran out).
+    pub fn finish(mut self) -> Recording {
+        if !matches!(self.ending, Ending::Silence | Ending::Stopped)
+            && self.samples.len() < self.opts.max_len.as_millis() as usize * 16
+        {
+            self.ending = Ending::Stopped;
+        }
+        let len = self.samples.len();
+        let endpoint_ms = self
+            .last_speech_end
+            .map(|last| (len - last.min(len)) as u64 * 1000 / u64::from(SAMPLE_RATE));
+        Recording {
             samples: self.samples,
             ending: self.ending,
             heard_speech: self.heard,
             endpoint_ms,
             ended_at: Instant::now(),
-        }));
+        }
+    }
+}
+
+// A microphone job in progress.
+struct Active {
+    endpointer: Endpointer,
+    done: mpsc::Sender<Result<Recording, CaptureError>>,
+}
+
+impl Active {
+    fn start(job: Job, ring: &mut VecDeque<f32>) -> Self {
+        let keep = job.opts.pre_roll.as_millis() as usize * SAMPLE_RATE as usize / 1000;
+        let skip = ring.len().saturating_sub(keep);
+        let pre_roll: Vec<f32> = ring.drain(..).skip(skip).collect();
+        let mut me = Self {
+            endpointer: Endpointer::new(job.opts, job.stop, job.events),
+            done: job.done,
+        };
+        // The pre-roll goes through the detector too, so speech already under way counts.
+        me.endpointer.push(&pre_roll);
+        me
+    }
+
+    fn feed(&mut self, audio: &[f32]) -> bool {
+        self.endpointer.push(audio)
+    }
+
+    fn finish(self) {
+        let _ = self.done.send(Ok(self.endpointer.finish()));
     }
 
     fn fail(self, why: String) {
-        let _ = self.job.done.send(Err(CaptureError::DeviceLost(why)));
+        let _ = self.done.send(Err(CaptureError::DeviceLost(why)));
     }
 }
 

@@ -40,6 +40,9 @@ enum Command {
     Stop,
 }
 
+/// Silence played before each clip, in milliseconds.
+pub const LEAD_IN_MS: usize = 200;
+
 /// How long after a clip ends [`Player::is_playing`] still says yes: the sound server's buffer
 /// and the room's echo outlast the queue by tens of milliseconds.
 pub const ECHO_TAIL: std::time::Duration = std::time::Duration::from_millis(300);
@@ -158,6 +161,13 @@ impl Player {
         samples: Vec<f32>,
         sample_rate: u32,
     ) -> Result<tokio::sync::oneshot::Receiver<()>, PlaybackError> {
+        // Sound servers and speakers that wake on the first samples swallow them (seen here:
+        // "Timer set…" heard as "…er set" on a loaded machine), so each clip starts with a
+        // short silence.
+        let lead = (sample_rate as usize * LEAD_IN_MS) / 1000;
+        let mut padded = vec![0.0; lead];
+        padded.extend_from_slice(&samples);
+        let samples = padded;
         let (tx, rx) = tokio::sync::oneshot::channel();
         let tx = std::sync::Mutex::new(Some(tx));
         let queued = Arc::clone(&self.queued);

@@ -246,6 +246,14 @@ impl Running {
         let _ = self.child.wait();
     }
 
+    /// Ends it with SIGTERM (a graceful stop) and returns what it printed.
+    pub fn finish_after_kill(self) -> Output {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.finish()
+    }
+
     /// Closes stdin and waits for it to exit.
     pub fn finish(mut self) -> Output {
         drop(self.stdin.take());

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
-use tonny_audio::capture::{CaptureEvent, Ending, Microphone, RecordOptions, Stopper};
+use tonny_audio::capture::{
+    CaptureEvent, Ending, Endpointer, Microphone, RecordOptions, Recording, Stopper,
+};
 use tonny_core::output::{TextOutput, VoiceOutput};
 use tonny_core::pipeline::{Event, Step};
 use tonny_core::router::Purpose;
@@ -29,8 +31,12 @@ pub const NOTHING_HEARD: u8 = 4;
 #[derive(Debug, Args)]
 pub struct ListenArgs {
     /// Take the utterance from this audio file instead of the microphone.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "pcm_stdin")]
     file: Option<PathBuf>,
+    /// Take the utterance from raw PCM on stdin (signed 16-bit little-endian, 16 kHz, mono),
+    /// ended by voice-activity detection or the end of input — the format the web UI streams.
+    #[arg(long)]
+    pcm_stdin: bool,
     /// Print the reply but do not speak it.
     #[arg(long)]
     silent: bool,
@@ -58,9 +64,14 @@ pub enum Input {
         stop: Stopper,
         /// End at the configured silence.
         vad: bool,
+        /// Say "speak now" and "no speech" on the terminal (off in hands-free mode, where
+        /// listening never stops).
+        announce: bool,
     },
     /// An audio file.
     File(PathBuf),
+    /// Raw s16le 16 kHz mono PCM on stdin, endpointed like the microphone.
+    PcmStdin,
 }
 
 fn options(
@@ -77,13 +88,40 @@ fn options(
     }
 }
 
+/// Reads s16le PCM frames from `input` into an endpointer until it ends or the input does.
+fn read_pcm(mut input: impl std::io::Read, opts: RecordOptions) -> anyhow::Result<Recording> {
+    let (events, _ignored) = std::sync::mpsc::channel();
+    let mut ep = Endpointer::new(opts, Stopper::default(), events);
+    let mut buf = [0u8; 640];
+    let mut carry: Option<u8> = None;
+    loop {
+        let n = input.read(&mut buf).context("reading PCM from stdin")?;
+        if n == 0 {
+            break;
+        }
+        let mut bytes: Vec<u8> = carry.take().into_iter().collect();
+        bytes.extend_from_slice(&buf[..n]);
+        if bytes.len() % 2 == 1 {
+            carry = bytes.pop();
+        }
+        let frame: Vec<f32> = bytes
+            .chunks_exact(2)
+            .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+            .collect();
+        if ep.push(&frame) {
+            break;
+        }
+    }
+    Ok(ep.finish())
+}
+
 /// Runs `tonny listen` (`purpose` = command) or `tonny dictate` (`purpose` = dictation).
 pub async fn run(ctx: &mut Ctx, args: ListenArgs, purpose: Purpose) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings().await?.settings;
     // The microphone opens first: it streams into the pre-roll ring while the model loads.
-    let mic = match &args.file {
-        Some(_) => None,
-        None => {
+    let mic = match (&args.file, args.pcm_stdin) {
+        (Some(_), _) | (None, true) => None,
+        (None, false) => {
             let device = settings.audio.input_device.clone();
             Some(Arc::new(
                 blocking(move || Microphone::open(device.as_deref(), PRE_ROLL * 2))
@@ -108,9 +146,10 @@ pub async fn run(ctx: &mut Ctx, args: ListenArgs, purpose: Purpose) -> anyhow::R
             mic,
             stop: Stopper::default(),
             vad: true,
+            announce: true,
         },
         (None, Some(file)) => Input::File(file),
-        (None, None) => unreachable!("no file means the microphone was opened"),
+        (None, None) => Input::PcmStdin,
     };
     hear_and_do(
         ctx, &assistant, &engine, from, purpose, &settings, voice_out,
@@ -152,7 +191,12 @@ async fn hear(
     let coordinator = assistant.coordinator();
     let utterance = coordinator.listen().await?;
     let heard = match from {
-        Input::Mic { mic, stop, vad } => {
+        Input::Mic {
+            mic,
+            stop,
+            vad,
+            announce,
+        } => {
             let muted: Arc<dyn Fn() -> bool + Send + Sync> = match voice_out {
                 Some(v) => Arc::new(move || v.is_speaking()),
                 None => Arc::new(|| false),
@@ -169,7 +213,9 @@ async fn hear(
             });
             let started = Instant::now();
             // Tests and scripts wait for this line before speaking.
-            eprintln!("listening on {} — speak now", mic.device());
+            if announce {
+                eprintln!("listening on {} — speak now", mic.device());
+            }
             let recorded = blocking(move || mic.record(opts, stop, events_tx)).await?;
             let _ = forward.join();
             let rec = match recorded {
@@ -197,7 +243,11 @@ async fn hear(
                     ),
                     _ => "no speech was heard; nothing was sent".to_owned(),
                 };
-                eprintln!("tonny: {why}");
+                if announce {
+                    eprintln!("tonny: {why}");
+                } else {
+                    tracing::debug!(component = "capture", "{why}");
+                }
                 return Ok(ExitCode::from(NOTHING_HEARD));
             }
             Heard {
@@ -205,6 +255,22 @@ async fn hear(
                 endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
                 samples: rec.samples,
                 source: "mic".into(),
+            }
+        }
+        Input::PcmStdin => {
+            let opts = options(settings, true, Arc::new(|| false));
+            let started = Instant::now();
+            let rec = blocking(move || read_pcm(std::io::stdin().lock(), opts)).await??;
+            if !rec.heard_speech {
+                coordinator.step(utterance, Step::NothingHeard).await?;
+                eprintln!("tonny: no speech in the PCM stream; nothing was sent");
+                return Ok(ExitCode::from(NOTHING_HEARD));
+            }
+            Heard {
+                capture_ms: started.elapsed().as_millis() as u32,
+                endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
+                samples: rec.samples,
+                source: "pcm".into(),
             }
         }
         Input::File(file) => {

@@ -32,6 +32,10 @@ pub struct RunArgs {
     /// Do not speak replies or timer announcements.
     #[arg(long)]
     silent: bool,
+    /// Listen all the time: every utterance the voice-activity detector hears is a request (no
+    /// hotkey needed; Cancel still cuts the current one).
+    #[arg(long)]
+    hands_free: bool,
 }
 
 /// What a hotkey asks for.
@@ -130,7 +134,7 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
     } else if !args.no_hotkeys {
         eprintln!("tonny: global hotkeys need an X11 session; type requests below instead");
     }
-    if !bindings.is_empty() {
+    if !bindings.is_empty() || args.hands_free {
         let device = settings.audio.input_device.clone();
         match blocking(move || Microphone::open(device.as_deref(), PRE_ROLL * 2)).await? {
             Ok(m) => mic = Some(Arc::new(m)),
@@ -141,6 +145,46 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
+    // Hands-free: one utterance after another, for as long as TonnyTray runs.
+    let hands_free_stop = Stopper::default();
+    let shutting_down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hands_free = match (args.hands_free, &mic, &engine_loaded) {
+        (true, Some(mic), Some(engine)) => {
+            let (c, a, e, s, v) = (
+                ctx.clone_for_task(),
+                Arc::clone(&assistant),
+                Arc::clone(engine),
+                settings.clone(),
+                voice_out.clone(),
+            );
+            let (mic, stop) = (Arc::clone(mic), hands_free_stop.clone());
+            let ending = Arc::clone(&shutting_down);
+            eprintln!("hands-free: listening on {} all the time", mic.device());
+            Some(tokio::spawn(async move {
+                while !ending.load(std::sync::atomic::Ordering::SeqCst) {
+                    stop.reset();
+                    let input = Input::Mic {
+                        mic: Arc::clone(&mic),
+                        stop: stop.clone(),
+                        vad: true,
+                        announce: false,
+                    };
+                    if let Err(err) =
+                        hear_and_do(&c, &a, &e, input, Purpose::Command, &s, v.clone()).await
+                    {
+                        eprintln!("tonny: {err:#}");
+                        // A lost microphone: wait before trying again rather than spin.
+                        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    }
+                }
+            }))
+        }
+        (true, _, _) => {
+            eprintln!("tonny: hands-free needs a microphone; type requests below instead");
+            None
+        }
+        _ => None,
+    };
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -166,11 +210,12 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
                     (Action::Cancel, HotKeyState::Pressed, _) => {
                         if let Some(v) = &voice_out { v.stop(); }
                         if let Some((stop, _)) = &recording { stop.stop(); }
+                        hands_free_stop.stop();
                         let _ = assistant.coordinator().cancel().await;
                     }
                     (Action::Toggle, HotKeyState::Pressed, Some((stop, _))) => stop.stop(),
                     (Action::PushToTalk, HotKeyState::Released, Some((stop, _))) => stop.stop(),
-                    (Action::Toggle | Action::PushToTalk, HotKeyState::Pressed, None) => {
+                    (Action::Toggle | Action::PushToTalk, HotKeyState::Pressed, None) if hands_free.is_none() => {
                         let (Some(mic), Some(engine)) = (&mic, &engine_loaded) else { continue };
                         // A new utterance cuts a reply still being spoken.
                         if let Some(v) = &voice_out { v.stop(); }
@@ -179,6 +224,7 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
                             mic: Arc::clone(mic),
                             stop: stop.clone(),
                             vad: action == Action::Toggle,
+                            announce: true,
                         };
                         let (ctx_store, a, e, s, v) = (ctx.clone_for_task(), Arc::clone(&assistant), Arc::clone(engine), settings.clone(), voice_out.clone());
                         let task = tokio::spawn(async move {
@@ -196,6 +242,18 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     eprintln!("stopping");
+    // A recording holds a blocking thread that the runtime waits for at exit: end it now.
+    shutting_down.store(true, std::sync::atomic::Ordering::SeqCst);
+    hands_free_stop.stop();
+    if let Some((stop, _)) = &recording {
+        stop.stop();
+    }
+    if let Some(task) = hands_free {
+        // It ends after the utterance in hand; stop that one again in case it had just begun.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        hands_free_stop.stop();
+        task.abort();
+    }
     let _ = stop_timers.send(());
     let _ = timers.await;
     Ok(ExitCode::SUCCESS)

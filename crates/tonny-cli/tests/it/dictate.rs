@@ -170,3 +170,31 @@ fn tonny_never_hears_itself_speak() {
     let text = back[0]["text"].as_str().unwrap().to_lowercase();
     assert!(text.contains("feed the cat"), "the speaker said {text:?}");
 }
+
+#[test]
+fn hotkeys_held_by_another_program_are_reported_with_the_setting_to_change() {
+    let home = TempHome::new();
+    let x = XServer::start();
+    let start = |home: &TempHome| {
+        let mut run = tonny(home).x11(&x).args(["run", "--silent"]).spawn();
+        run.wait_for_stderr("TonnyTray is running", Duration::from_secs(60));
+        run
+    };
+    let first = start(&home);
+    assert!(
+        first
+            .stderr_text()
+            .contains("hotkey Ctrl+Shift+L: toggle_listening")
+    );
+    // A second program asking for the same keys.
+    let other = TempHome::new();
+    let second = start(&other);
+    let err = second.stderr_text();
+    assert!(
+        err.contains("hotkey Ctrl+Shift+L is not available")
+            && err.contains("tonny config set hotkeys.toggle_listening"),
+        "{err}"
+    );
+    assert!(err.contains("tonny config set hotkeys.cancel"), "{err}");
+    drop(first);
+}

@@ -150,3 +150,58 @@ fn silence_ends_at_the_maximum_length_with_nothing_sent() {
         "nothing stored"
     );
 }
+
+#[test]
+fn a_pcm_stream_on_stdin_is_endpointed_and_carried_out() {
+    let home = TempHome::new();
+    let mut r = hound::WavReader::open(shared("timer.wav")).unwrap();
+    let mut pcm: Vec<u8> = r
+        .samples::<i16>()
+        .flat_map(|s| s.unwrap().to_le_bytes())
+        .collect();
+    pcm.extend(std::iter::repeat_n(0u8, 32_000 * 3)); // 3 s of silence after
+    let out = with_model(tonny(&home))
+        .args(["--json", "listen", "--pcm-stdin", "--silent"])
+        .stdin(pcm)
+        .run()
+        .ok()
+        .json();
+    assert_eq!(out["reply"], "Timer set for 10 minutes.", "{out}");
+    let endpoint = out["timings"]["endpoint_ms"].as_u64().unwrap();
+    assert!(
+        (800..900).contains(&endpoint),
+        "ended by the 800 ms default: {endpoint}"
+    );
+    let garbage = with_model(tonny(&home))
+        .args(["listen", "--pcm-stdin", "--silent"])
+        .stdin(vec![0u8; 32_000])
+        .run();
+    assert_eq!(garbage.code, 4, "silence only: {}", garbage.stderr);
+}
+
+#[test]
+fn hands_free_takes_one_request_after_another_without_a_hotkey() {
+    let home = TempHome::new();
+    let pulse = PulseServer::start();
+    let mut run = with_model(tonny(&home).pulse(&pulse))
+        .args(["run", "--silent", "--hands-free"])
+        .spawn();
+    run.wait_for_stderr("TonnyTray is running", Duration::from_secs(120));
+    pulse.speak_wav(&shared("timer.wav"));
+    run.wait_for_stderr("heard: Set a timer", Duration::from_secs(60));
+    std::thread::sleep(Duration::from_secs(1));
+    pulse.speak_wav(&shared("weather.wav"));
+    run.wait_for_stderr("heard: What is the weather", Duration::from_secs(60));
+    std::thread::sleep(Duration::from_millis(500));
+    let out = run.finish_after_kill();
+    assert!(
+        out.stdout.contains("Timer set for 10 minutes."),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("No other assistant is set up"),
+        "{}",
+        out.stdout
+    );
+}

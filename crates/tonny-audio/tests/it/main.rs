@@ -1,0 +1,3 @@
+//! Integration tests for tonny-audio with real recordings.
+
+mod endpoint;
