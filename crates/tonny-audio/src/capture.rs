@@ -119,6 +119,13 @@ impl Stopper {
 enum Frame {
     Audio(Vec<f32>),
     Error(String),
+    // The stream was paused and runs again: what the ring holds is old.
+    Resumed,
+}
+
+enum Control {
+    Pause,
+    Resume,
 }
 
 struct Job {
@@ -132,8 +139,8 @@ struct Job {
 pub struct Microphone {
     jobs: mpsc::Sender<Job>,
     device: String,
-    // Dropping it ends the stream thread.
-    _keepalive: mpsc::Sender<()>,
+    // Pauses and resumes the stream; dropping it ends the stream thread.
+    control: mpsc::Sender<Control>,
 }
 
 // Linear interpolation to 16 kHz for devices that cannot deliver it themselves (PulseAudio and
@@ -256,7 +263,8 @@ impl Microphone {
         let name = device.to_string();
         // About 10 s of callbacks; a stalled worker drops audio rather than blocking the device.
         let (frames_tx, frames_rx) = mpsc::sync_channel::<Frame>(512);
-        let (keepalive, keep_rx) = mpsc::channel::<()>();
+        let (control, control_rx) = mpsc::channel::<Control>();
+        let resumed_tx = frames_tx.clone();
         let (ready_tx, ready_rx) = mpsc::channel();
         thread::Builder::new()
             .name("tonny-mic".into())
@@ -269,7 +277,17 @@ impl Microphone {
                     Ok((stream, rate)) => {
                         let _ = ready_tx.send(Ok(rate));
                         // Hold the stream until the Microphone is dropped.
-                        let _ = keep_rx.recv();
+                        while let Ok(c) = control_rx.recv() {
+                            match c {
+                                Control::Pause => {
+                                    let _ = stream.pause();
+                                }
+                                Control::Resume => {
+                                    let _ = resumed_tx.try_send(Frame::Resumed);
+                                    let _ = stream.play();
+                                }
+                            }
+                        }
                         drop(stream);
                     }
                     Err(e) => {
@@ -289,8 +307,20 @@ impl Microphone {
         Ok(Self {
             jobs: jobs_tx,
             device: name,
-            _keepalive: keepalive,
+            control,
         })
+    }
+
+    /// Stops the stream while nobody talks: no audio is captured, no CPU is used, and the
+    /// system's "microphone in use" indicator goes off. [`Microphone::resume`] starts it again
+    /// (in milliseconds on PulseAudio/PipeWire); the pre-roll ring starts empty then.
+    pub fn pause(&self) {
+        let _ = self.control.send(Control::Pause);
+    }
+
+    /// Starts a paused stream again.
+    pub fn resume(&self) {
+        let _ = self.control.send(Control::Resume);
     }
 
     /// The device's name.
@@ -339,10 +369,18 @@ fn worker(frames: mpsc::Receiver<Frame>, jobs: mpsc::Receiver<Job>, rate: u32, r
     });
     let mut job: Option<Active> = None;
     let mut converted = Vec::new();
+    // When the ring last took audio: after a pause it holds audio from long ago, which is not
+    // pre-roll.
+    let mut ring_written = Instant::now();
     loop {
         if job.is_none() {
             match jobs.try_recv() {
-                Ok(j) => job = Some(Active::start(j, &mut ring)),
+                Ok(j) => {
+                    if ring_written.elapsed() > ring_len {
+                        ring.clear();
+                    }
+                    job = Some(Active::start(j, &mut ring));
+                }
                 Err(mpsc::TryRecvError::Disconnected) => return,
                 Err(mpsc::TryRecvError::Empty) => {}
             }
@@ -369,6 +407,10 @@ fn worker(frames: mpsc::Receiver<Frame>, jobs: mpsc::Receiver<Job>, rate: u32, r
         };
         let audio = match frame {
             Frame::Audio(a) => a,
+            Frame::Resumed => {
+                ring.clear();
+                continue;
+            }
             Frame::Error(e) => {
                 if let Some(j) = job.take() {
                     j.fail(e);
@@ -389,6 +431,7 @@ fn worker(frames: mpsc::Receiver<Frame>, jobs: mpsc::Receiver<Job>, rate: u32, r
                 }
             }
             None => {
+                ring_written = Instant::now();
                 ring.extend(converted.iter().copied());
                 let excess = ring.len().saturating_sub(ring_cap);
                 ring.drain(..excess);

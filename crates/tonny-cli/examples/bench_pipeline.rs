@@ -102,8 +102,8 @@ fn main() {
         percentile(&figures[stages.len()], 0.95)
     );
 
-    // Idle: first timers and stdin only; then hotkeys registered, the microphone streaming into
-    // its pre-roll ring and the model loaded.
+    // Idle: first timers and stdin only; then hotkeys registered, the model loaded and the
+    // microphone paused until a hotkey.
     let x = XServer::start();
     for (what, args) in [
         (
@@ -111,7 +111,7 @@ fn main() {
             &["run", "--silent", "--no-hotkeys"][..],
         ),
         (
-            "hotkeys, microphone open, model loaded",
+            "hotkeys registered, model loaded, microphone paused until a hotkey",
             &["run", "--silent"][..],
         ),
     ] {

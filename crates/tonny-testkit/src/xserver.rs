@@ -107,6 +107,22 @@ impl XServer {
         assert!(ok.success(), "xdotool key {keys} failed");
     }
 
+    /// Holds keys down (`ctrl+shift+space`) until [`XServer::key_up`].
+    pub fn key_down(&self, keys: &str) {
+        let ok = self
+            .tool("xdotool")
+            .args(["keydown", keys])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "xdotool keydown {keys} failed");
+    }
+
+    /// Releases keys held with [`XServer::key_down`].
+    pub fn key_up(&self, keys: &str) {
+        let ok = self.tool("xdotool").args(["keyup", keys]).status().unwrap();
+        assert!(ok.success(), "xdotool keyup {keys} failed");
+    }
+
     /// The clipboard's text.
     pub fn clipboard(&self) -> String {
         let o = self

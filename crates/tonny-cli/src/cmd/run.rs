@@ -38,6 +38,13 @@ pub struct RunArgs {
     hands_free: bool,
 }
 
+/// How long the microphone keeps running after an utterance in hotkey mode.
+const MIC_LINGER: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// X11 auto-repeat sends a release and a press together; a release not followed by a press
+/// within this long is a real one.
+const AUTOREPEAT_GAP: std::time::Duration = std::time::Duration::from_millis(80);
+
 /// What a hotkey asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
@@ -185,6 +192,17 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
         }
         _ => None,
     };
+    // With hotkeys only, the stream is paused while nobody talks (no capture, no CPU, no
+    // "microphone in use" indicator), resumed on the hotkey, and left running MIC_LINGER after
+    // an utterance so a quick follow-up gets the pre-roll.
+    let mut mic_pause_at = tokio::time::Instant::now();
+    let mut mic_running = true;
+    if let (Some(m), None) = (&mic, &hands_free) {
+        m.pause();
+        mic_running = false;
+    }
+    let mut held = std::collections::HashSet::new();
+    let mut pending_release: Option<(u32, tokio::time::Instant)> = None;
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -204,8 +222,33 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
                 _ => stdin_open = false,
             },
             Some((id, state)) = keys_rx.recv() => {
+                tracing::debug!(id, ?state, "hotkey");
                 let Some(&(_, action)) = bindings.iter().find(|(i, _)| *i == id) else { continue };
                 recording = recording.filter(|(_, task)| !task.is_finished());
+                // A held key auto-repeats as release+press pairs: a press right after a release
+                // of the same key, or while it is held, is the repeat, not the person.
+                let now = tokio::time::Instant::now();
+                match state {
+                    HotKeyState::Pressed => {
+                        let repeat = held.contains(&id)
+                            || pending_release.is_some_and(|(i, _)| i == id);
+                        if pending_release.is_some_and(|(i, _)| i == id) {
+                            pending_release = None;
+                        }
+                        held.insert(id);
+                        if repeat {
+                            continue;
+                        }
+                    }
+                    HotKeyState::Released => {
+                        held.remove(&id);
+                        if action == Action::PushToTalk {
+                            // Acted on only if no repeat press follows at once.
+                            pending_release = Some((id, now + AUTOREPEAT_GAP));
+                            continue;
+                        }
+                    }
+                }
                 match (action, state, &recording) {
                     (Action::Cancel, HotKeyState::Pressed, _) => {
                         if let Some(v) = &voice_out { v.stop(); }
@@ -214,9 +257,13 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
                         let _ = assistant.coordinator().cancel().await;
                     }
                     (Action::Toggle, HotKeyState::Pressed, Some((stop, _))) => stop.stop(),
-                    (Action::PushToTalk, HotKeyState::Released, Some((stop, _))) => stop.stop(),
                     (Action::Toggle | Action::PushToTalk, HotKeyState::Pressed, None) if hands_free.is_none() => {
                         let (Some(mic), Some(engine)) = (&mic, &engine_loaded) else { continue };
+                        if !mic_running {
+                            mic.resume();
+                            mic_running = true;
+                        }
+                        mic_pause_at = tokio::time::Instant::now() + MIC_LINGER;
                         // A new utterance cuts a reply still being spoken.
                         if let Some(v) = &voice_out { v.stop(); }
                         let stop = Stopper::default();
@@ -237,6 +284,22 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
                     _ => {}
                 }
             },
+            _ = tokio::time::sleep_until(mic_pause_at), if mic_running && hands_free.is_none() => {
+                match (&mic, recording.as_ref().is_some_and(|(_, t)| !t.is_finished())) {
+                    (_, true) => mic_pause_at = tokio::time::Instant::now() + MIC_LINGER,
+                    (Some(m), false) => {
+                        m.pause();
+                        mic_running = false;
+                    }
+                    (None, false) => mic_running = false,
+                }
+            }
+            _ = tokio::time::sleep_until(pending_release.map_or(tokio::time::Instant::now(), |(_, at)| at)), if pending_release.is_some() => {
+                pending_release = None;
+                if let Some((stop, task)) = &recording && !task.is_finished() {
+                    stop.stop();
+                }
+            }
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
         }

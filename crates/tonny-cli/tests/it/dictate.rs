@@ -198,3 +198,42 @@ fn hotkeys_held_by_another_program_are_reported_with_the_setting_to_change() {
     assert!(err.contains("tonny config set hotkeys.cancel"), "{err}");
     drop(first);
 }
+
+#[test]
+fn push_to_talk_records_while_the_key_is_held_through_auto_repeat() {
+    let home = TempHome::new();
+    let (pulse, x) = (PulseServer::start(), XServer::start());
+    let mut run = tonny(&home)
+        .pulse(&pulse)
+        .x11(&x)
+        .env("TONNY_STT_MODEL", speech::model_dir())
+        .args(["run", "--silent"])
+        .spawn();
+    run.wait_for_stderr("TonnyTray is running", Duration::from_secs(120));
+    x.key_down("ctrl+shift+space");
+    run.wait_for_stderr("speak now", Duration::from_secs(30));
+    pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
+    // Held well past the auto-repeat delay, and past the pause after the words.
+    std::thread::sleep(Duration::from_millis(3500));
+    assert!(
+        !run.stderr_text().contains("heard:"),
+        "still recording while held"
+    );
+    x.key_up("ctrl+shift+space");
+    run.wait_for_stderr("heard: Set a timer for 10 minutes", Duration::from_secs(60));
+    let db = rusqlite::Connection::open(home.database()).unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        let n: i64 = db
+            .query_row("SELECT count(*) FROM timers", [], |r| r.get(0))
+            .unwrap();
+        if n == 1 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timer not stored"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
