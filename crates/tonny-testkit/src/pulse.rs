@@ -19,8 +19,13 @@ use tempfile::TempDir;
 /// Samples per feeder write (20 ms at 16 kHz).
 const CHUNK: usize = 320;
 
+/// Real-time audio tests take turns: run side by side with speech-model tests on two cores, the
+/// playback and recording threads miss deadlines and the audio they check comes out garbled.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 /// A running PulseAudio server with `vsink` (default sink) and `vmic` (default source).
 pub struct PulseServer {
+    _turn: std::sync::MutexGuard<'static, ()>,
     dir: TempDir,
     mic_module: Mutex<Option<String>>,
     queue: Arc<Mutex<VecDeque<i16>>>,
@@ -46,6 +51,8 @@ fn pactl(runtime: &Path, args: &[&str]) -> String {
 impl PulseServer {
     /// Starts the server and the virtual devices; panics with the server log if it cannot.
     pub fn start() -> Self {
+        // A test that failed while holding the turn poisons it; the next one may still run.
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::Builder::new()
             .prefix("tonny-pulse-")
             .tempdir()
@@ -99,6 +106,7 @@ impl PulseServer {
             thread::spawn(move || feed(&fifo, &queue, &stop))
         };
         Self {
+            _turn: turn,
             dir,
             mic_module: Mutex::new(Some(module)),
             queue,
