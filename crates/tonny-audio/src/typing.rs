@@ -258,3 +258,50 @@ impl TextOutput for Typist {
             .map_err(|e| OutputError(format!("typing stopped unexpectedly: {e}")))?
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tools(method: TypingMethod, display: Display) -> Vec<&'static str> {
+        let settings = TypingSettings {
+            method,
+            ..TypingSettings::default()
+        };
+        Typist::for_display(&settings, display)
+            .keyboards()
+            .iter()
+            .map(|k| k.tool)
+            .collect()
+    }
+
+    #[test]
+    fn the_typing_tool_follows_the_display_server_unless_one_is_chosen() {
+        assert_eq!(
+            tools(TypingMethod::Auto, Display::X11),
+            ["xdotool", "ydotool"]
+        );
+        assert_eq!(
+            tools(TypingMethod::Auto, Display::Wayland),
+            ["wtype", "ydotool"]
+        );
+        assert_eq!(tools(TypingMethod::Auto, Display::None), ["ydotool"]);
+        assert_eq!(tools(TypingMethod::Wtype, Display::X11), ["wtype"]);
+        assert!(tools(TypingMethod::Clipboard, Display::X11).is_empty());
+    }
+
+    #[test]
+    fn without_a_session_nothing_is_lost_silently() {
+        let t = Typist::for_display(
+            &TypingSettings {
+                method: TypingMethod::Clipboard,
+                ..TypingSettings::default()
+            },
+            Display::None,
+        );
+        let e = t.deliver_blocking("hello").unwrap_err().to_string();
+        assert!(e.contains("typing.method is clipboard"), "{e}");
+        assert!(e.contains("no graphical session"), "{e}");
+        assert!(e.contains("install xdotool"), "{e}");
+    }
+}
