@@ -141,6 +141,7 @@ pub struct Microphone {
     device: String,
     // Pauses and resumes the stream; dropping it ends the stream thread.
     control: mpsc::Sender<Control>,
+    paused: AtomicBool,
 }
 
 // Linear interpolation to 16 kHz for devices that cannot deliver it themselves (PulseAudio and
@@ -308,19 +309,25 @@ impl Microphone {
             jobs: jobs_tx,
             device: name,
             control,
+            paused: AtomicBool::new(false),
         })
     }
 
-    /// Stops the stream while nobody talks: no audio is captured, no CPU is used, and the
-    /// system's "microphone in use" indicator goes off. [`Microphone::resume`] starts it again
+    /// Stops the stream while nobody talks (and while TonnyTray answers: on PulseAudio a
+    /// running capture stream made the reply's playback stutter): no audio is captured, no CPU
+    /// is used, and the system's "microphone in use" indicator goes off. [`Microphone::resume`] starts it again
     /// (in milliseconds on PulseAudio/PipeWire); the pre-roll ring starts empty then.
     pub fn pause(&self) {
-        let _ = self.control.send(Control::Pause);
+        if !self.paused.swap(true, Ordering::SeqCst) {
+            let _ = self.control.send(Control::Pause);
+        }
     }
 
-    /// Starts a paused stream again.
+    /// Starts a paused stream again (nothing happens if it runs, so its pre-roll is kept).
     pub fn resume(&self) {
-        let _ = self.control.send(Control::Resume);
+        if self.paused.swap(false, Ordering::SeqCst) {
+            let _ = self.control.send(Control::Resume);
+        }
     }
 
     /// The device's name.

@@ -213,10 +213,15 @@ async fn hear(
             });
             let started = Instant::now();
             // Tests and scripts wait for this line before speaking.
+            mic.resume();
             if announce {
                 eprintln!("listening on {} — speak now", mic.device());
             }
-            let recorded = blocking(move || mic.record(opts, stop, events_tx)).await?;
+            let recording_mic = Arc::clone(&mic);
+            let recorded = blocking(move || recording_mic.record(opts, stop, events_tx)).await?;
+            // Nothing more to hear until the next utterance; a running capture stream also made
+            // the reply's playback stutter on PulseAudio.
+            mic.pause();
             let _ = forward.join();
             let rec = match recorded {
                 Ok(r) => r,

@@ -38,9 +38,6 @@ pub struct RunArgs {
     hands_free: bool,
 }
 
-/// How long the microphone keeps running after an utterance in hotkey mode.
-const MIC_LINGER: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// X11 auto-repeat sends a release and a press together; a release not followed by a press
 /// within this long is a real one.
 const AUTOREPEAT_GAP: std::time::Duration = std::time::Duration::from_millis(80);
@@ -193,13 +190,9 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     // With hotkeys only, the stream is paused while nobody talks (no capture, no CPU, no
-    // "microphone in use" indicator), resumed on the hotkey, and left running MIC_LINGER after
-    // an utterance so a quick follow-up gets the pre-roll.
-    let mut mic_pause_at = tokio::time::Instant::now();
-    let mut mic_running = true;
+    // "microphone in use" indicator); each utterance resumes it and pauses it again.
     if let (Some(m), None) = (&mic, &hands_free) {
         m.pause();
-        mic_running = false;
     }
     let mut held = std::collections::HashSet::new();
     let mut pending_release: Option<(u32, tokio::time::Instant)> = None;
@@ -259,11 +252,6 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
                     (Action::Toggle, HotKeyState::Pressed, Some((stop, _))) => stop.stop(),
                     (Action::Toggle | Action::PushToTalk, HotKeyState::Pressed, None) if hands_free.is_none() => {
                         let (Some(mic), Some(engine)) = (&mic, &engine_loaded) else { continue };
-                        if !mic_running {
-                            mic.resume();
-                            mic_running = true;
-                        }
-                        mic_pause_at = tokio::time::Instant::now() + MIC_LINGER;
                         // A new utterance cuts a reply still being spoken.
                         if let Some(v) = &voice_out { v.stop(); }
                         let stop = Stopper::default();
@@ -284,16 +272,6 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
                     _ => {}
                 }
             },
-            _ = tokio::time::sleep_until(mic_pause_at), if mic_running && hands_free.is_none() => {
-                match (&mic, recording.as_ref().is_some_and(|(_, t)| !t.is_finished())) {
-                    (_, true) => mic_pause_at = tokio::time::Instant::now() + MIC_LINGER,
-                    (Some(m), false) => {
-                        m.pause();
-                        mic_running = false;
-                    }
-                    (None, false) => mic_running = false,
-                }
-            }
             _ = tokio::time::sleep_until(pending_release.map_or(tokio::time::Instant::now(), |(_, at)| at)), if pending_release.is_some() => {
                 pending_release = None;
                 if let Some((stop, task)) = &recording && !task.is_finished() {
