@@ -89,8 +89,9 @@ mv "$demo/request.raw" "$demo/say.raw"
 wait $listener
 sleep 0.5
 kill -INT $recorder; wait $recorder 2>/dev/null || true
-echo "    the speaker said (recorded and transcribed back):"
-"$tonny" transcribe --no-store "$demo/speaker.wav"
+echo "    the speaker said (recorded, silence before it cut, transcribed back):"
+sox "$demo/speaker.wav" "$demo/reply.wav" silence 1 0.02 0.5%
+"$tonny" transcribe --no-store "$demo/reply.wav"
 echo
 echo "==> typed request: tonny ask \"how long is left\""
 "$tonny" ask --silent "how long is left"

@@ -313,9 +313,8 @@ impl Microphone {
         })
     }
 
-    /// Stops the stream while nobody talks (and while TonnyTray answers: on PulseAudio a
-    /// running capture stream made the reply's playback stutter): no audio is captured, no CPU
-    /// is used, and the system's "microphone in use" indicator goes off. [`Microphone::resume`] starts it again
+    /// Stops the stream while nobody talks (and while TonnyTray answers): no audio is captured,
+    /// no CPU is used, and the system's "microphone in use" indicator goes off. [`Microphone::resume`] starts it again
     /// (in milliseconds on PulseAudio/PipeWire); the pre-roll ring starts empty then.
     pub fn pause(&self) {
         if !self.paused.swap(true, Ordering::SeqCst) {

@@ -161,9 +161,8 @@ impl Player {
         samples: Vec<f32>,
         sample_rate: u32,
     ) -> Result<tokio::sync::oneshot::Receiver<()>, PlaybackError> {
-        // Sound servers and speakers that wake on the first samples swallow them (seen here:
-        // "Timer set…" heard as "…er set" on a loaded machine), so each clip starts with a
-        // short silence.
+        // Speakers and Bluetooth sinks that wake on the first samples swallow them, so each
+        // clip starts with a short silence.
         let lead = (sample_rate as usize * LEAD_IN_MS) / 1000;
         let mut padded = vec![0.0; lead];
         padded.extend_from_slice(&samples);

@@ -67,6 +67,10 @@ impl PulseServer {
                 "--exit-idle-time=-1",
                 "--system=false",
                 "--disallow-exit",
+                // The server mixes in real time; on a two-core machine busy with speech models
+                // it must not wait behind them (it may, as root in CI).
+                "--high-priority=yes",
+                "--realtime=yes",
                 "-n",
                 "--load=module-native-protocol-unix",
             ])

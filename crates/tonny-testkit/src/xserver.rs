@@ -30,8 +30,18 @@ impl XServer {
         for n in 90..190 {
             let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
             let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
-            if socket.exists() || lock.exists() {
-                continue;
+            // A lock left by a server that died without cleaning up frees its display.
+            let owner = std::fs::read_to_string(&lock)
+                .ok()
+                .and_then(|pid| pid.trim().parse::<u32>().ok());
+            match owner {
+                Some(pid) if !Path::new(&format!("/proc/{pid}")).exists() => {
+                    let _ = std::fs::remove_file(&lock);
+                    let _ = std::fs::remove_file(&socket);
+                }
+                Some(_) => continue,
+                None if lock.exists() || socket.exists() => continue,
+                None => {}
             }
             let display = format!(":{n}");
             let child = Command::new("Xvfb")
@@ -136,7 +146,10 @@ impl XServer {
 
 impl Drop for XServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SIGTERM lets Xvfb remove its lock file and socket; SIGKILL would leak the display.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let _ = self.child.wait();
     }
 }

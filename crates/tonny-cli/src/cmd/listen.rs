@@ -219,8 +219,7 @@ async fn hear(
             }
             let recording_mic = Arc::clone(&mic);
             let recorded = blocking(move || recording_mic.record(opts, stop, events_tx)).await?;
-            // Nothing more to hear until the next utterance; a running capture stream also made
-            // the reply's playback stutter on PulseAudio.
+            // Nothing more to hear until the next utterance: no capture while TonnyTray answers.
             mic.pause();
             let _ = forward.join();
             let rec = match recorded {
