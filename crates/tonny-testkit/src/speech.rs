@@ -195,6 +195,19 @@ pub fn espeak_sentences(sentences: &[&str], pause_ms: u32, out: &Path) {
     );
 }
 
+/// Copies `wav` to `out` without the silence before the first sound (sox). A recording of the
+/// speaker starts long before the reply, and tiny.en misreads speech that follows seconds of
+/// silence ("Timer set for 10 minutes" heard as "Time for 10 minutes").
+pub fn trim_leading_silence(wav: &Path, out: &Path) {
+    run(
+        Command::new("sox")
+            .arg(wav)
+            .arg(out)
+            .args(["silence", "1", "0.02", "0.5%"]),
+        "sox (apt-get install sox; scripts/test.sh does this)",
+    );
+}
+
 /// Writes 16-bit PCM: `frames` are interleaved samples in [-1, 1].
 pub fn write_wav(path: &Path, interleaved: &[f32], rate: u32, channels: u16) {
     let spec = hound::WavSpec {

@@ -151,26 +151,13 @@ pub async fn run(ctx: &mut Ctx, args: ListenArgs, purpose: Purpose) -> anyhow::R
         (None, Some(file)) => Input::File(file),
         (None, None) => Input::PcmStdin,
     };
-    hear_and_do(
+    // Fallbacks and failures the assistant announced are shown on the terminal too (`tonny run`
+    // prints them from its own subscription).
+    let mut bus = assistant.bus().subscribe();
+    let result = hear_and_do(
         ctx, &assistant, &engine, from, purpose, &settings, voice_out,
     )
-    .await
-}
-
-/// Hears one utterance from `from`, transcribes it and has the assistant carry it out; prints
-/// what the person should see. Shared by `listen`, `dictate` and `run`'s hotkeys.
-pub async fn hear_and_do(
-    ctx: &Ctx,
-    assistant: &Arc<Assistant>,
-    engine: &Arc<WhisperEngine>,
-    from: Input,
-    purpose: Purpose,
-    settings: &Settings,
-    voice_out: Option<Arc<dyn VoiceOutput>>,
-) -> anyhow::Result<ExitCode> {
-    // Fallbacks and failures the assistant announced are shown on the terminal too.
-    let mut bus = assistant.bus().subscribe();
-    let result = hear(ctx, assistant, engine, from, purpose, settings, voice_out).await;
+    .await;
     while let Ok(event) = bus.try_recv() {
         if let Event::Notification { title, body } = event {
             eprintln!("tonny: {title}: {body}");
@@ -179,7 +166,9 @@ pub async fn hear_and_do(
     result
 }
 
-async fn hear(
+/// Hears one utterance from `from`, transcribes it and has the assistant carry it out; prints
+/// what the person should see. Shared by `listen`, `dictate` and `run`'s hotkeys.
+pub async fn hear_and_do(
     ctx: &Ctx,
     assistant: &Arc<Assistant>,
     engine: &Arc<WhisperEngine>,
