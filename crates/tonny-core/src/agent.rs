@@ -12,8 +12,18 @@ use crate::timer::{NewTimer, Timer};
 /// One request for an agent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentRequest {
+    /// Unique per request and kept across retries, so a backend that receives it twice (a retry
+    /// after a timeout, the outbox after a restart) can tell and act once.
+    pub idempotency_key: String,
     /// What the person said or typed.
     pub text: String,
+    /// How it reached us: `voice` or `typed` (or `outbox` on a delayed delivery).
+    pub source: String,
+    /// The speaker id the speech server reported, if any.
+    pub speaker: Option<String>,
+    /// Identifies the conversation the request belongs to, for backends that keep their own
+    /// context; it changes when TonnyTray forgets the context.
+    pub conversation_id: String,
     /// The active profile's name.
     pub profile: String,
     /// Earlier exchanges, oldest first (empty when context is off).
@@ -27,10 +37,15 @@ pub struct AgentRequest {
 }
 
 impl AgentRequest {
-    /// A request with no conversation, timers or quick actions.
+    /// A typed request with a fresh idempotency key and no conversation, timers or quick
+    /// actions.
     pub fn new(text: &str, profile: &str, now: DateTime<FixedOffset>) -> Self {
         Self {
+            idempotency_key: uuid::Uuid::new_v4().to_string(),
             text: text.to_owned(),
+            source: "typed".to_owned(),
+            speaker: None,
+            conversation_id: String::new(),
             profile: profile.to_owned(),
             conversation: Vec::new(),
             now,
@@ -94,9 +109,22 @@ pub enum AgentError {
         /// The agent asked.
         agent: String,
     },
-    /// The agent could not be reached or failed; the message says what to do.
+    /// The agent could not be reached (down, timed out, paused by its circuit breaker): the
+    /// same request may work later, so a deferrable agent's request is queued.
     #[error("{0}")]
     Unavailable(String),
+    /// The agent was reached and refused or failed the request (wrong key, workflow error):
+    /// sending it again will not help until someone fixes the backend. The message says what
+    /// to fix.
+    #[error("{0}")]
+    Rejected(String),
+}
+
+impl AgentError {
+    /// True when trying again later may work.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, AgentError::Unavailable(_))
+    }
 }
 
 /// Something that answers requests. Safe to share between tasks.
@@ -107,6 +135,32 @@ pub trait Agent: Send + Sync {
 
     /// Answers one request.
     async fn ask(&self, request: &AgentRequest) -> Result<AgentReply, AgentError>;
+
+    /// Answers one request, sending the answer's text to `pieces` as it is produced so speech
+    /// can start before the answer is complete. The returned reply holds the whole text. Agents
+    /// that cannot stream send it in one piece.
+    async fn ask_streaming(
+        &self,
+        request: &AgentRequest,
+        pieces: &tokio::sync::mpsc::UnboundedSender<String>,
+    ) -> Result<AgentReply, AgentError> {
+        let reply = self.ask(request).await?;
+        let _ = pieces.send(reply.text.clone());
+        Ok(reply)
+    }
+
+    /// True when [`Agent::ask_streaming`] really streams (its answer arrives in pieces), so the
+    /// caller speaks it as it comes; false when the answer arrives whole and is spoken after
+    /// the caller has applied its effects.
+    fn streams(&self) -> bool {
+        false
+    }
+
+    /// True when a request that could not be delivered may be queued and delivered later
+    /// (an automation webhook or a message topic), false when an answer is only useful now.
+    fn deferrable(&self) -> bool {
+        false
+    }
 }
 
 /// What the person hears when only the local agent is configured and it did not understand.

@@ -19,10 +19,13 @@
 //! - [`quick_action`]: family-defined phrases and their steps.
 //! - [`router`]: what an utterance becomes (dictation, a quick action, a request for the agents).
 //! - [`tts`]: the [`tts::Tts`] trait every voice implements, and its types.
+//! - [`breaker`]: the circuit breaker every remote backend is called through.
+//! - [`sentences`]: streamed agent text cut into sentences for speaking.
 //! - [`endpoint`]: the URL policy shared by settings and secrets (https for remote hosts, plain
 //!   http/ws only for loopback).
 
 pub mod agent;
+pub mod breaker;
 pub mod endpoint;
 pub mod output;
 pub mod paths;
@@ -31,6 +34,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod quick_action;
 pub mod router;
+pub mod sentences;
 pub mod settings;
 pub mod stt;
 pub mod text;

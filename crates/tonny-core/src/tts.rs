@@ -60,6 +60,12 @@ pub trait Tts: Send + Sync {
 
     /// Speaks `text` into samples. Blocking: call it from a blocking thread.
     fn synthesize(&self, text: &str) -> Result<Speech, TtsError>;
+
+    /// Something the person should be told about the voice since the last call (a cloud voice
+    /// replaced by the local one, and why). Each notice is returned once.
+    fn take_notice(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Checks text against the limits every voice shares.

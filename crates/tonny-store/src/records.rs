@@ -321,3 +321,37 @@ pub struct Notification {
     /// Details.
     pub body: Option<String>,
 }
+
+/// An agent request to deliver later, as queued.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOutboxEntry {
+    /// The request's idempotency key; queueing the same key twice keeps the first.
+    pub idempotency_key: String,
+    /// The backend it is for (`n8n`, `rabbitmq`).
+    pub backend: String,
+    /// What to send, as JSON (the request's fields, not the backend's wire format).
+    pub payload: Value,
+}
+
+/// A queued agent request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxEntry {
+    /// Row id; grows with queueing order, which is delivery order.
+    pub id: i64,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// The request's idempotency key.
+    pub idempotency_key: String,
+    /// The backend it is for.
+    pub backend: String,
+    /// What to send.
+    pub payload: Value,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// Not to be tried before this.
+    pub next_attempt_at: DateTime<Utc>,
+    /// Why the last attempt failed (a message for people; never a secret).
+    pub last_error: Option<String>,
+    /// When it was delivered; `None` while pending.
+    pub delivered_at: Option<DateTime<Utc>>,
+}

@@ -64,6 +64,19 @@ pub trait Store: Send + Sync {
     async fn pin_failures(&self, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>>;
     /// Forgets wrong PINs after a right one.
     async fn clear_pin_failures(&self) -> Result<()>;
+    /// Queues an agent request for later delivery (an existing key keeps its entry).
+    async fn enqueue_outbox(&self, entry: &NewOutboxEntry) -> Result<OutboxEntry>;
+    /// Undelivered requests in delivery order (only `backend`'s when given).
+    async fn pending_outbox(&self, backend: Option<&str>) -> Result<Vec<OutboxEntry>>;
+    /// Records a failed delivery attempt and when to try again.
+    async fn outbox_attempt_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Marks a request delivered; true only for the caller that changed it.
+    async fn outbox_delivered(&self, id: i64) -> Result<bool>;
     /// Stores a timer or reminder.
     async fn add_timer(&self, timer: &NewTimer) -> Result<Timer>;
     /// Pending timers, soonest first (only `profile`'s when given).

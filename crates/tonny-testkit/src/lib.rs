@@ -5,6 +5,8 @@
 //! - [`cli`]: runs the real `tonny` binary in such a home, with a clean environment.
 //! - [`pulse`]: a private PulseAudio server with a virtual microphone and a recordable speaker.
 //! - [`secret_service`]: a private D-Bus session with gnome-keyring, the real Secret Service.
+//! - [`fakes`]: fake n8n, OpenAI/Open WebUI chat and ElevenLabs servers.
+//! - [`serve`]: runs a fake's axum app on its own thread.
 //! - [`fake_hub`]: a protocol-faithful fake Hugging Face hub for model downloads.
 //! - [`speech`]: the shared recordings, the test model, faster-whisper, espeak-ng, WER.
 //! - [`xserver`]: a private Xvfb and an xterm to type into.
@@ -12,10 +14,12 @@
 
 pub mod cli;
 pub mod fake_hub;
+pub mod fakes;
 pub mod fixtures;
 pub mod home;
 pub mod pulse;
 pub mod secret_service;
+pub mod serve;
 pub mod speech;
 pub mod xserver;
 

@@ -185,6 +185,11 @@ pub enum ChatApi {
     Openai,
 }
 
+/// The chat agent's default instructions: answers are heard, not read.
+pub const DEFAULT_SYSTEM_PROMPT: &str = "You are Tonny, a helpful voice assistant for a family. \
+Your answers are spoken aloud: keep them short and conversational, two or three sentences, with \
+no markdown, lists, code or links.";
+
 /// OpenAI-compatible chat options (the API key is a secret).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -197,6 +202,8 @@ pub struct ChatSettings {
     pub model: String,
     /// Open WebUI knowledge collection id to ground answers in, if any.
     pub knowledge_collection: Option<String>,
+    /// Instructions sent before every conversation (empty sends none).
+    pub system_prompt: String,
     /// Stream tokens (SSE) so speech can start before the answer is complete.
     pub stream: bool,
     /// Give up on one request after this long.
@@ -210,6 +217,7 @@ impl Default for ChatSettings {
             api: ChatApi::OpenWebui,
             model: "llama3.2".into(),
             knowledge_collection: None,
+            system_prompt: DEFAULT_SYSTEM_PROMPT.into(),
             stream: true,
             timeout_ms: 30_000,
         }
@@ -253,6 +261,45 @@ pub enum TtsEngine {
     None,
 }
 
+/// The `output_format` asked of ElevenLabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ElevenLabsFormat {
+    /// 16-bit PCM at 16 kHz.
+    #[serde(rename = "pcm_16000")]
+    Pcm16000,
+    /// 16-bit PCM at 22.05 kHz.
+    #[serde(rename = "pcm_22050")]
+    Pcm22050,
+    /// 16-bit PCM at 24 kHz.
+    #[serde(rename = "pcm_24000")]
+    Pcm24000,
+    /// MP3, 44.1 kHz, 128 kbit/s.
+    #[serde(rename = "mp3_44100_128")]
+    Mp3_44100_128,
+}
+
+impl ElevenLabsFormat {
+    /// The value of the `output_format` query parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ElevenLabsFormat::Pcm16000 => "pcm_16000",
+            ElevenLabsFormat::Pcm22050 => "pcm_22050",
+            ElevenLabsFormat::Pcm24000 => "pcm_24000",
+            ElevenLabsFormat::Mp3_44100_128 => "mp3_44100_128",
+        }
+    }
+
+    /// The sample rate of a PCM format; `None` for MP3.
+    pub fn pcm_rate(self) -> Option<u32> {
+        match self {
+            ElevenLabsFormat::Pcm16000 => Some(16_000),
+            ElevenLabsFormat::Pcm22050 => Some(22_050),
+            ElevenLabsFormat::Pcm24000 => Some(24_000),
+            ElevenLabsFormat::Mp3_44100_128 => None,
+        }
+    }
+}
+
 /// Text-to-speech options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -261,8 +308,12 @@ pub struct TtsSettings {
     pub engine: TtsEngine,
     /// Local voice name (espeak-ng voice, e.g. `en-us`).
     pub voice: String,
+    /// ElevenLabs API base URL (changed only for a proxy or a test server).
+    pub elevenlabs_url: String,
     /// ElevenLabs voice id.
     pub elevenlabs_voice_id: String,
+    /// Audio ElevenLabs sends: raw PCM starts playing soonest; MP3 is smaller on slow links.
+    pub elevenlabs_output_format: ElevenLabsFormat,
     /// ElevenLabs model id.
     pub elevenlabs_model_id: String,
     /// ElevenLabs voice stability, 0–1.
@@ -286,7 +337,9 @@ impl Default for TtsSettings {
         Self {
             engine: TtsEngine::Espeak,
             voice: "en-us".into(),
+            elevenlabs_url: "https://api.elevenlabs.io".into(),
             elevenlabs_voice_id: "21m00Tcm4TlvDq8ikWAM".into(),
+            elevenlabs_output_format: ElevenLabsFormat::Pcm24000,
             elevenlabs_model_id: "eleven_flash_v2_5".into(),
             stability: 0.5,
             similarity_boost: 0.75,

@@ -221,6 +221,11 @@ impl Settings {
         c.timeout("rabbitmq.timeout_ms", self.rabbitmq.timeout_ms);
 
         c.not_blank("tts.voice", &self.tts.voice);
+        c.endpoint(
+            "tts.elevenlabs_url",
+            &self.tts.elevenlabs_url,
+            EndpointKind::Http,
+        );
         c.not_blank("tts.elevenlabs_voice_id", &self.tts.elevenlabs_voice_id);
         c.not_blank("tts.elevenlabs_model_id", &self.tts.elevenlabs_model_id);
         c.range("tts.stability", self.tts.stability, 0.0..=1.0, "");

@@ -1,9 +1,12 @@
 //! Integration tests for tonny-providers: the embedded Whisper engine against the real `tiny.en`
-//! model, and the local agent.
+//! model, the local agent, and the remote agents and voices against protocol-faithful fakes.
 
+mod chat;
+mod elevenlabs;
 mod engine;
 mod features;
 mod local_agent;
+mod n8n;
 
 use std::sync::{Arc, OnceLock};
 

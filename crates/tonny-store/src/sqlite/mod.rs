@@ -8,6 +8,7 @@ mod activity;
 mod history;
 mod logs;
 mod maintenance;
+mod outbox;
 mod profiles;
 mod quick_actions;
 mod settings;
@@ -346,6 +347,32 @@ impl Store for SqliteStore {
 
     async fn clear_pin_failures(&self) -> Result<()> {
         self.run_quick(move |db| db.clear_pin_failures()).await
+    }
+
+    async fn enqueue_outbox(&self, entry: &NewOutboxEntry) -> Result<OutboxEntry> {
+        let e = entry.clone();
+        self.run_quick(move |db| db.enqueue_outbox(&e)).await
+    }
+
+    async fn pending_outbox(&self, backend: Option<&str>) -> Result<Vec<OutboxEntry>> {
+        let b = backend.map(str::to_owned);
+        self.run_quick(move |db| db.pending_outbox(b.as_deref()))
+            .await
+    }
+
+    async fn outbox_attempt_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let error = error.to_owned();
+        self.run_quick(move |db| db.outbox_attempt_failed(id, &error, next_attempt_at))
+            .await
+    }
+
+    async fn outbox_delivered(&self, id: i64) -> Result<bool> {
+        self.run_quick(move |db| db.outbox_delivered(id)).await
     }
 
     async fn add_timer(&self, timer: &NewTimer) -> Result<Timer> {
