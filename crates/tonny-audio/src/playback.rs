@@ -161,9 +161,14 @@ impl Player {
         samples: Vec<f32>,
         sample_rate: u32,
     ) -> Result<tokio::sync::oneshot::Receiver<()>, PlaybackError> {
-        // Speakers and Bluetooth sinks that wake on the first samples swallow them, so each
-        // clip starts with a short silence.
-        let lead = (sample_rate as usize * LEAD_IN_MS) / 1000;
+        // Speakers and Bluetooth sinks that wake on the first samples swallow them, so a clip
+        // that starts on a quiet device starts with a short silence; one queued behind another
+        // (the next sentence of a reply) follows it directly.
+        let lead = if self.queued.load(Ordering::SeqCst) > 0 {
+            0
+        } else {
+            (sample_rate as usize * LEAD_IN_MS) / 1000
+        };
         let mut padded = vec![0.0; lead];
         padded.extend_from_slice(&samples);
         let samples = padded;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Serialize;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 /// How text reached the person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,17 +48,39 @@ pub trait TextOutput: Send + Sync {
 /// Speech that has started: when its first audio was queued, and when it ends.
 #[derive(Debug)]
 pub struct Playing {
-    /// From the call to the first sample queued on the device (synthesis time).
+    /// From the call to the first sample queued on the device (synthesis time, and for a
+    /// stream also the wait for the first sentence).
     pub first_audio_after: Duration,
     /// Resolves when playback finishes or is stopped.
     pub done: oneshot::Receiver<()>,
+    /// Something to tell the person about the voice (the cloud voice failed and the local one
+    /// speaks instead, and why).
+    pub notice: Option<String>,
 }
 
 /// Speaks text aloud.
 #[async_trait]
 pub trait VoiceOutput: Send + Sync {
-    /// Synthesises `text` and queues it for playback; returns once audio is playing.
-    async fn say(&self, text: &str) -> Result<Playing, OutputError>;
+    /// Speaks sentences as they arrive: each is synthesised and queued as soon as it comes, so
+    /// speech starts before the whole text exists. Returns once the first is playing (an error
+    /// if the channel closes before any sentence arrives); `done` resolves after the last.
+    async fn say_stream(
+        &self,
+        sentences: mpsc::UnboundedReceiver<String>,
+    ) -> Result<Playing, OutputError>;
+
+    /// Synthesises `text` and queues it for playback, a sentence at a time; returns once audio
+    /// is playing.
+    async fn say(&self, text: &str) -> Result<Playing, OutputError> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut splitter = crate::sentences::SentenceSplitter::new();
+        for sentence in splitter.push(text).into_iter().chain(splitter.finish()) {
+            let _ = tx.send(sentence);
+        }
+        drop(tx);
+        self.say_stream(rx).await
+    }
+
     /// Cuts whatever is playing or queued (a new utterance, the stop hotkey).
     fn stop(&self);
     /// True while TonnyTray itself is making sound; capture ignores the microphone then.

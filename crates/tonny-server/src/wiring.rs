@@ -1,25 +1,136 @@
-//! Building the pipeline's parts from settings, the same way for every front end.
+//! Building the pipeline's parts from settings and secrets, the same way for every front end.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tonny_audio::playback::Player;
 use tonny_core::Settings;
 use tonny_core::agent::Agent;
-use tonny_core::settings::AgentBackend;
+use tonny_core::breaker::BreakerPolicy;
+use tonny_core::endpoint::{EndpointKind, check_endpoint};
+use tonny_core::settings::{AgentBackend, TtsEngine};
+use tonny_core::tts::Tts;
+use tonny_providers::agent::chat::{ChatAgent, ChatConfig};
+use tonny_providers::agent::guarded::Guarded;
 use tonny_providers::agent::local::LocalAgent;
+use tonny_providers::agent::n8n::{N8nAgent, N8nConfig, parse_header_credential};
+use tonny_providers::tts::elevenlabs::{ElevenLabsConfig, ElevenLabsTts};
 use tonny_providers::tts::espeak::EspeakTts;
+use tonny_providers::tts::fallback::FallbackTts;
+use tonny_store::secrets::{SecretName, SecretStore};
 
 use crate::voice::SpokenVoice;
 
-/// The agents of `agent.fallback_order` that this build can run, in order, and a warning for
-/// each one it cannot yet (the remote backends arrive with their own issue). The local agent is
-/// always last if not listed, so simple requests work offline.
-pub fn agents(settings: &Settings) -> (Vec<Arc<dyn Agent>>, Vec<String>) {
+/// The secrets the backends need, read once at start (the keychain is slow and may block, so
+/// it is not asked per request). Never printed: `Debug` shows only which are set.
+#[derive(Default, Clone)]
+pub struct BackendSecrets {
+    values: HashMap<SecretName, String>,
+}
+
+impl std::fmt::Debug for BackendSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set()
+            .entries(self.values.keys().map(|k| k.as_str()))
+            .finish()
+    }
+}
+
+impl BackendSecrets {
+    /// Reads every secret from `store` (blocking: the keychain). A secret that cannot be read
+    /// is left out, with a warning that names it (never its value).
+    pub fn load(store: &SecretStore) -> (Self, Vec<String>) {
+        use secrecy::ExposeSecret;
+        let mut values = HashMap::new();
+        let mut warnings = Vec::new();
+        for name in SecretName::ALL {
+            match store.get(name) {
+                Ok(Some((value, _))) => {
+                    values.insert(name, value.expose_secret().to_owned());
+                }
+                Ok(None) => {}
+                Err(e) => warnings.push(format!("could not read {}: {e}", name.as_str())),
+            }
+        }
+        (Self { values }, warnings)
+    }
+
+    /// Secrets given directly (tests, embedding).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (SecretName, String)>) -> Self {
+        Self {
+            values: pairs.into_iter().collect(),
+        }
+    }
+
+    /// One secret's value.
+    pub fn get(&self, name: SecretName) -> Option<&str> {
+        self.values.get(&name).map(String::as_str)
+    }
+}
+
+fn missing(backend: &str, secret: SecretName) -> String {
+    format!(
+        "{backend} is in agent.fallback_order but {} is not set, so it is skipped; set it with \
+         `tonny secrets set {}`",
+        secret.as_str(),
+        secret.as_str()
+    )
+}
+
+/// The agents of `agent.fallback_order`, in order, each remote one behind a circuit breaker,
+/// and a warning for each one that cannot be used (missing or refused secret, not in this
+/// build). The local agent is always last if not listed, so simple requests work offline.
+pub fn agents(settings: &Settings, secrets: &BackendSecrets) -> (Vec<Arc<dyn Agent>>, Vec<String>) {
     let mut agents: Vec<Arc<dyn Agent>> = Vec::new();
     let mut warnings = Vec::new();
+    let guarded = |agent: Arc<dyn Agent>| -> Arc<dyn Agent> {
+        Arc::new(Guarded::new(agent, BreakerPolicy::default()))
+    };
     for backend in &settings.agent.fallback_order {
         match backend {
             AgentBackend::Local => agents.push(Arc::new(LocalAgent::new())),
+            AgentBackend::N8n => {
+                let Some(url) = secrets.get(SecretName::N8nWebhookUrl) else {
+                    warnings.push(missing("n8n", SecretName::N8nWebhookUrl));
+                    continue;
+                };
+                if let Err(e) = check_endpoint(url, EndpointKind::Http) {
+                    warnings.push(format!("n8n is skipped: n8n_webhook_url {e}"));
+                    continue;
+                }
+                let header = match secrets.get(SecretName::N8nHeaderCredential) {
+                    None => None,
+                    Some(raw) => match parse_header_credential(raw) {
+                        Some(h) => Some(h),
+                        None => {
+                            warnings.push(
+                                "n8n_header_credential is not `Header-Name: value`, so it is not \
+                                 sent; set it again with `tonny secrets set n8n_header_credential`"
+                                    .into(),
+                            );
+                            None
+                        }
+                    },
+                };
+                agents.push(guarded(Arc::new(N8nAgent::new(N8nConfig {
+                    url: url.to_owned(),
+                    header,
+                    timeout_ms: settings.n8n.timeout_ms,
+                }))));
+            }
+            AgentBackend::Chat => {
+                let c = &settings.chat;
+                agents.push(guarded(Arc::new(ChatAgent::new(ChatConfig {
+                    base_url: c.base_url.clone(),
+                    api: c.api,
+                    model: c.model.clone(),
+                    api_key: secrets.get(SecretName::ChatApiKey).map(str::to_owned),
+                    knowledge_collection: c.knowledge_collection.clone(),
+                    system_prompt: c.system_prompt.clone(),
+                    stream: c.stream,
+                    timeout_ms: c.timeout_ms,
+                }))));
+            }
             other => warnings.push(format!(
                 "the {} agent is not available in this build yet; requests go to the others",
                 other.as_str()
@@ -32,12 +143,40 @@ pub fn agents(settings: &Settings) -> (Vec<Arc<dyn Agent>>, Vec<String>) {
     (agents, warnings)
 }
 
-/// The spoken-reply output on `audio.output_device` with the local voice, or why there is none.
-pub fn voice(settings: &Settings) -> Result<SpokenVoice, String> {
+/// The voice `tts.engine` asks for: ElevenLabs (falling back to the local voice when it fails)
+/// or the local voice; a warning when ElevenLabs was asked for but has no key.
+pub fn tts(settings: &Settings, secrets: &BackendSecrets) -> (Arc<dyn Tts>, Option<String>) {
+    let local: Arc<dyn Tts> = Arc::new(EspeakTts::from_settings(&settings.tts));
+    if settings.tts.engine != TtsEngine::ElevenLabs {
+        return (local, None);
+    }
+    match secrets.get(SecretName::ElevenlabsApiKey) {
+        Some(key) => {
+            let cloud = ElevenLabsTts::new(ElevenLabsConfig::from_settings(
+                &settings.tts,
+                key.to_owned(),
+            ));
+            (Arc::new(FallbackTts::new(Arc::new(cloud), local)), None)
+        }
+        None => (
+            local,
+            Some(
+                "tts.engine is elevenlabs but elevenlabs_api_key is not set, so the local voice \
+                 speaks; set it with `tonny secrets set elevenlabs_api_key`"
+                    .into(),
+            ),
+        ),
+    }
+}
+
+/// The spoken-reply output on `audio.output_device` with the configured voice, or why there is
+/// none; the second value warns about a voice that could not be used.
+pub fn voice(
+    settings: &Settings,
+    secrets: &BackendSecrets,
+) -> Result<(SpokenVoice, Option<String>), String> {
     let player =
         Player::open(settings.audio.output_device.as_deref()).map_err(|e| e.to_string())?;
-    Ok(SpokenVoice::new(
-        Arc::new(EspeakTts::from_settings(&settings.tts)),
-        player,
-    ))
+    let (tts, warning) = tts(settings, secrets);
+    Ok((SpokenVoice::new(tts, player), warning))
 }

@@ -34,6 +34,10 @@ pub struct AskReport {
     reply: Option<String>,
     refused: Option<String>,
     timings: tonny_store::StageTimings,
+    /// Request received → first reply sample queued for playback.
+    first_audio_ms: Option<u32>,
+    /// The outbox entry, when the request was queued for a backend that is down.
+    queued: Option<i64>,
 }
 
 impl AskReport {
@@ -45,6 +49,8 @@ impl AskReport {
             reply: o.reply.clone(),
             refused: o.refusal.as_ref().map(|r| r.reason()),
             timings: o.timings,
+            first_audio_ms: o.first_audio_ms,
+            queued: o.queued,
         }
     }
 }

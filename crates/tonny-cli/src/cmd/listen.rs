@@ -20,7 +20,7 @@ use tonny_server::assistant::{Assistant, Request, Source};
 use tonny_store::{NewTranscription, Store};
 
 use crate::cmd::ask::{AskReport, REFUSED};
-use crate::cmd::pipeline::{Printed, engine, voice};
+use crate::cmd::pipeline::{Printed, engine, parts};
 use crate::ctx::{Ctx, blocking};
 use crate::output;
 
@@ -137,10 +137,16 @@ pub async fn run(ctx: &mut Ctx, args: ListenArgs, purpose: Purpose) -> anyhow::R
         }
         Purpose::Command => Arc::new(Printed { show: !ctx.json }),
     };
-    let voice_out: Option<Arc<dyn VoiceOutput>> = if args.silent { None } else { voice(&settings) };
-    let (agents, _) = tonny_server::wiring::agents(&settings);
+    let parts = parts(ctx, &settings, !args.silent).await?;
+    let voice_out = parts.voice.clone();
     let store: Arc<dyn Store> = Arc::new(ctx.store()?.clone());
-    let assistant = Assistant::new(store, settings.clone(), agents, text_out, voice_out.clone());
+    let assistant = Assistant::new(
+        store,
+        settings.clone(),
+        parts.agents,
+        text_out,
+        voice_out.clone(),
+    );
     let from = match (mic, args.file) {
         (Some(mic), _) => Input::Mic {
             mic,
@@ -343,6 +349,7 @@ pub async fn hear_and_do(
                     stt_ms,
                     endpoint_ms: heard.endpoint_ms,
                 },
+                speaker: None,
             },
         )
         .await?;

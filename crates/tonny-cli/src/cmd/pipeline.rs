@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use tonny_core::agent::Agent;
 use tonny_core::output::{Delivery, OutputError, TextOutput, VoiceOutput};
-use tonny_core::settings::{ComputeType, Settings};
+use tonny_core::settings::{AgentBackend, ComputeType, Settings, TtsEngine};
 use tonny_providers::stt::whisper::{ComputeChoice, EngineOptions, WhisperEngine};
 use tonny_server::assistant::Assistant;
-use tonny_server::wiring;
+use tonny_server::wiring::{self, BackendSecrets};
 
 use crate::cmd::models::store as model_store;
 use crate::ctx::{Ctx, blocking};
@@ -29,16 +30,62 @@ impl TextOutput for Printed {
     }
 }
 
-/// The voice output, or `None` with the reason logged once (no sound device is a normal state
-/// for a terminal over SSH).
-pub fn voice(settings: &Settings) -> Option<Arc<dyn VoiceOutput>> {
-    match wiring::voice(settings) {
-        Ok(v) => Some(Arc::new(v)),
-        Err(why) => {
-            tracing::warn!(component = "playback", "replies will not be spoken: {why}");
-            None
+/// The agents and the voice, built from settings and secrets, with warnings about backends
+/// that cannot be used (already logged).
+pub struct Parts {
+    /// In fallback order.
+    pub agents: Vec<Arc<dyn Agent>>,
+    /// `None` when not speaking or there is no sound device.
+    pub voice: Option<Arc<dyn VoiceOutput>>,
+    /// What could not be set up, for the person.
+    pub warnings: Vec<String>,
+}
+
+fn needs_secrets(settings: &Settings) -> bool {
+    settings.tts.engine == TtsEngine::ElevenLabs
+        || settings
+            .agent
+            .fallback_order
+            .iter()
+            .any(|b| *b != AgentBackend::Local)
+}
+
+/// Builds the agents and (when `speak`) the voice. Secrets are read only when a configured
+/// backend needs one.
+pub async fn parts(ctx: &Ctx, settings: &Settings, speak: bool) -> anyhow::Result<Parts> {
+    let mut warnings = Vec::new();
+    let secrets = if needs_secrets(settings) {
+        let store = ctx.secrets().await?;
+        let (secrets, problems) = blocking(move || BackendSecrets::load(&store)).await?;
+        warnings.extend(problems);
+        secrets
+    } else {
+        BackendSecrets::default()
+    };
+    let (agents, agent_warnings) = wiring::agents(settings, &secrets);
+    warnings.extend(agent_warnings);
+    let voice: Option<Arc<dyn VoiceOutput>> = if speak {
+        match wiring::voice(settings, &secrets) {
+            Ok((v, warning)) => {
+                warnings.extend(warning);
+                Some(Arc::new(v))
+            }
+            Err(why) => {
+                tracing::warn!(component = "playback", "replies will not be spoken: {why}");
+                None
+            }
         }
+    } else {
+        None
+    };
+    for w in &warnings {
+        tracing::warn!(component = "wiring", "{w}");
     }
+    Ok(Parts {
+        agents,
+        voice,
+        warnings,
+    })
 }
 
 /// The assistant with the configured agents, `text_out`, and the voice when `speak`.
@@ -48,13 +95,15 @@ pub async fn assistant(
     speak: bool,
 ) -> anyhow::Result<Arc<Assistant>> {
     let settings = ctx.settings().await?.settings;
-    let (agents, warnings) = wiring::agents(&settings);
-    for w in warnings {
-        tracing::warn!(component = "agent", "{w}");
-    }
-    let voice = if speak { voice(&settings) } else { None };
+    let parts = parts(ctx, &settings, speak).await?;
     let store: Arc<dyn tonny_store::Store> = Arc::new(ctx.store()?.clone());
-    Ok(Assistant::new(store, settings, agents, text_out, voice))
+    Ok(Assistant::new(
+        store,
+        settings,
+        parts.agents,
+        text_out,
+        parts.voice,
+    ))
 }
 
 /// Loads the configured (or given) Whisper model once.

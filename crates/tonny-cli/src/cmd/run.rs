@@ -12,7 +12,7 @@ use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
 use tonny_audio::capture::{Microphone, Stopper};
 use tonny_audio::typing::{Display, Typist};
-use tonny_core::output::{TextOutput, VoiceOutput};
+use tonny_core::output::TextOutput;
 use tonny_core::pipeline::Event;
 use tonny_core::router::Purpose;
 use tonny_core::settings::HotkeySettings;
@@ -20,7 +20,7 @@ use tonny_server::assistant::Assistant;
 use tonny_store::Store;
 
 use crate::cmd::listen::{Input, PRE_ROLL, hear_and_do};
-use crate::cmd::pipeline::{Printed, engine, voice};
+use crate::cmd::pipeline::{Printed, engine, parts};
 use crate::ctx::{Ctx, blocking};
 
 /// Options for `tonny run`.
@@ -96,13 +96,19 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         Arc::new(Typist::from_settings(&settings.typing))
     };
-    let voice_out: Option<Arc<dyn VoiceOutput>> = if args.silent { None } else { voice(&settings) };
-    let (agents, warnings) = tonny_server::wiring::agents(&settings);
-    for w in warnings {
+    let parts = parts(ctx, &settings, !args.silent).await?;
+    for w in &parts.warnings {
         eprintln!("tonny: {w}");
     }
+    let voice_out = parts.voice.clone();
     let store: Arc<dyn Store> = Arc::new(ctx.store()?.clone());
-    let assistant = Assistant::new(store, settings.clone(), agents, text_out, voice_out.clone());
+    let assistant = Assistant::new(
+        store,
+        settings.clone(),
+        parts.agents,
+        text_out,
+        voice_out.clone(),
+    );
 
     // Announcements (timers, fallbacks) are shown on the terminal; replies go to the text output.
     let mut events = assistant.bus().subscribe();
@@ -117,6 +123,8 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
     let timers = tokio::spawn(Arc::clone(&assistant).run_timers(async {
         let _ = timers_stopped.await;
     }));
+    // Requests queued while a backend was down (by this process or an earlier one) go out.
+    let outbox = tokio::spawn(Arc::clone(&assistant).run_outbox(std::future::pending()));
 
     // Hotkeys: the manager lives on this task; events cross into tokio through a channel.
     let (keys_tx, mut keys_rx) = mpsc::unbounded_channel::<(u32, HotKeyState)>();
@@ -297,5 +305,7 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let _ = stop_timers.send(());
     let _ = timers.await;
+    // An undelivered request stays queued for the next start.
+    outbox.abort();
     Ok(ExitCode::SUCCESS)
 }

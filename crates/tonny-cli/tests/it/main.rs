@@ -10,6 +10,7 @@ mod listen;
 mod logs;
 mod models;
 mod profiles;
+mod remote;
 mod say;
 mod secrets;
 mod transcribe;

@@ -1,8 +1,10 @@
 //! Getting text and speech to the person, never silently: a typing fallback or a failed voice
 //! becomes a notification (stored, and on the bus) that says what happened and where the text is.
 
+use std::time::Instant;
+
 use tokio::sync::oneshot;
-use tonny_core::output::Delivery;
+use tonny_core::output::{Delivery, Playing};
 use tonny_core::pipeline::{Event, UtteranceId};
 use tonny_core::settings::ResponseMode;
 
@@ -55,36 +57,50 @@ impl Assistant {
         }
     }
 
-    /// Speaks `text`; returns when it is playing, with when it ends and the synthesis time.
+    /// Announces speech that has started: the bus event, the voice's notice (a cloud voice
+    /// replaced by the local one), and a receiver for its end.
+    pub(crate) async fn started(
+        &self,
+        utterance: UtteranceId,
+        playing: Playing,
+        called: Instant,
+    ) -> Started {
+        self.bus.publish(Event::SpeechStarted { utterance });
+        if let Some(notice) = &playing.notice {
+            self.notify("warn", "Using the local voice", notice).await;
+        }
+        let (tx, rx) = oneshot::channel();
+        let bus = self.bus.clone();
+        let done = playing.done;
+        tokio::spawn(async move {
+            let _ = done.await;
+            bus.publish(Event::SpeechFinished { utterance });
+            let _ = tx.send(());
+        });
+        Started {
+            done: rx,
+            tts_ms: playing.first_audio_after.as_millis().min(u32::MAX as u128) as u32,
+            first_audio: called + playing.first_audio_after,
+        }
+    }
+
+    /// Speaks `text`; returns when it is playing.
     pub(crate) async fn speak(
         &self,
         utterance: UtteranceId,
         text: &str,
-    ) -> Result<(oneshot::Receiver<()>, u32), String> {
+    ) -> Result<Started, String> {
         let Some(voice) = &self.voice_out else {
             return Err("no voice output is available".to_owned());
         };
+        let called = Instant::now();
         let playing = voice.say(text).await.map_err(|e| e.to_string())?;
-        self.bus.publish(Event::SpeechStarted { utterance });
-        let (tx, rx) = oneshot::channel();
-        let bus = self.bus.clone();
-        tokio::spawn(async move {
-            let _ = playing.done.await;
-            bus.publish(Event::SpeechFinished { utterance });
-            let _ = tx.send(());
-        });
-        let ms = playing.first_audio_after.as_millis().min(u32::MAX as u128) as u32;
-        Ok((rx, ms))
+        Ok(self.started(utterance, playing, called).await)
     }
 
     /// Delivers a reply as `response.mode` says. A voice that fails falls back to text, and the
     /// person is told why.
-    pub(crate) async fn reply(
-        &self,
-        utterance: UtteranceId,
-        agent: &str,
-        text: &str,
-    ) -> (Option<Delivery>, Option<oneshot::Receiver<()>>, Option<u32>) {
+    pub(crate) async fn reply(&self, utterance: UtteranceId, agent: &str, text: &str) -> Replied {
         let mut mode = self.mode();
         if self.voice_out.is_none() {
             // Already reported once when the assistant was built; the text is the reply now.
@@ -96,7 +112,12 @@ impl Assistant {
         }
         if matches!(mode, ResponseMode::VoiceOnly | ResponseMode::Both) {
             match self.speak(utterance, text).await {
-                Ok((done, ms)) => return (delivery, Some(done), Some(ms)),
+                Ok(speech) => {
+                    return Replied {
+                        delivery,
+                        speech: Some(speech),
+                    };
+                }
                 Err(why) => {
                     tracing::warn!(agent, "reply not spoken: {why}");
                     self.notify(
@@ -111,6 +132,27 @@ impl Assistant {
                 }
             }
         }
-        (delivery, None, None)
+        Replied {
+            delivery,
+            speech: None,
+        }
     }
+}
+
+/// Speech that started for a reply.
+pub(crate) struct Started {
+    /// Resolves when it has finished (or was stopped).
+    pub done: oneshot::Receiver<()>,
+    /// From the call to the first sample queued.
+    pub tts_ms: u32,
+    /// When the first sample was queued.
+    pub first_audio: Instant,
+}
+
+/// How a reply was delivered.
+pub(crate) struct Replied {
+    /// The text delivery, if text was delivered.
+    pub delivery: Option<Delivery>,
+    /// The speech, if it was spoken.
+    pub speech: Option<Started>,
 }

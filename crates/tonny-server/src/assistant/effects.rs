@@ -81,8 +81,8 @@ impl Assistant {
                     }
                 }
                 Step::Speak { text } => match self.speak(utterance, text).await {
-                    Ok((done, _)) => {
-                        let _ = done.await;
+                    Ok(speech) => {
+                        let _ = speech.done.await;
                     }
                     Err(why) => {
                         // Shown instead, so the words still reach the person.
@@ -99,9 +99,9 @@ impl Assistant {
                         }
                     };
                     if !answer.text.is_empty() {
-                        let (_, done, _) = self.reply(utterance, &answer.agent, &answer.text).await;
-                        if let Some(done) = done {
-                            let _ = done.await;
+                        let replied = self.reply(utterance, &answer.agent, &answer.text).await;
+                        if let Some(speech) = replied.speech {
+                            let _ = speech.done.await;
                         }
                     }
                 }

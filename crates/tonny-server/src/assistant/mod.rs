@@ -7,8 +7,11 @@
 //! remembered and the activity stored with per-stage timings. Dictation skips the rules (it is
 //! not a command) and goes straight to the text output.
 
+mod agents;
 mod deliver;
 mod effects;
+mod live;
+pub mod outbox;
 pub mod switch;
 pub mod timers;
 
@@ -17,7 +20,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, FixedOffset, Timelike};
 use tokio::sync::{Notify, oneshot};
-use tonny_core::agent::{Agent, AgentError, AgentReply, AgentRequest, no_remote_agent_reply};
+use tonny_core::agent::{Agent, AgentReply};
 use tonny_core::output::{Delivery, TextOutput, VoiceOutput};
 use tonny_core::permissions::{Circumstances, Refusal, check};
 use tonny_core::pipeline::{
@@ -84,6 +87,8 @@ pub struct Request {
     pub purpose: Purpose,
     /// Typed or spoken.
     pub source: Source,
+    /// The speaker id the speech engine reported, if any.
+    pub speaker: Option<String>,
 }
 
 /// What happened to a request.
@@ -103,6 +108,11 @@ pub struct Outcome {
     pub speech_done: Option<oneshot::Receiver<()>>,
     /// Per-stage durations, as stored.
     pub timings: StageTimings,
+    /// From the start of handling (the transcript) to the first reply sample queued for
+    /// playback; `None` when nothing was spoken.
+    pub first_audio_ms: Option<u32>,
+    /// Set when the request could not be delivered now and waits in the outbox.
+    pub queued: Option<i64>,
 }
 
 /// Everything a request needs, shared by the CLI, the daemon and the timer scheduler.
@@ -118,10 +128,20 @@ pub struct Assistant {
     pub(crate) settings: Mutex<Settings>,
     // Woken when a timer is added or cancelled, so the scheduler re-reads the table.
     pub(crate) timers_changed: Arc<Notify>,
+    // Woken when a request is queued, so the outbox runner tries it.
+    pub(crate) outbox_changed: Arc<Notify>,
+    // Sent with each agent request; renewed whenever the conversation context starts empty.
+    conversation_id: Mutex<String>,
 }
 
 fn ms(since: Instant) -> u32 {
     since.elapsed().as_millis().min(u128::from(u32::MAX)) as u32
+}
+
+fn since(start: Instant, then: Instant) -> u32 {
+    then.saturating_duration_since(start)
+        .as_millis()
+        .min(u128::from(u32::MAX)) as u32
 }
 
 fn local_now() -> DateTime<FixedOffset> {
@@ -148,6 +168,8 @@ impl Assistant {
             bus,
             settings: Mutex::new(settings),
             timers_changed: Arc::new(Notify::new()),
+            outbox_changed: Arc::new(Notify::new()),
+            conversation_id: Mutex::new(uuid::Uuid::new_v4().to_string()),
         })
     }
 
@@ -179,6 +201,7 @@ impl Assistant {
                 text: text.to_owned(),
                 purpose: Purpose::Command,
                 source: Source::Typed,
+                speaker: None,
             },
         )
         .await
@@ -263,6 +286,8 @@ impl Assistant {
                 delivery,
                 speech_done: None,
                 timings,
+                first_audio_ms: None,
+                queued: None,
             };
             self.record(request, &profile, &outcome, None).await;
             self.coordinator
@@ -290,17 +315,22 @@ impl Assistant {
                 .await?;
             let line = refusal.message(&profile.name);
             timings.route_ms = Some(ms(started));
-            let (delivery, speech_done, tts_ms) = self.reply(utterance, "rules", &line).await;
-            timings.tts_ms = tts_ms;
+            let replied = self.reply(utterance, "rules", &line).await;
+            timings.tts_ms = replied.speech.as_ref().map(|s| s.tts_ms);
             timings.total_ms = Some(ms(started) + timings.stt_ms.unwrap_or(0));
             let outcome = Outcome {
                 intent: Intent::Agent,
                 agent: None,
                 reply: Some(line),
                 refusal: Some(refusal.clone()),
-                delivery,
-                speech_done,
+                delivery: replied.delivery,
+                first_audio_ms: replied
+                    .speech
+                    .as_ref()
+                    .map(|s| since(started, s.first_audio)),
+                speech_done: replied.speech.map(|s| s.done),
                 timings,
+                queued: None,
             };
             self.record(request, &profile, &outcome, Some(refusal.reason()))
                 .await;
@@ -319,6 +349,8 @@ impl Assistant {
         let routed = route(text, request.purpose, &profile.name, &actions);
         timings.route_ms = Some(ms(started));
         let agent_started = Instant::now();
+        let mut live = None;
+        let mut queued = None;
         let (intent, answer) = match routed {
             Route::QuickAction(action) => {
                 let line = self
@@ -327,8 +359,28 @@ impl Assistant {
                 (Intent::QuickAction, AgentReply::say("quick action", line))
             }
             _ => {
-                let reply = self.ask_agents(text, &profile, &actions, now).await?;
-                let reply = self.apply_effects(utterance, &profile, reply, now).await;
+                // A streaming agent's answer is spoken sentence by sentence as it is written.
+                let speech = self.live_speech();
+                let asked = self
+                    .ask_agents_for(
+                        text,
+                        &profile,
+                        &actions,
+                        now,
+                        Some(request),
+                        speech.as_ref(),
+                    )
+                    .await?;
+                queued = asked.queued;
+                if let Some(speech) = speech {
+                    let playing = speech.finish().await;
+                    if asked.streamed {
+                        live = playing;
+                    }
+                }
+                let reply = self
+                    .apply_effects(utterance, &profile, asked.reply, now)
+                    .await;
                 let intent = if reply.agent == "local" {
                     Intent::Local
                 } else {
@@ -343,12 +395,23 @@ impl Assistant {
             agent: answer.agent.clone(),
             text: answer.text.clone(),
         });
-        let (delivery, speech_done, tts_ms) = if answer.text.is_empty() {
-            (None, None, None)
-        } else {
-            self.reply(utterance, &answer.agent, &answer.text).await
+        let replied = match live {
+            _ if answer.text.is_empty() => deliver::Replied {
+                delivery: None,
+                speech: None,
+            },
+            // Already speaking: the text goes out too if the mode wants it.
+            Some((playing, called)) => deliver::Replied {
+                delivery: if self.mode() == ResponseMode::Both {
+                    self.deliver_text(&answer.text).await
+                } else {
+                    None
+                },
+                speech: Some(self.started(utterance, playing, called).await),
+            },
+            None => self.reply(utterance, &answer.agent, &answer.text).await,
         };
-        timings.tts_ms = tts_ms;
+        timings.tts_ms = replied.speech.as_ref().map(|s| s.tts_ms);
         timings.total_ms = Some(ms(started) + timings.stt_ms.unwrap_or(0));
         self.coordinator
             .remember(
@@ -364,52 +427,17 @@ impl Assistant {
             agent: Some(answer.agent),
             reply: Some(answer.text).filter(|t| !t.is_empty()),
             refusal: None,
-            delivery,
-            speech_done,
+            delivery: replied.delivery,
+            first_audio_ms: replied
+                .speech
+                .as_ref()
+                .map(|s| since(started, s.first_audio)),
+            speech_done: replied.speech.map(|s| s.done),
             timings,
+            queued,
         };
         self.record(request, &profile, &outcome, None).await;
         Ok(outcome)
-    }
-
-    /// Asks the agents in order. An agent that does not understand passes to the next; one that
-    /// is unavailable is logged and passed over; when none answers, the person hears why.
-    pub(crate) async fn ask_agents(
-        &self,
-        text: &str,
-        profile: &Profile,
-        actions: &[tonny_core::quick_action::QuickAction],
-        now: DateTime<FixedOffset>,
-    ) -> Result<AgentReply, AssistantError> {
-        let request = AgentRequest {
-            conversation: self.coordinator.context().await?,
-            timers: self.store.pending_timers(Some(&profile.name)).await?,
-            quick_actions: actions.iter().map(|a| a.phrase.clone()).collect(),
-            ..AgentRequest::new(text, &profile.name, now)
-        };
-        let mut failures = Vec::new();
-        for agent in &self.agents {
-            match agent.ask(&request).await {
-                Ok(reply) => return Ok(reply),
-                Err(AgentError::NotUnderstood { .. }) => {}
-                Err(e) => {
-                    tracing::warn!(agent = agent.name(), "agent unavailable: {e}");
-                    failures.push(format!("{}: {e}", agent.name()));
-                }
-            }
-        }
-        let only_local = self.agents.iter().all(|a| a.name() == "local");
-        let text = if failures.is_empty() && only_local {
-            no_remote_agent_reply()
-        } else if failures.is_empty() {
-            "None of the assistants set up here knew how to answer that.".to_owned()
-        } else {
-            format!(
-                "I couldn't reach an assistant to answer that ({}).",
-                failures.join("; ")
-            )
-        };
-        Ok(AgentReply::say("none", text))
     }
 
     async fn usable_actions(
@@ -458,6 +486,8 @@ impl Assistant {
             response: outcome.reply.clone().filter(|_| keep_text),
             status: if refused.is_some() {
                 "blocked"
+            } else if outcome.queued.is_some() {
+                "queued"
             } else {
                 "success"
             }

@@ -43,8 +43,8 @@ impl Assistant {
         self.notify("info", title, &line).await;
         if self.voice_out.is_some() && self.mode() != ResponseMode::TextOnly {
             match self.speak(0, &line).await {
-                Ok((done, _)) => {
-                    let _ = done.await;
+                Ok(speech) => {
+                    let _ = speech.done.await;
                 }
                 Err(why) => tracing::warn!("timer announcement not spoken: {why}"),
             }

@@ -1,0 +1,170 @@
+//! Asking the agents in order, and queueing a request no agent could take now.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset};
+use tonny_core::Profile;
+use tonny_core::agent::{Agent, AgentError, AgentReply, AgentRequest, no_remote_agent_reply};
+use tonny_core::quick_action::QuickAction;
+use tonny_store::NewOutboxEntry;
+
+use super::live::LiveSpeech;
+use super::outbox::payload;
+use super::{Assistant, AssistantError, Request, Source};
+
+/// What the agents made of a request.
+pub(crate) struct Asked {
+    /// The answer (or why there is none, or that the request was queued).
+    pub reply: AgentReply,
+    /// True when the answer was streamed into the live speech.
+    pub streamed: bool,
+    /// The outbox entry, when the request was queued.
+    pub queued: Option<i64>,
+}
+
+impl Assistant {
+    /// Asks the agents in order (a quick action's `ask` step).
+    pub(crate) async fn ask_agents(
+        &self,
+        text: &str,
+        profile: &Profile,
+        actions: &[QuickAction],
+        now: DateTime<FixedOffset>,
+    ) -> Result<AgentReply, AssistantError> {
+        Ok(self
+            .ask_agents_for(text, profile, actions, now, None, None)
+            .await?
+            .reply)
+    }
+
+    /// Asks the agents in order. One that does not understand passes to the next; one that
+    /// fails is logged and passed over. When none answers and a deferrable agent (n8n,
+    /// RabbitMQ) was only unreachable, the request is queued for it and the person told so; a
+    /// deferrable agent with requests already queued gets new ones queued behind them, so they
+    /// arrive in order. A streaming agent streams into `live`.
+    pub(crate) async fn ask_agents_for(
+        &self,
+        text: &str,
+        profile: &Profile,
+        actions: &[QuickAction],
+        now: DateTime<FixedOffset>,
+        request: Option<&Request>,
+        live: Option<&LiveSpeech>,
+    ) -> Result<Asked, AssistantError> {
+        let conversation = self.coordinator.context().await?;
+        let conversation_id = {
+            let mut id = self.conversation_id.lock().expect("conversation id lock");
+            if conversation.is_empty() {
+                *id = uuid::Uuid::new_v4().to_string();
+            }
+            id.clone()
+        };
+        let asked = AgentRequest {
+            conversation,
+            timers: self.store.pending_timers(Some(&profile.name)).await?,
+            quick_actions: actions.iter().map(|a| a.phrase.clone()).collect(),
+            source: match request.map(|r| r.source) {
+                Some(Source::Voice { .. }) => "voice",
+                _ => "typed",
+            }
+            .to_owned(),
+            speaker: request.and_then(|r| r.speaker.clone()),
+            conversation_id,
+            ..AgentRequest::new(text, &profile.name, now)
+        };
+        let mut failures = Vec::new();
+        let mut defer_to: Option<(&Arc<dyn Agent>, String)> = None;
+        for agent in &self.agents {
+            if agent.deferrable()
+                && !self
+                    .store
+                    .pending_outbox(Some(agent.name()))
+                    .await?
+                    .is_empty()
+            {
+                let why = format!("earlier requests are still waiting for {}", agent.name());
+                return self.queue(agent, &asked, &why).await;
+            }
+            let result = match live {
+                Some(live) if agent.streams() => agent.ask_streaming(&asked, &live.pieces).await,
+                _ => agent.ask(&asked).await,
+            };
+            match result {
+                Ok(reply) => {
+                    return Ok(Asked {
+                        streamed: live.is_some() && agent.streams(),
+                        reply,
+                        queued: None,
+                    });
+                }
+                Err(AgentError::NotUnderstood { .. }) => {}
+                Err(e) => {
+                    tracing::warn!(
+                        component = "agent",
+                        agent = agent.name(),
+                        "agent failed: {e}"
+                    );
+                    if e.is_transient() && agent.deferrable() && defer_to.is_none() {
+                        defer_to = Some((agent, e.to_string()));
+                    }
+                    failures.push(format!("{}: {e}", agent.name()));
+                }
+            }
+        }
+        if let Some((agent, why)) = defer_to {
+            return self.queue(agent, &asked, &why).await;
+        }
+        let only_local = self.agents.iter().all(|a| a.name() == "local");
+        let text = if failures.is_empty() && only_local {
+            no_remote_agent_reply()
+        } else if failures.is_empty() {
+            "None of the assistants set up here knew how to answer that.".to_owned()
+        } else {
+            format!(
+                "I couldn't reach an assistant to answer that ({}).",
+                failures.join("; ")
+            )
+        };
+        Ok(Asked {
+            reply: AgentReply::say("none", text),
+            streamed: false,
+            queued: None,
+        })
+    }
+
+    // Keeps the request in the outbox for `agent` and tells the person.
+    async fn queue(
+        &self,
+        agent: &Arc<dyn Agent>,
+        request: &AgentRequest,
+        why: &str,
+    ) -> Result<Asked, AssistantError> {
+        let entry = self
+            .store
+            .enqueue_outbox(&NewOutboxEntry {
+                idempotency_key: request.idempotency_key.clone(),
+                backend: agent.name().to_owned(),
+                payload: payload(request),
+            })
+            .await?;
+        tracing::info!(
+            component = "outbox",
+            agent = agent.name(),
+            id = entry.id,
+            "request queued: {why}"
+        );
+        self.outbox_changed.notify_one();
+        Ok(Asked {
+            reply: AgentReply::say(
+                agent.name(),
+                format!(
+                    "I can't reach {name} right now, so I've queued that; it will be sent as soon \
+                     as {name} is back.",
+                    name = agent.name()
+                ),
+            ),
+            streamed: false,
+            queued: Some(entry.id),
+        })
+    }
+}
