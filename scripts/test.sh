@@ -12,10 +12,11 @@ source scripts/lib.sh
 # feature test compares against; sox + libsox-fmt-all: FLAC/OGG/MP3 test files; pkg-config +
 # libasound2-dev: cpal's ALSA host; pulseaudio + pulseaudio-utils: the private sound server with
 # a virtual microphone and speaker the capture and playback tests start; xvfb + xterm + xdotool +
-# xclip: typing and clipboard tests in a real X server.
+# xclip: typing and clipboard tests in a real X server; rabbitmq-server: the real broker the
+# RabbitMQ agent tests start (private node, port and data per test).
 ensure_apt ca-certificates gcc g++ cmake python3-pip python3-venv espeak-ng sox libsox-fmt-all \
     dbus dbus-bin gnome-keyring libsecret-tools pkg-config libasound2-dev pulseaudio \
-    pulseaudio-utils xvfb xterm xdotool xclip
+    pulseaudio-utils xvfb xterm xdotool xclip rabbitmq-server
 ensure_rust
 select_target_dir
 

@@ -14,6 +14,7 @@ use tonny_providers::agent::chat::{ChatAgent, ChatConfig};
 use tonny_providers::agent::guarded::Guarded;
 use tonny_providers::agent::local::LocalAgent;
 use tonny_providers::agent::n8n::{N8nAgent, N8nConfig, parse_header_credential};
+use tonny_providers::agent::rabbitmq::{RabbitMqAgent, RabbitMqConfig};
 use tonny_providers::tts::elevenlabs::{ElevenLabsConfig, ElevenLabsTts};
 use tonny_providers::tts::espeak::EspeakTts;
 use tonny_providers::tts::fallback::FallbackTts;
@@ -78,8 +79,7 @@ fn missing(backend: &str, secret: SecretName) -> String {
 }
 
 /// The agents of `agent.fallback_order`, in order, each remote one behind a circuit breaker,
-/// and a warning for each one that cannot be used (missing or refused secret, not in this
-/// build). The local agent is always last if not listed, so simple requests work offline.
+/// and a warning for each one that cannot be used (missing or refused secret). The local agent is always last if not listed, so simple requests work offline.
 pub fn agents(settings: &Settings, secrets: &BackendSecrets) -> (Vec<Arc<dyn Agent>>, Vec<String>) {
     let mut agents: Vec<Arc<dyn Agent>> = Vec::new();
     let mut warnings = Vec::new();
@@ -131,10 +131,24 @@ pub fn agents(settings: &Settings, secrets: &BackendSecrets) -> (Vec<Arc<dyn Age
                     timeout_ms: c.timeout_ms,
                 }))));
             }
-            other => warnings.push(format!(
-                "the {} agent is not available in this build yet; requests go to the others",
-                other.as_str()
-            )),
+            AgentBackend::RabbitMq => {
+                let Some(url) = secrets.get(SecretName::RabbitmqUrl) else {
+                    warnings.push(missing("rabbitmq", SecretName::RabbitmqUrl));
+                    continue;
+                };
+                if let Err(e) = check_endpoint(url, EndpointKind::Amqp) {
+                    warnings.push(format!("rabbitmq is skipped: rabbitmq_url {e}"));
+                    continue;
+                }
+                let r = &settings.rabbitmq;
+                agents.push(guarded(Arc::new(RabbitMqAgent::new(RabbitMqConfig {
+                    url: url.to_owned(),
+                    exchange: r.exchange.clone(),
+                    routing_key_template: r.routing_key_template.clone(),
+                    rpc: r.rpc,
+                    timeout_ms: r.timeout_ms,
+                }))));
+            }
         }
     }
     if !agents.iter().any(|a| a.name() == "local") {

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tonny_core::agent::{Agent, AgentError, AgentReply, AgentRequest};
 
 use crate::remote::{self, RemoteError, looks_like_html};
@@ -62,19 +62,6 @@ impl N8nAgent {
     pub fn new(config: N8nConfig) -> Self {
         let http = remote::client(Duration::from_millis(config.timeout_ms));
         Self { config, http }
-    }
-
-    /// The JSON body sent for `request`.
-    pub fn payload(request: &AgentRequest) -> Value {
-        json!({
-            "text": request.text,
-            "profile": request.profile,
-            "speaker": request.speaker,
-            "timestamp": request.now.to_rfc3339(),
-            "source": request.source,
-            "conversation_id": request.conversation_id,
-            "idempotency_key": request.idempotency_key,
-        })
     }
 }
 
@@ -175,7 +162,7 @@ impl Agent for N8nAgent {
             .http
             .post(&self.config.url)
             .header("Idempotency-Key", &request.idempotency_key)
-            .json(&Self::payload(request));
+            .json(&super::request_json(request));
         if let Some((name, value)) = &self.config.header {
             call = call.header(name.as_str(), value.as_str());
         }

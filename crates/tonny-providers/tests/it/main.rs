@@ -7,6 +7,7 @@ mod engine;
 mod features;
 mod local_agent;
 mod n8n;
+mod rabbitmq;
 
 use std::sync::{Arc, OnceLock};
 

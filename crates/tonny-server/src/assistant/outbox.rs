@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tonny_core::agent::AgentRequest;
 use tonny_store::OutboxEntry;
 
@@ -35,17 +35,7 @@ pub fn backoff(failed: u32) -> Duration {
 }
 
 /// What is stored for a queued request: the fields every deferrable backend sends.
-pub fn payload(request: &AgentRequest) -> Value {
-    json!({
-        "text": request.text,
-        "profile": request.profile,
-        "speaker": request.speaker,
-        "timestamp": request.now.to_rfc3339(),
-        "source": request.source,
-        "conversation_id": request.conversation_id,
-        "idempotency_key": request.idempotency_key,
-    })
-}
+pub use tonny_providers::agent::request_json as payload;
 
 /// The request a stored entry stands for (context, timers and actions are not kept: a delayed
 /// request is delivered as it was said).
