@@ -140,6 +140,15 @@ impl CircuitBreaker {
         None
     }
 
+    /// Opens the breaker now whatever its count (a caller's own limit was reached, such as too
+    /// many restarts in a window).
+    pub fn trip(&self, now: Instant) {
+        let mut inner = self.lock();
+        inner.state = BreakerState::Open;
+        inner.opened_at = Some(now);
+        inner.successes = 0;
+    }
+
     /// Records a call that failed. Returns the new state when it changed.
     pub fn failure(&self, now: Instant) -> Option<BreakerState> {
         let mut inner = self.lock();
