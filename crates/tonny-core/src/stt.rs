@@ -53,6 +53,8 @@ pub struct Transcript {
     pub audio_ms: u64,
     /// Time the engine took.
     pub elapsed_ms: u64,
+    /// The speaker id a diarising engine (WhisperLiveKit) gave the first words, if any.
+    pub speaker: Option<String>,
 }
 
 impl Transcript {
@@ -90,6 +92,7 @@ impl Transcript {
             confidence,
             audio_ms,
             elapsed_ms,
+            speaker: None,
         }
     }
 }
@@ -129,6 +132,12 @@ pub trait Stt: Send + Sync {
 
     /// Transcribes a whole 16 kHz mono recording. Blocking: call it from a blocking thread.
     fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError>;
+
+    /// Something the person should be told about the engine since the last call (the server
+    /// is down and the embedded engine transcribes instead). Each notice is returned once.
+    fn take_notice(&self) -> Option<String> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -120,6 +120,21 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
+/// Runs an async client call from a blocking trait method (`Tts::synthesize`,
+/// `Stt::transcribe`, which are called on blocking threads). On a blocking thread of a runtime
+/// the caller's runtime runs it; anywhere else (a plain test, a CLI without a runtime) a small
+/// one is made for it. Must not be called on an async worker thread.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => handle.block_on(f),
+        Err(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for one remote call")
+            .block_on(f),
+    }
+}
+
 /// An async client with our timeouts and TLS (rustls). `timeout` bounds a whole call.
 pub fn client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()

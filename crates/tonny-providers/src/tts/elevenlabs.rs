@@ -6,7 +6,6 @@
 //! `GET /v1/voices` lists voices, `GET /v1/user/subscription` the character quota. Errors are
 //! `{"detail":{"status","message"}}`; note that a used-up quota is `401 quota_exceeded`, not 429.
 
-use std::future::Future;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -14,7 +13,7 @@ use serde_json::{Value, json};
 use tonny_core::settings::{ElevenLabsFormat, TtsSettings};
 use tonny_core::tts::{Speech, Tts, TtsError, check_text};
 
-use crate::remote::{self, MAX_AUDIO_BYTES, RemoteError};
+use crate::remote::{self, MAX_AUDIO_BYTES, RemoteError, block_on};
 
 const SERVICE: &str = "ElevenLabs";
 
@@ -97,20 +96,6 @@ pub struct Quota {
 pub struct ElevenLabsTts {
     config: ElevenLabsConfig,
     http: reqwest::Client,
-}
-
-// `Tts` is a blocking trait (it is called on blocking threads); the HTTP client is async. On a
-// blocking thread of a runtime the caller's runtime runs the call; anywhere else (a plain test,
-// a CLI without a runtime) a small one is made for it.
-fn block_on<F: Future>(f: F) -> F::Output {
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) => handle.block_on(f),
-        Err(_) => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime for one ElevenLabs request")
-            .block_on(f),
-    }
 }
 
 fn status_of(body: &Value) -> Option<&str> {

@@ -8,6 +8,7 @@ mod features;
 mod local_agent;
 mod n8n;
 mod rabbitmq;
+mod stt_remote;
 
 use std::sync::{Arc, OnceLock};
 
