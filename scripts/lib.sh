@@ -30,5 +30,8 @@ select_target_dir() {
     if [ -z "${CARGO_TARGET_DIR:-}" ] && [ -d "$shared" ]; then
         export CARGO_TARGET_DIR="$shared"
     fi
+    # Incremental-compilation caches grow by gigabytes per change and buy nothing for a full
+    # check run; without them the shared target directory stays a steady size.
+    export CARGO_INCREMENTAL=0
     echo "==> cargo target directory: ${CARGO_TARGET_DIR:-$(pwd)/target}"
 }

@@ -76,6 +76,8 @@ enum Command {
     Dictate(cmd::listen::ListenArgs),
     /// Stay running: global hotkeys listen, typed lines are requests, timers fire.
     Run(cmd::run::RunArgs),
+    /// The supervised services: the WhisperLiveKit server and any extra ones.
+    Services(cmd::services::ServicesCmd),
     /// Send a typed request to the assistant, as if it had been said.
     Ask(cmd::ask::AskArgs),
     /// Quick actions: phrases that run steps.
@@ -154,6 +156,7 @@ async fn main() -> ExitCode {
         Command::Say(a) => cmd::say::run(&mut ctx, a).await,
         Command::Ask(a) => cmd::ask::run(&mut ctx, a).await,
         Command::Run(a) => cmd::run::run(&mut ctx, a).await,
+        Command::Services(c) => cmd::services::run(&mut ctx, c).await,
         Command::Listen(a) => {
             cmd::listen::run(&mut ctx, a, tonny_core::router::Purpose::Command).await
         }

@@ -8,17 +8,22 @@ use tonny_core::Settings;
 use tonny_core::agent::Agent;
 use tonny_core::breaker::BreakerPolicy;
 use tonny_core::endpoint::{EndpointKind, check_endpoint};
-use tonny_core::settings::{AgentBackend, TtsEngine};
+use tonny_core::settings::{AgentBackend, SttBackend, TtsEngine};
+use tonny_core::stt::{Stt, SttError};
 use tonny_core::tts::Tts;
 use tonny_providers::agent::chat::{ChatAgent, ChatConfig};
 use tonny_providers::agent::guarded::Guarded;
 use tonny_providers::agent::local::LocalAgent;
 use tonny_providers::agent::n8n::{N8nAgent, N8nConfig, parse_header_credential};
 use tonny_providers::agent::rabbitmq::{RabbitMqAgent, RabbitMqConfig};
+use tonny_providers::stt::fallback::FallbackStt;
+use tonny_providers::stt::openai::{OpenAiStt, OpenAiSttConfig};
+use tonny_providers::stt::whisperlivekit::{WhisperLiveKitConfig, WhisperLiveKitStt};
 use tonny_providers::tts::elevenlabs::{ElevenLabsConfig, ElevenLabsTts};
 use tonny_providers::tts::espeak::EspeakTts;
 use tonny_providers::tts::fallback::FallbackTts;
 use tonny_store::secrets::{SecretName, SecretStore};
+use tonny_supervisor::ServiceSpec;
 
 use crate::voice::SpokenVoice;
 
@@ -193,4 +198,114 @@ pub fn voice(
         Player::open(settings.audio.output_device.as_deref()).map_err(|e| e.to_string())?;
     let (tts, warning) = tts(settings, secrets);
     Ok((SpokenVoice::new(tts, player), warning))
+}
+
+/// The environment variable the WhisperLiveKit token is passed in (never argv, which every
+/// user can read with `ps`).
+pub const WLK_TOKEN_ENV: &str = "WLK_API_TOKEN";
+
+/// The `/asr` URL the speech client uses: the supervised server's when TonnyTray manages it,
+/// else `stt.whisperlivekit_url`.
+pub fn whisperlivekit_url(settings: &Settings) -> String {
+    let w = &settings.whisperlivekit;
+    if w.manage {
+        format!("ws://{}:{}/asr", w.host, w.port)
+    } else {
+        settings.stt.whisperlivekit_url.clone()
+    }
+}
+
+/// The services TonnyTray supervises: the WhisperLiveKit server when `stt.backend` is
+/// `whisperlivekit` and `whisperlivekit.manage` is on, then `services.extra`.
+pub fn services(settings: &Settings, secrets: &BackendSecrets) -> Vec<ServiceSpec> {
+    let mut specs = Vec::new();
+    let w = &settings.whisperlivekit;
+    if settings.stt.backend == SttBackend::WhisperLiveKit && w.manage {
+        let mut args: Vec<String> = Vec::new();
+        match &w.model_dir {
+            Some(dir) => {
+                args.extend(["--model_dir".into(), dir.clone()]);
+                // Offline: no warm-up clip to download.
+                args.extend(["--warmup-file".into(), String::new()]);
+            }
+            None => args.extend(["--model".into(), w.model.clone()]),
+        }
+        if settings.stt.language != "auto" {
+            args.extend(["--lan".into(), settings.stt.language.clone()]);
+        }
+        args.extend([
+            "--host".into(),
+            w.host.clone(),
+            "--port".into(),
+            w.port.to_string(),
+            "--pcm-input".into(),
+        ]);
+        if let Some(b) = &w.backend {
+            args.extend(["--backend".into(), b.clone()]);
+        }
+        if let Some(p) = &w.backend_policy {
+            args.extend(["--backend-policy".into(), p.clone()]);
+        }
+        args.extend(w.extra_args.iter().cloned());
+        let token = secrets
+            .get(SecretName::WhisperlivekitApiToken)
+            .map(str::to_owned);
+        let env = token
+            .iter()
+            .map(|t| (WLK_TOKEN_ENV.to_owned(), t.clone()))
+            .collect();
+        specs.push(ServiceSpec {
+            name: "whisperlivekit".into(),
+            program: w.command.clone(),
+            args,
+            env,
+            health_url: Some(format!("http://{}:{}/health", w.host, w.port)),
+            ready_websocket: Some(whisperlivekit_url(settings)),
+            depends_on: Vec::new(),
+            probe_token: token,
+        });
+    }
+    for extra in &settings.services.extra {
+        specs.push(ServiceSpec {
+            name: extra.name.clone(),
+            program: extra.command.clone(),
+            args: extra.args.clone(),
+            env: Vec::new(),
+            health_url: extra.health_url.clone(),
+            ready_websocket: None,
+            depends_on: extra.depends_on.clone(),
+            probe_token: None,
+        });
+    }
+    specs
+}
+
+/// The speech-to-text engine `stt.backend` asks for. A server backend falls back to the
+/// embedded engine (loaded by `load_embedded` when first needed) when it is down.
+pub fn stt(
+    settings: &Settings,
+    secrets: &BackendSecrets,
+    load_embedded: tonny_providers::stt::fallback::Loader,
+) -> Result<Arc<dyn Stt>, SttError> {
+    let primary: Arc<dyn Stt> = match settings.stt.backend {
+        SttBackend::Embedded => return load_embedded(),
+        SttBackend::WhisperLiveKit => Arc::new(WhisperLiveKitStt::new(WhisperLiveKitConfig {
+            url: whisperlivekit_url(settings),
+            token: secrets
+                .get(SecretName::WhisperlivekitApiToken)
+                .map(str::to_owned),
+            timeout_ms: settings.stt.timeout_ms,
+        })),
+        SttBackend::OpenAi => Arc::new(OpenAiStt::new(OpenAiSttConfig {
+            base_url: settings.stt.openai_url.clone(),
+            api_key: secrets.get(SecretName::OpenaiApiKey).map(str::to_owned),
+            model: settings.stt.openai_model.clone(),
+            timeout_ms: settings.stt.timeout_ms,
+        })),
+    };
+    Ok(Arc::new(FallbackStt::new(
+        primary,
+        load_embedded,
+        BreakerPolicy::default(),
+    )))
 }

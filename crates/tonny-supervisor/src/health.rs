@@ -14,9 +14,17 @@ pub async fn http_ok(client: &reqwest::Client, url: &str) -> bool {
     )
 }
 
-/// True when a WebSocket to `url` opens within [`PROBE_TIMEOUT`] (it is closed again at once).
-pub async fn websocket_opens(url: &str) -> bool {
-    match tokio::time::timeout(PROBE_TIMEOUT, tokio_tungstenite::connect_async(url)).await {
+/// True when a WebSocket to `url` opens within [`PROBE_TIMEOUT`] (it is closed again at once),
+/// sending `token` as a bearer token when given.
+pub async fn websocket_opens(url: &str, token: Option<&str>) -> bool {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let Ok(mut request) = url.into_client_request() else {
+        return false;
+    };
+    if let Some(value) = token.and_then(|t| format!("Bearer {t}").parse().ok()) {
+        request.headers_mut().insert("authorization", value);
+    }
+    match tokio::time::timeout(PROBE_TIMEOUT, tokio_tungstenite::connect_async(request)).await {
         Ok(Ok((mut ws, _))) => {
             let _ = ws.close(None).await;
             true

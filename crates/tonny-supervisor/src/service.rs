@@ -159,7 +159,9 @@ impl Life {
             let ok = ok
                 && match &self.spec.ready_websocket {
                     None => true,
-                    Some(url) => health::websocket_opens(url).await,
+                    Some(url) => {
+                        health::websocket_opens(url, self.spec.probe_token.as_deref()).await
+                    }
                 };
             if ok {
                 return Ok(());

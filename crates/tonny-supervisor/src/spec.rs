@@ -19,6 +19,8 @@ pub struct ServiceSpec {
     pub health_url: Option<String>,
     /// After the health URL answers, a WebSocket must also open here to count as ready.
     pub ready_websocket: Option<String>,
+    /// Bearer token the probes send, when the service is protected (a secret).
+    pub probe_token: Option<String>,
     /// Services that must be running first.
     pub depends_on: Vec<String>,
 }

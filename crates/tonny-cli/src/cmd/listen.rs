@@ -15,12 +15,12 @@ use tonny_core::output::{TextOutput, VoiceOutput};
 use tonny_core::pipeline::{Event, Step};
 use tonny_core::router::Purpose;
 use tonny_core::settings::Settings;
-use tonny_providers::stt::whisper::{DecodeOptions, WhisperEngine};
+use tonny_core::stt::{Stt, TranscribeOptions};
 use tonny_server::assistant::{Assistant, Request, Source};
 use tonny_store::{NewTranscription, Store};
 
 use crate::cmd::ask::{AskReport, REFUSED};
-use crate::cmd::pipeline::{Printed, engine, parts};
+use crate::cmd::pipeline::{Printed, parts, stt};
 use crate::ctx::{Ctx, blocking};
 use crate::output;
 
@@ -130,7 +130,7 @@ pub async fn run(ctx: &mut Ctx, args: ListenArgs, purpose: Purpose) -> anyhow::R
             ))
         }
     };
-    let engine = engine(ctx, &settings, None).await?;
+    let engine = stt(ctx, &settings).await?;
     let text_out: Arc<dyn TextOutput> = match purpose {
         Purpose::Dictation => {
             Arc::new(tonny_audio::typing::Typist::from_settings(&settings.typing))
@@ -177,7 +177,7 @@ pub async fn run(ctx: &mut Ctx, args: ListenArgs, purpose: Purpose) -> anyhow::R
 pub async fn hear_and_do(
     ctx: &Ctx,
     assistant: &Arc<Assistant>,
-    engine: &Arc<WhisperEngine>,
+    engine: &Arc<dyn Stt>,
     from: Input,
     purpose: Purpose,
     settings: &Settings,
@@ -287,15 +287,16 @@ pub async fn hear_and_do(
 
     let (eng, samples) = (Arc::clone(engine), heard.samples);
     let lang = settings.stt.language.clone();
-    let decode = DecodeOptions {
+    let opts = TranscribeOptions {
+        language: (lang != "auto").then_some(lang),
         beam_size: settings.stt.beam_size as usize,
-        ..DecodeOptions::default()
     };
-    let transcript = blocking(move || {
-        let lang = (lang != "auto").then_some(lang);
-        eng.transcribe_with(&samples, lang.as_deref(), decode)
-    })
-    .await?;
+    let transcript = blocking(move || eng.transcribe(&samples, &opts)).await?;
+    if let Some(notice) = engine.take_notice() {
+        assistant
+            .notify("warn", "Speech recognition", &notice)
+            .await;
+    }
     let transcript = match transcript {
         Ok(t) => t,
         Err(e) => {

@@ -36,7 +36,8 @@ fn parse_level(s: &str) -> Result<LogLevel, String> {
         .ok_or_else(|| format!("unknown level {s:?}; use trace, debug, info, warn or error"))
 }
 
-fn print(entries: &[LogEntry], json: bool) -> anyhow::Result<()> {
+/// Prints log lines, oldest first (one JSON object per line with `--json`).
+pub fn print(entries: &[LogEntry], json: bool) -> anyhow::Result<()> {
     for e in entries {
         if json {
             // One object per line, so a follower can parse as it reads.

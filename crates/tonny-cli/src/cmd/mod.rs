@@ -14,4 +14,5 @@ pub mod profiles;
 pub mod run;
 pub mod say;
 pub mod secrets;
+pub mod services;
 pub mod transcribe;

@@ -20,7 +20,7 @@ use tonny_server::assistant::Assistant;
 use tonny_store::Store;
 
 use crate::cmd::listen::{Input, PRE_ROLL, hear_and_do};
-use crate::cmd::pipeline::{Printed, engine, parts};
+use crate::cmd::pipeline::{Printed, parts, stt};
 use crate::ctx::{Ctx, blocking};
 
 /// Options for `tonny run`.
@@ -123,6 +123,21 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
     let timers = tokio::spawn(Arc::clone(&assistant).run_timers(async {
         let _ = timers_stopped.await;
     }));
+    // Supervised services (the WhisperLiveKit server, extra ones), dependencies first.
+    let mut service_warnings = Vec::new();
+    let service_specs = tonny_server::wiring::services(
+        &settings,
+        &crate::cmd::pipeline::secrets(ctx, &settings, &mut service_warnings).await?,
+    );
+    let supervisor = if service_specs.is_empty() {
+        None
+    } else {
+        let s = crate::cmd::services::supervise(ctx, service_specs)?;
+        s.start_all()?;
+        Some(s)
+    };
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+
     // Requests queued while a backend was down (by this process or an earlier one) go out.
     let outbox = tokio::spawn(Arc::clone(&assistant).run_outbox(std::future::pending()));
 
@@ -153,7 +168,7 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
             Err(e) => eprintln!("tonny: {e}; hotkeys cannot listen, type requests below instead"),
         }
         if mic.is_some() {
-            engine_loaded = Some(engine(ctx, &settings, None).await?);
+            engine_loaded = Some(stt(ctx, &settings).await?);
         }
     }
 
@@ -288,6 +303,14 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
             }
             _ = tokio::signal::ctrl_c() => break,
             _ = terminate.recv() => break,
+            _ = hangup.recv() => {
+                // `tonny services restart NAME` leaves a request and sends SIGHUP.
+                if let Some(s) = &supervisor {
+                    for name in crate::cmd::services::take_restart_requests(ctx) {
+                        let _ = s.restart(&name);
+                    }
+                }
+            }
         }
     }
     eprintln!("stopping");
@@ -307,5 +330,9 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
     let _ = timers.await;
     // An undelivered request stays queued for the next start.
     outbox.abort();
+    if let Some(s) = supervisor {
+        s.stop_all().await;
+        crate::cmd::services::clear_records(ctx, &s);
+    }
     Ok(ExitCode::SUCCESS)
 }

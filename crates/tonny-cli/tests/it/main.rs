@@ -13,6 +13,7 @@ mod profiles;
 mod remote;
 mod say;
 mod secrets;
+mod services;
 mod transcribe;
 
 use tonny_testkit::{TempHome, Tonny};

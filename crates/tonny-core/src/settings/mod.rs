@@ -24,6 +24,10 @@ pub use validate::{FieldError, SettingsError};
 pub struct Settings {
     /// Speech-to-text: which engine and where it lives.
     pub stt: SttSettings,
+    /// The WhisperLiveKit server TonnyTray starts and supervises.
+    pub whisperlivekit: WhisperLiveKitSettings,
+    /// Other services TonnyTray starts and supervises.
+    pub services: ServicesSettings,
     /// Which agents handle a request, in fallback order.
     pub agent: AgentSettings,
     /// The n8n webhook backend (its URL and credential are secrets).
@@ -105,6 +109,74 @@ impl Default for SttSettings {
             timeout_ms: 30_000,
         }
     }
+}
+
+/// The supervised WhisperLiveKit server (`stt.backend = whisperlivekit`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WhisperLiveKitSettings {
+    /// Start and supervise the server; off when it runs elsewhere (then `stt.whisperlivekit_url`
+    /// says where).
+    pub manage: bool,
+    /// The program: `wlk` or `whisperlivekit-server` (a name in `PATH`, or a path).
+    pub command: String,
+    /// Whisper model it loads (`tiny.en`, `base`, …); ignored when `model_dir` is set.
+    pub model: String,
+    /// A local CTranslate2 model directory (offline; needs the faster-whisper backend).
+    pub model_dir: Option<String>,
+    /// `--backend` (e.g. `faster-whisper`); unset uses the server's default.
+    pub backend: Option<String>,
+    /// `--backend-policy` (e.g. `localagreement`).
+    pub backend_policy: Option<String>,
+    /// Address it listens on; keep it on loopback.
+    pub host: String,
+    /// Port it listens on.
+    pub port: u16,
+    /// Further arguments, passed as they are.
+    pub extra_args: Vec<String>,
+}
+
+impl Default for WhisperLiveKitSettings {
+    fn default() -> Self {
+        Self {
+            manage: true,
+            command: "wlk".into(),
+            model: "tiny.en".into(),
+            model_dir: None,
+            backend: None,
+            backend_policy: None,
+            host: "127.0.0.1".into(),
+            port: 8000,
+            extra_args: Vec::new(),
+        }
+    }
+}
+
+/// One more service to supervise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraService {
+    /// Its name in `tonny services`.
+    pub name: String,
+    /// The program.
+    pub command: String,
+    /// Its arguments.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// `GET` this to know it is ready and healthy.
+    #[serde(default)]
+    pub health_url: Option<String>,
+    /// Services to start first (`whisperlivekit`, or another extra service).
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+}
+
+/// Supervised services besides WhisperLiveKit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServicesSettings {
+    /// Started with TonnyTray, in dependency order.
+    pub extra: Vec<ExtraService>,
 }
 
 /// Numeric precision for the embedded speech engine.

@@ -177,6 +177,27 @@ impl Settings {
         c.not_blank("stt.openai_model", &self.stt.openai_model);
         c.timeout("stt.timeout_ms", self.stt.timeout_ms);
 
+        let w = &self.whisperlivekit;
+        c.not_blank("whisperlivekit.command", &w.command);
+        c.not_blank("whisperlivekit.model", &w.model);
+        c.not_blank("whisperlivekit.host", &w.host);
+        if w.port == 0 {
+            c.fail("whisperlivekit.port", "0", "is not a port", "1–65535");
+        }
+        for (i, svc) in self.services.extra.iter().enumerate() {
+            if svc.name.trim().is_empty() || svc.command.trim().is_empty() {
+                c.fail(
+                    "services.extra",
+                    format!("entry {}", i + 1),
+                    "has no name or no command",
+                    "objects with name, command and optionally args, health_url, depends_on",
+                );
+            }
+            if let Some(url) = &svc.health_url {
+                c.endpoint("services.extra", url, EndpointKind::Http);
+            }
+        }
+
         let order = &self.agent.fallback_order;
         if order.is_empty() {
             c.fail(

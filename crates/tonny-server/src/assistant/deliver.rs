@@ -12,7 +12,7 @@ use super::Assistant;
 
 impl Assistant {
     /// Tells the person something outside the conversation: on the bus and in the store.
-    pub(crate) async fn notify(&self, level: &str, title: &str, body: &str) {
+    pub async fn notify(&self, level: &str, title: &str, body: &str) {
         self.bus.publish(Event::Notification {
             title: title.to_owned(),
             body: body.to_owned(),

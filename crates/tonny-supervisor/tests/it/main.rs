@@ -34,6 +34,7 @@ fn wlk(name: &str, port: u16, extra: &[&str]) -> ServiceSpec {
         health_url: Some(format!("http://127.0.0.1:{port}/health")),
         ready_websocket: Some(format!("ws://127.0.0.1:{port}/asr")),
         depends_on: vec![],
+        probe_token: None,
     }
 }
 
