@@ -54,7 +54,8 @@ impl SentenceSplitter {
             let Some(end) = cut else { break };
             let sentence: String = self.buffer.drain(..end).collect();
             let sentence = sentence.trim();
-            if !sentence.is_empty() {
+            // Stray punctuation ("..", a lone quote) is nothing to say.
+            if sentence.chars().any(char::is_alphanumeric) {
                 out.push(sentence.to_owned());
             }
         }
@@ -65,7 +66,9 @@ impl SentenceSplitter {
     pub fn finish(&mut self) -> Option<String> {
         let rest = std::mem::take(&mut self.buffer);
         let rest = rest.trim();
-        (!rest.is_empty()).then(|| rest.to_owned())
+        rest.chars()
+            .any(char::is_alphanumeric)
+            .then(|| rest.to_owned())
     }
 
     // Byte index just past a certain sentence end, if the buffer holds one.
@@ -85,6 +88,17 @@ impl SentenceSplitter {
                     following = rest.next();
                 }
                 if following.is_some_and(char::is_whitespace) && ends_sentence(b, i, c) {
+                    return Some(end);
+                }
+                // At the very end of what has arrived: `!`/`?` end a sentence, and so does a
+                // full stop right after a lowercase word ("star."), which saves waiting for
+                // the next piece; "3." or "U.S." wait to see what follows.
+                let before = b[..i].chars().next_back();
+                if following.is_none()
+                    && end == b.len()
+                    && ends_sentence(b, i, c)
+                    && (c != '.' || before.is_some_and(char::is_lowercase))
+                {
                     return Some(end);
                 }
             }
@@ -118,10 +132,10 @@ mod tests {
     fn sentences_come_out_as_soon_as_they_end() {
         let mut s = SentenceSplitter::new();
         assert!(s.push("It is sunny").is_empty());
-        assert!(s.push(" today.").is_empty(), "the end is not certain yet");
-        assert_eq!(s.push(" Take"), vec!["It is sunny today."]);
-        assert!(s.push(" a hat!").is_empty());
-        assert_eq!(s.finish().as_deref(), Some("Take a hat!"));
+        assert_eq!(s.push(" today."), vec!["It is sunny today."]);
+        assert!(s.push(" Take").is_empty());
+        assert_eq!(s.push(" a hat!"), vec!["Take a hat!"]);
+        assert_eq!(s.finish(), None);
     }
 
     #[test]
@@ -134,6 +148,20 @@ mod tests {
                 "Ok?"
             ]
         );
+    }
+
+    #[test]
+    fn an_uncertain_full_stop_waits_for_the_next_piece() {
+        let mut s = SentenceSplitter::new();
+        assert!(s.push("It costs 3.").is_empty(), "3.5 may follow");
+        assert_eq!(s.push("5 euros. Ok"), vec!["It costs 3.5 euros."]);
+        assert!(s.push(" Mr.").is_empty(), "an abbreviation");
+        assert!(s.push(" Smith came from the U.S.").is_empty(), "initials");
+        assert_eq!(
+            s.finish().as_deref(),
+            Some("Ok Mr. Smith came from the U.S.")
+        );
+        assert!(stream(&["Wait.", "..", " Go"]) == vec!["Wait.", "Go"]);
     }
 
     #[test]

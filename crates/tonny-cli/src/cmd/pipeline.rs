@@ -85,8 +85,8 @@ pub async fn stt(ctx: &Ctx, settings: &Settings) -> anyhow::Result<Arc<dyn Stt>>
         let found = models
             .resolve(&spec)
             .map_err(|e| SttError::Model(Box::new(e)))?;
-        let engine = WhisperEngine::load(&found.dir, opts)
-            .map_err(|e| SttError::Model(Box::new(e)))?;
+        let engine =
+            WhisperEngine::load(&found.dir, opts).map_err(|e| SttError::Model(Box::new(e)))?;
         Ok(Arc::new(engine) as Arc<dyn Stt>)
     });
     Ok(wiring::stt(settings, &secrets, load)?)
