@@ -10,7 +10,9 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 use tonny_core::tts::{Speech, Tts};
+use tonny_providers::tts::elevenlabs::{ElevenLabsConfig, ElevenLabsTts};
 use tonny_providers::tts::espeak::EspeakTts;
+use tonny_store::secrets::SecretName;
 
 use crate::ctx::{Ctx, blocking};
 use crate::output::{self, out};
@@ -19,8 +21,12 @@ use crate::output::{self, out};
 #[derive(Debug, Args)]
 pub struct SayArgs {
     /// The words to speak (several arguments are joined with spaces).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "voices")]
     text: Vec<String>,
+    /// List the ElevenLabs voices this API key can use (for tts.elevenlabs_voice_id) instead
+    /// of speaking.
+    #[arg(long, conflicts_with_all = ["out", "voice"])]
+    voices: bool,
     /// Write the speech to this WAV file (created 0600) instead of playing it.
     #[arg(long, short)]
     out: Option<PathBuf>,
@@ -39,8 +45,38 @@ struct Said {
     sample_rate: u32,
 }
 
+/// Lists the ElevenLabs voices (`tonny say --voices`).
+async fn voices(ctx: &Ctx) -> anyhow::Result<ExitCode> {
+    let settings = ctx.settings().await?.settings;
+    let store = ctx.secrets().await?;
+    let key = blocking(move || store.get(SecretName::ElevenlabsApiKey))
+        .await??
+        .map(|(v, _)| secrecy::ExposeSecret::expose_secret(&v).to_owned())
+        .context(
+            "elevenlabs_api_key is not set; set it with `tonny secrets set elevenlabs_api_key`",
+        )?;
+    let voice = ElevenLabsTts::new(ElevenLabsConfig::from_settings(&settings.tts, key));
+    let list = blocking(move || voice.voices()).await??;
+    if ctx.json {
+        output::json(&list)?;
+    } else {
+        for v in &list {
+            let mark = if v.voice_id == settings.tts.elevenlabs_voice_id {
+                "*"
+            } else {
+                " "
+            };
+            out!("{mark} {}  {} ({})", v.voice_id, v.name, v.category);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs `tonny say`.
 pub async fn run(ctx: &mut Ctx, args: SayArgs) -> anyhow::Result<ExitCode> {
+    if args.voices {
+        return voices(ctx).await;
+    }
     let mut tts = ctx.settings().await?.settings.tts;
     if let Some(v) = args.voice {
         tts.voice = v;

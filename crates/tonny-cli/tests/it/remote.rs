@@ -215,3 +215,47 @@ fn a_streamed_answer_starts_speaking_before_it_is_finished() {
         ]
     );
 }
+
+#[test]
+fn doctor_checks_the_remote_backends_and_say_lists_the_cloud_voices() {
+    let home = TempHome::new();
+    let chat = FakeChat::start();
+    let xi = FakeElevenLabs::start(XI_KEY);
+    xi.set_quota(9_500, 10_000);
+    let configured = |t: Tonny| {
+        t.env("TONNY_AGENT_FALLBACK_ORDER", "chat,local")
+            .env("TONNY_CHAT_BASE_URL", chat.url())
+            .env("TONNY_CHAT_MODEL", "gpt-9")
+            .env("TONNY_TTS_ENGINE", "elevenlabs")
+            .env("TONNY_TTS_ELEVENLABS_URL", xi.url())
+            .env("TONNY_ELEVENLABS_API_KEY", XI_KEY)
+    };
+    let doctor = configured(tonny(&home)).arg("doctor").run();
+    assert!(
+        doctor
+            .stdout
+            .contains("ElevenLabs quota: 9500 of 10000 characters used this period (95%)"),
+        "{}",
+        doctor.stdout
+    );
+    assert!(
+        doctor
+            .stdout
+            .contains("the chat server has no model \"gpt-9\"; it offers: llama3.2"),
+        "{}",
+        doctor.stdout
+    );
+
+    let voices = configured(tonny(&home))
+        .args(["say", "--voices"])
+        .run()
+        .ok();
+    assert!(
+        voices
+            .stdout
+            .contains("* 21m00Tcm4TlvDq8ikWAM  Rachel (premade)"),
+        "{}",
+        voices.stdout
+    );
+    assert!(voices.stdout.contains("Domi"), "{}", voices.stdout);
+}
