@@ -3,6 +3,8 @@
 //! Every line is OK, WARN (works, but something is missing or degraded) or FAIL (something the
 //! configuration relies on will not work). The exit code is 1 when anything fails.
 
+mod live;
+
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -265,108 +267,10 @@ async fn secrets(ctx: &Ctx, settings: Option<&Settings>, checks: &mut Vec<Check>
     }
     if let Some(settings) = settings {
         backends(settings, &crate::cmd::models::store(ctx), &status, checks);
-        if let Err(e) = live(ctx, settings, checks).await {
+        if let Err(e) = live::live(ctx, settings, checks).await {
             checks.push(check("backends", Status::Fail, format!("{e:#}"), None));
         }
     }
-}
-
-/// Asks the configured remote backends whether they answer: the ElevenLabs quota, the chat
-/// server's models, the speech server's health.
-async fn live(ctx: &Ctx, settings: &Settings, checks: &mut Vec<Check>) -> anyhow::Result<()> {
-    let mut warnings = Vec::new();
-    let secrets = crate::cmd::pipeline::secrets(ctx, settings, &mut warnings).await?;
-    if settings.tts.engine == TtsEngine::ElevenLabs
-        && let Some(key) = secrets.get(SecretName::ElevenlabsApiKey)
-    {
-        let voice = tonny_providers::tts::elevenlabs::ElevenLabsTts::new(
-            tonny_providers::tts::elevenlabs::ElevenLabsConfig::from_settings(
-                &settings.tts,
-                key.to_owned(),
-            ),
-        );
-        match blocking(move || voice.quota()).await? {
-            Ok(q) => {
-                let share = q.used as f64 / q.limit.max(1) as f64;
-                checks.push(check(
-                    "backends",
-                    if share > 0.9 {
-                        Status::Warn
-                    } else {
-                        Status::Ok
-                    },
-                    format!(
-                        "ElevenLabs quota: {} of {} characters used this period ({:.0}%)",
-                        q.used,
-                        q.limit,
-                        share * 100.0
-                    ),
-                    (share > 0.9).then(|| {
-                        "when it runs out the local voice speaks instead; `tonny config set \
-                         tts.engine espeak` switches now"
-                            .to_owned()
-                    }),
-                ));
-            }
-            Err(e) => checks.push(check(
-                "backends",
-                Status::Fail,
-                format!("ElevenLabs: {e}"),
-                None,
-            )),
-        }
-    }
-    if settings.agent.fallback_order.contains(&AgentBackend::Chat) {
-        let c = &settings.chat;
-        let chat = tonny_providers::agent::chat::ChatAgent::new(
-            tonny_providers::agent::chat::ChatConfig {
-                base_url: c.base_url.clone(),
-                api: c.api,
-                model: c.model.clone(),
-                api_key: secrets.get(SecretName::ChatApiKey).map(str::to_owned),
-                knowledge_collection: c.knowledge_collection.clone(),
-                system_prompt: c.system_prompt.clone(),
-                stream: c.stream,
-                timeout_ms: c.timeout_ms.min(5_000),
-            },
-        );
-        match chat.check_model().await {
-            Ok(()) => checks.push(check(
-                "backends",
-                Status::Ok,
-                format!("chat server answers and has model {:?}", c.model),
-                None,
-            )),
-            Err(e) => checks.push(check("backends", Status::Fail, format!("chat: {e}"), None)),
-        }
-    }
-    if settings.stt.backend == SttBackend::WhisperLiveKit {
-        let url = tonny_server::wiring::whisperlivekit_url(settings);
-        let health = url
-            .replacen("wss://", "https://", 1)
-            .replacen("ws://", "http://", 1)
-            .replace("/asr", "/health");
-        if tonny_supervisor::health::http_ok(&tonny_supervisor::health::client(), &health).await {
-            checks.push(check(
-                "backends",
-                Status::Ok,
-                "WhisperLiveKit answers its health check",
-                None,
-            ));
-        } else {
-            checks.push(check(
-                "backends",
-                Status::Warn,
-                "WhisperLiveKit is not answering; until it does, the embedded engine transcribes",
-                Some(if settings.whisperlivekit.manage {
-                    "`tonny run` starts it (or `tonny services start whisperlivekit`)".to_owned()
-                } else {
-                    "start the server, or check stt.whisperlivekit_url".to_owned()
-                }),
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn backends(
