@@ -124,6 +124,19 @@ pub enum SttError {
     Unavailable(Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// A transcription that is fed audio while it is being recorded, so a streaming engine
+/// (WhisperLiveKit) works while the person speaks and only the last words remain at the end.
+pub trait SttSession: Send {
+    /// Adds 16 kHz mono audio; never blocks.
+    fn push(&mut self, audio: &[f32]);
+
+    /// Ends the audio and waits for the transcript. Blocking: call it from a blocking thread.
+    fn finish(self: Box<Self>) -> Result<Transcript, SttError>;
+}
+
+/// Called with the text recognised so far while audio is still arriving.
+pub type PartialSink = Box<dyn Fn(&str) + Send + Sync>;
+
 /// A speech-to-text engine. Implementations are safe to share between threads; whether calls
 /// run in parallel or one after another is documented by each.
 pub trait Stt: Send + Sync {
@@ -132,6 +145,16 @@ pub trait Stt: Send + Sync {
 
     /// Transcribes a whole 16 kHz mono recording. Blocking: call it from a blocking thread.
     fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError>;
+
+    /// Starts a session fed while recording, for engines that gain from it; `None` means
+    /// "record first, then call [`Stt::transcribe`]". Must be called inside a tokio runtime.
+    fn start_session(
+        &self,
+        _opts: &TranscribeOptions,
+        _partial: PartialSink,
+    ) -> Option<Box<dyn SttSession>> {
+        None
+    }
 
     /// Something the person should be told about the engine since the last call (the server
     /// is down and the embedded engine transcribes instead). Each notice is returned once.

@@ -15,7 +15,7 @@ use tonny_core::output::{TextOutput, VoiceOutput};
 use tonny_core::pipeline::{Event, Step};
 use tonny_core::router::Purpose;
 use tonny_core::settings::Settings;
-use tonny_core::stt::{Stt, TranscribeOptions};
+use tonny_core::stt::{Stt, SttSession, TranscribeOptions};
 use tonny_server::assistant::{Assistant, Request, Source};
 use tonny_store::{NewTranscription, Store};
 
@@ -51,6 +51,16 @@ struct Heard {
     capture_ms: u32,
     endpoint_ms: Option<u32>,
     source: String,
+    // A streaming engine's session, fed while recording: only its final answer is left.
+    session: Option<Box<dyn SttSession>>,
+}
+
+fn transcribe_options(settings: &Settings) -> TranscribeOptions {
+    let lang = settings.stt.language.clone();
+    TranscribeOptions {
+        language: (lang != "auto").then_some(lang),
+        beam_size: settings.stt.beam_size as usize,
+    }
 }
 
 /// Where one utterance's audio comes from.
@@ -90,7 +100,8 @@ fn options(
 
 /// Reads s16le PCM frames from `input` into an endpointer until it ends or the input does.
 fn read_pcm(mut input: impl std::io::Read, opts: RecordOptions) -> anyhow::Result<Recording> {
-    let (events, _ignored) = std::sync::mpsc::channel();
+    // Levels and audio chunks are of no use here: the receiver is dropped at once.
+    let (events, _) = std::sync::mpsc::channel();
     let mut ep = Endpointer::new(opts, Stopper::default(), events);
     let mut buf = [0u8; 640];
     let mut carry: Option<u8> = None;
@@ -199,12 +210,31 @@ pub async fn hear_and_do(
             let opts = options(settings, vad, muted);
             let (events_tx, events_rx) = std::sync::mpsc::channel();
             let bus = assistant.bus().clone();
+            let partial_bus = bus.clone();
+            let mut session = engine.start_session(
+                &transcribe_options(settings),
+                Box::new(move |text: &str| {
+                    partial_bus.publish(Event::PartialTranscript {
+                        utterance,
+                        text: text.to_owned(),
+                    });
+                }),
+            );
             let forward = std::thread::spawn(move || {
                 for e in events_rx {
-                    if let CaptureEvent::Level(dbfs) = e {
-                        bus.publish(Event::AudioLevel { utterance, dbfs });
+                    match e {
+                        CaptureEvent::Level(dbfs) => {
+                            bus.publish(Event::AudioLevel { utterance, dbfs })
+                        }
+                        CaptureEvent::Audio(audio) => {
+                            if let Some(s) = session.as_mut() {
+                                s.push(&audio);
+                            }
+                        }
+                        CaptureEvent::SpeechStarted => {}
                     }
                 }
+                session
             });
             let started = Instant::now();
             // Tests and scripts wait for this line before speaking.
@@ -216,7 +246,7 @@ pub async fn hear_and_do(
             let recorded = blocking(move || recording_mic.record(opts, stop, events_tx)).await?;
             // Nothing more to hear until the next utterance: no capture while TonnyTray answers.
             mic.pause();
-            let _ = forward.join();
+            let session = forward.join().ok().flatten();
             let rec = match recorded {
                 Ok(r) => r,
                 Err(e) => {
@@ -254,6 +284,7 @@ pub async fn hear_and_do(
                 endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
                 samples: rec.samples,
                 source: "mic".into(),
+                session,
             }
         }
         Input::PcmStdin => {
@@ -270,6 +301,7 @@ pub async fn hear_and_do(
                 endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
                 samples: rec.samples,
                 source: "pcm".into(),
+                session: None,
             }
         }
         Input::File(file) => {
@@ -280,18 +312,19 @@ pub async fn hear_and_do(
                 endpoint_ms: None,
                 samples: audio.samples,
                 source: file.display().to_string(),
+                session: None,
             }
         }
     };
     coordinator.step(utterance, Step::RecordingEnded).await?;
 
-    let (eng, samples) = (Arc::clone(engine), heard.samples);
-    let lang = settings.stt.language.clone();
-    let opts = TranscribeOptions {
-        language: (lang != "auto").then_some(lang),
-        beam_size: settings.stt.beam_size as usize,
-    };
-    let transcript = blocking(move || eng.transcribe(&samples, &opts)).await?;
+    let (eng, samples, session) = (Arc::clone(engine), heard.samples, heard.session);
+    let opts = transcribe_options(settings);
+    let transcript = blocking(move || match session {
+        Some(live) => live.finish(),
+        None => eng.transcribe(&samples, &opts),
+    })
+    .await?;
     if let Some(notice) = engine.take_notice() {
         assistant
             .notify("warn", "Speech recognition", &notice)

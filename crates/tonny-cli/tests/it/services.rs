@@ -188,3 +188,75 @@ fn listen_transcribes_through_whisperlivekit_and_falls_back_to_the_embedded_engi
         out.stderr
     );
 }
+
+#[test]
+fn a_spoken_request_streams_to_whisperlivekit_while_the_person_speaks() {
+    let home = TempHome::new();
+    let pulse = tonny_testkit::PulseServer::start();
+    let wlk = FakeWhisperLiveKit::start(WlkScript {
+        say: "What time is it?".into(),
+        ..WlkScript::default()
+    });
+    let mut run = tonny(&home)
+        .pulse(&pulse)
+        .env("TONNY_STT_BACKEND", "whisperlivekit")
+        .env("TONNY_WHISPERLIVEKIT_MANAGE", "false")
+        .env("TONNY_STT_WHISPERLIVEKIT_URL", wlk.asr_url())
+        .env("TONNY_STT_MODEL", speech::model_dir())
+        .args(["--json", "listen", "--silent"])
+        .spawn();
+    run.wait_for_stderr("speak now", Duration::from_secs(60));
+    pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
+    let out = run.finish();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.json()["transcript"],
+        "What time is it?",
+        "{}",
+        out.stdout
+    );
+    // The audio reached the server over the utterance's own duration (timer.wav is ~2 s),
+    // not in one burst after it ended; and after the end of speech only the final answer was
+    // left to wait for.
+    let span = wlk.last_span().expect("a finished session");
+    assert!(
+        span > Duration::from_millis(1500),
+        "audio arrived within {span:?}"
+    );
+    let stt_ms = out.json()["timings"]["stt_ms"].as_u64().unwrap();
+    assert!(stt_ms < 500, "end of audio → transcript {stt_ms} ms");
+}
+
+#[test]
+fn a_server_dying_mid_utterance_loses_nothing_the_embedded_engine_hears_it_all() {
+    let home = TempHome::new();
+    let pulse = tonny_testkit::PulseServer::start();
+    let wlk = FakeWhisperLiveKit::start(WlkScript {
+        close_after_frames: Some(20),
+        ..WlkScript::default()
+    });
+    let mut run = tonny(&home)
+        .pulse(&pulse)
+        .env("TONNY_STT_BACKEND", "whisperlivekit")
+        .env("TONNY_WHISPERLIVEKIT_MANAGE", "false")
+        .env("TONNY_STT_WHISPERLIVEKIT_URL", wlk.asr_url())
+        .env("TONNY_STT_MODEL", speech::model_dir())
+        .args(["--json", "listen", "--silent"])
+        .spawn();
+    run.wait_for_stderr("speak now", Duration::from_secs(60));
+    pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
+    let out = run.finish();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let heard = out.json()["transcript"].as_str().unwrap().to_owned();
+    assert_eq!(
+        speech::word_errors("set a timer for ten minutes", &heard).0,
+        0,
+        "{heard}"
+    );
+    assert_eq!(out.json()["reply"], "Timer set for 10 minutes.");
+    assert!(
+        out.stderr.contains("closed the connection mid-utterance"),
+        "{}",
+        out.stderr
+    );
+}

@@ -6,13 +6,18 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use tonny_core::breaker::{BreakerPolicy, CircuitBreaker};
-use tonny_core::stt::{Stt, SttError, TranscribeOptions, Transcript};
+use tonny_core::stt::{PartialSink, Stt, SttError, SttSession, TranscribeOptions, Transcript};
 
 /// Loads the embedded engine the first time it is needed (it costs a model load).
 pub type Loader = Box<dyn Fn() -> Result<Arc<dyn Stt>, SttError> + Send + Sync>;
 
 /// Transcribes with `primary`, or with the embedded engine when `primary` cannot.
 pub struct FallbackStt {
+    // Shared with live sessions, which report back when they finish.
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     primary: Arc<dyn Stt>,
     load_fallback: Loader,
     fallback: OnceLock<Arc<dyn Stt>>,
@@ -25,15 +30,19 @@ impl FallbackStt {
     /// `primary`, falling back to what `load_fallback` loads.
     pub fn new(primary: Arc<dyn Stt>, load_fallback: Loader, policy: BreakerPolicy) -> Self {
         Self {
-            primary,
-            load_fallback,
-            fallback: OnceLock::new(),
-            breaker: CircuitBreaker::new(policy),
-            announced: Mutex::new(false),
-            notice: Mutex::new(None),
+            inner: Arc::new(Inner {
+                primary,
+                load_fallback,
+                fallback: OnceLock::new(),
+                breaker: CircuitBreaker::new(policy),
+                announced: Mutex::new(false),
+                notice: Mutex::new(None),
+            }),
         }
     }
+}
 
+impl Inner {
     fn fallback(&self) -> Result<Arc<dyn Stt>, SttError> {
         if let Some(f) = self.fallback.get() {
             return Ok(Arc::clone(f));
@@ -59,12 +68,32 @@ impl FallbackStt {
     }
 }
 
-impl Stt for FallbackStt {
-    fn name(&self) -> String {
-        format!(
-            "{} (falls back to the embedded engine)",
-            self.primary.name()
-        )
+impl Inner {
+    fn succeeded(&self) {
+        self.breaker.success(Instant::now());
+        if std::mem::take(&mut *self.announced.lock().expect("lock")) {
+            tracing::info!(component = "stt", "{} is back", self.primary.name());
+            *self.notice.lock().expect("lock") = Some(format!(
+                "{} is back and transcribes again",
+                self.primary.name()
+            ));
+        }
+    }
+
+    // The primary failed on `audio`: count it, announce, and let the embedded engine do it.
+    fn rescue(
+        &self,
+        e: SttError,
+        audio: &[f32],
+        opts: &TranscribeOptions,
+    ) -> Result<Transcript, SttError> {
+        if let SttError::Audio(_) = e {
+            // Bad audio stays bad with any engine.
+            return Err(e);
+        }
+        self.breaker.failure(Instant::now());
+        self.announce(&e.to_string());
+        self.fallback()?.transcribe(audio, opts)
     }
 
     fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError> {
@@ -77,27 +106,75 @@ impl Stt for FallbackStt {
         }
         match self.primary.transcribe(audio, opts) {
             Ok(t) => {
-                self.breaker.success(Instant::now());
-                if std::mem::take(&mut *self.announced.lock().expect("lock")) {
-                    tracing::info!(component = "stt", "{} is back", self.primary.name());
-                    *self.notice.lock().expect("lock") = Some(format!(
-                        "{} is back and transcribes again",
-                        self.primary.name()
-                    ));
-                }
+                self.succeeded();
                 Ok(t)
             }
-            // Bad audio stays bad with any engine.
-            Err(e @ SttError::Audio(_)) => Err(e),
-            Err(e) => {
-                self.breaker.failure(Instant::now());
-                self.announce(&e.to_string());
-                self.fallback()?.transcribe(audio, opts)
-            }
+            Err(e) => self.rescue(e, audio, opts),
         }
+    }
+}
+
+/// A live session on the primary that keeps a copy of the audio, so the embedded engine can
+/// transcribe it if the server fails half way: nothing said is lost.
+struct Rescuable {
+    inner: Arc<Inner>,
+    session: Box<dyn SttSession>,
+    audio: Vec<f32>,
+    opts: TranscribeOptions,
+}
+
+impl SttSession for Rescuable {
+    fn push(&mut self, audio: &[f32]) {
+        self.audio.extend_from_slice(audio);
+        self.session.push(audio);
+    }
+
+    fn finish(self: Box<Self>) -> Result<Transcript, SttError> {
+        let Self {
+            inner,
+            session,
+            audio,
+            opts,
+        } = *self;
+        match session.finish() {
+            Ok(t) => {
+                inner.succeeded();
+                Ok(t)
+            }
+            Err(e) => inner.rescue(e, &audio, &opts),
+        }
+    }
+}
+
+impl Stt for FallbackStt {
+    fn name(&self) -> String {
+        format!(
+            "{} (falls back to the embedded engine)",
+            self.inner.primary.name()
+        )
+    }
+
+    fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError> {
+        self.inner.transcribe(audio, opts)
+    }
+
+    fn start_session(
+        &self,
+        opts: &TranscribeOptions,
+        partial: PartialSink,
+    ) -> Option<Box<dyn SttSession>> {
+        // With the breaker open the embedded engine runs after recording, as usual.
+        self.inner.breaker.allow(Instant::now()).ok()?;
+        let session = self.inner.primary.start_session(opts, partial)?;
+        Some(Box::new(Rescuable {
+            inner: Arc::clone(&self.inner),
+            session,
+            audio: Vec::new(),
+            opts: opts.clone(),
+        }))
     }
 
     fn take_notice(&self) -> Option<String> {
-        self.notice.lock().expect("lock").take()
+        self.inner.notice.lock().expect("lock").take()
     }
 }

@@ -7,13 +7,17 @@
 //! is silence; errors as `{"status":"error","error"}`) and finally `{"type":"ready_to_stop"}`.
 //! The final text is the `lines` plus whatever is still in `buffer_transcription`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tonny_core::stt::{SAMPLE_RATE, Segment, Stt, SttError, TranscribeOptions, Transcript};
+use tonny_core::stt::{
+    PartialSink, SAMPLE_RATE, Segment, Stt, SttError, SttSession, TranscribeOptions, Transcript,
+};
 
 use crate::remote::block_on;
 
@@ -142,90 +146,128 @@ impl WhisperLiveKitStt {
         &self,
         audio: &[f32],
         language: Option<&str>,
-        mut on_partial: impl FnMut(&str) + Send,
+        on_partial: impl FnMut(&str) + Send,
     ) -> Result<Transcript, SttError> {
-        let started = Instant::now();
-        let deadline = Duration::from_millis(self.config.timeout_ms);
-        let mut url = self.config.url.clone();
-        if let Some(lang) = language {
-            url.push_str(if url.contains('?') { "&" } else { "?" });
-            url.push_str(&format!("language={lang}"));
+        let (tx, rx) = mpsc::unbounded_channel();
+        for chunk in audio.chunks(FRAME) {
+            let _ = tx.send(chunk.to_vec());
         }
-        let mut request = url
-            .as_str()
-            .into_client_request()
-            .map_err(|e| engine(format!("stt.whisperlivekit_url is not usable ({e})")))?;
-        if let Some(token) = &self.config.token {
-            let value = format!("Bearer {token}").parse().map_err(|_| {
-                engine("whisperlivekit_api_token has characters a header cannot carry".into())
-            })?;
-            request.headers_mut().insert("authorization", value);
-        }
-        let (mut ws, _) = tokio::time::timeout(deadline, tokio_tungstenite::connect_async(request))
-            .await
-            .map_err(|_| unavailable(format!("WhisperLiveKit did not accept a connection within {} ms", self.config.timeout_ms)))?
-            .map_err(|e| {
-                let why = match &e {
-                    tokio_tungstenite::tungstenite::Error::Http(r) if r.status().as_u16() == 401 => {
-                        "it rejected the API token; set it with `tonny secrets set whisperlivekit_api_token`".to_owned()
-                    }
-                    other => other.to_string(),
-                };
-                unavailable(format!("WhisperLiveKit is not reachable ({why})"))
-            })?;
-        let session = async {
-            let mut heard = Heard::default();
-            // The config message says whether the server takes raw PCM.
-            let first = ws.next().await;
-            if let Some(Ok(Message::Text(text))) = &first {
-                let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-                if v.get("type").and_then(Value::as_str) == Some("config")
-                    && v.get("useAudioWorklet").and_then(Value::as_bool) == Some(false)
-                {
-                    return Err(engine(
-                        "the WhisperLiveKit server expects compressed audio; start it with --pcm-input (TonnyTray's supervisor does)".into(),
-                    ));
+        drop(tx);
+        session(
+            self.config.clone(),
+            language.map(str::to_owned),
+            rx,
+            on_partial,
+        )
+        .await
+    }
+}
+
+fn closed(e: impl std::fmt::Display) -> SttError {
+    unavailable(format!(
+        "WhisperLiveKit closed the connection mid-utterance ({e})"
+    ))
+}
+
+/// One `/asr` session: audio from `audio` is sent as it arrives (an empty frame when the
+/// channel closes), server updates are read meanwhile, and the transcript is returned after
+/// `ready_to_stop`. `elapsed_ms` counts from the end of the audio.
+async fn session(
+    config: WhisperLiveKitConfig,
+    language: Option<String>,
+    mut audio: mpsc::UnboundedReceiver<Vec<f32>>,
+    mut on_partial: impl FnMut(&str) + Send,
+) -> Result<Transcript, SttError> {
+    let limit = Duration::from_millis(config.timeout_ms);
+    let mut url = config.url.clone();
+    if let Some(lang) = &language {
+        url.push_str(if url.contains('?') { "&" } else { "?" });
+        url.push_str(&format!("language={lang}"));
+    }
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| engine(format!("stt.whisperlivekit_url is not usable ({e})")))?;
+    if let Some(token) = &config.token {
+        let value = format!("Bearer {token}").parse().map_err(|_| {
+            engine("whisperlivekit_api_token has characters a header cannot carry".into())
+        })?;
+        request.headers_mut().insert("authorization", value);
+    }
+    let (mut ws, _) = tokio::time::timeout(limit, tokio_tungstenite::connect_async(request))
+        .await
+        .map_err(|_| {
+            unavailable(format!(
+                "WhisperLiveKit did not accept a connection within {} ms",
+                config.timeout_ms
+            ))
+        })?
+        .map_err(|e| {
+            let why = match &e {
+                tokio_tungstenite::tungstenite::Error::Http(r) if r.status().as_u16() == 401 => {
+                    "it rejected the API token; set it with `tonny secrets set \
+                     whisperlivekit_api_token`"
+                        .to_owned()
                 }
+                other => other.to_string(),
+            };
+            unavailable(format!("WhisperLiveKit is not reachable ({why})"))
+        })?;
+    // The config message says whether the server takes raw PCM.
+    match tokio::time::timeout(limit, ws.next()).await {
+        Ok(Some(Ok(Message::Text(text)))) => {
+            let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            if v.get("type").and_then(Value::as_str) == Some("config")
+                && v.get("useAudioWorklet").and_then(Value::as_bool) == Some(false)
+            {
+                return Err(engine(
+                    "the WhisperLiveKit server expects compressed audio; start it with \
+                     --pcm-input (TonnyTray's supervisor does)"
+                        .into(),
+                ));
             }
-            for chunk in audio.chunks(FRAME) {
-                let bytes: Vec<u8> = chunk
-                    .iter()
-                    .flat_map(|s| ((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes())
-                    .collect();
-                ws.send(Message::Binary(bytes.into())).await.map_err(|e| {
-                    unavailable(format!(
-                        "WhisperLiveKit closed the connection mid-utterance ({e})"
-                    ))
-                })?;
+        }
+        Ok(Some(Err(e))) => return Err(closed(e)),
+        Ok(None) => return Err(closed("no greeting")),
+        _ => {}
+    }
+    let mut heard = Heard::default();
+    let mut samples = 0usize;
+    let mut audio_ended: Option<Instant> = None;
+    loop {
+        let deadline = audio_ended.map(|at| at + limit);
+        tokio::select! {
+            chunk = audio.recv(), if audio_ended.is_none() => {
+                let bytes: Vec<u8> = match chunk {
+                    Some(chunk) => {
+                        samples += chunk.len();
+                        chunk
+                            .iter()
+                            .flat_map(|s| ((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes())
+                            .collect()
+                    }
+                    None => {
+                        audio_ended = Some(Instant::now());
+                        Vec::new()
+                    }
+                };
+                // An empty frame ends the stream.
+                ws.send(Message::Binary(bytes.into())).await.map_err(closed)?;
             }
-            ws.send(Message::Binary(Vec::new().into()))
-                .await
-                .map_err(|e| {
-                    unavailable(format!(
-                        "WhisperLiveKit closed the connection mid-utterance ({e})"
-                    ))
-                })?;
-            while let Some(msg) = ws.next().await {
-                let msg = msg.map_err(|e| {
-                    unavailable(format!(
-                        "WhisperLiveKit closed the connection mid-utterance ({e})"
-                    ))
-                })?;
-                let Message::Text(text) = msg else { continue };
+            msg = ws.next() => {
+                let Some(msg) = msg else {
+                    return Err(closed("before its final answer"));
+                };
+                let Message::Text(text) = msg.map_err(closed)? else { continue };
                 let v: Value = serde_json::from_str(&text).map_err(|e| {
-                    engine(format!(
-                        "WhisperLiveKit sent something that is not JSON ({e})"
-                    ))
+                    engine(format!("WhisperLiveKit sent something that is not JSON ({e})"))
                 })?;
                 if v.get("type").and_then(Value::as_str) == Some("ready_to_stop") {
                     let _ = ws.close(None).await;
-                    return Ok(heard);
+                    break;
                 }
                 if v.get("status").and_then(Value::as_str) == Some("error") {
-                    let said = v
-                        .get("error")
-                        .and_then(Value::as_str)
-                        .unwrap_or("no details");
+                    let said = v.get("error").and_then(Value::as_str).unwrap_or("no details");
                     return Err(engine(format!("WhisperLiveKit failed: {said}")));
                 }
                 let before = heard.buffer.clone();
@@ -234,25 +276,39 @@ impl WhisperLiveKitStt {
                     on_partial(&heard.buffer);
                 }
             }
-            Err(unavailable(
-                "WhisperLiveKit closed the connection mid-utterance, before its final answer"
-                    .into(),
-            ))
-        };
-        let heard = tokio::time::timeout(deadline, session)
-            .await
-            .map_err(|_| {
-                unavailable(format!(
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                return Err(unavailable(format!(
                     "WhisperLiveKit did not finish within {} ms (stt.timeout_ms)",
-                    self.config.timeout_ms
-                ))
-            })??;
-        let audio_ms = audio.len() as u64 * 1000 / u64::from(SAMPLE_RATE);
-        Ok(heard.transcript(
-            language.unwrap_or("en").to_owned(),
-            audio_ms,
-            started.elapsed().as_millis() as u64,
-        ))
+                    config.timeout_ms
+                )));
+            }
+        }
+    }
+    let audio_ms = samples as u64 * 1000 / u64::from(SAMPLE_RATE);
+    let elapsed = audio_ended.map_or(0, |at| at.elapsed().as_millis() as u64);
+    Ok(heard.transcript(language.unwrap_or_else(|| "en".into()), audio_ms, elapsed))
+}
+
+/// A session fed while recording.
+struct LiveSession {
+    audio: Option<mpsc::UnboundedSender<Vec<f32>>>,
+    result: oneshot::Receiver<Result<Transcript, SttError>>,
+}
+
+impl SttSession for LiveSession {
+    fn push(&mut self, audio: &[f32]) {
+        if let Some(tx) = &self.audio {
+            let _ = tx.send(audio.to_vec());
+        }
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<Transcript, SttError> {
+        drop(self.audio.take());
+        self.result.blocking_recv().unwrap_or_else(|_| {
+            Err(engine(
+                "the WhisperLiveKit session stopped unexpectedly".into(),
+            ))
+        })
     }
 }
 
@@ -263,5 +319,23 @@ impl Stt for WhisperLiveKitStt {
 
     fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError> {
         block_on(self.stream(audio, opts.language.as_deref(), |_| {}))
+    }
+
+    fn start_session(
+        &self,
+        opts: &TranscribeOptions,
+        partial: PartialSink,
+    ) -> Option<Box<dyn SttSession>> {
+        let handle = tokio::runtime::Handle::try_current().ok()?;
+        let (audio, rx) = mpsc::unbounded_channel();
+        let (done, result) = oneshot::channel();
+        let (config, language) = (self.config.clone(), opts.language.clone());
+        handle.spawn(async move {
+            let _ = done.send(session(config, language, rx, move |p| partial(p)).await);
+        });
+        Some(Box::new(LiveSession {
+            audio: Some(audio),
+            result,
+        }))
     }
 }

@@ -57,6 +57,8 @@ impl Default for WlkScript {
 struct Seen {
     sessions: usize,
     audio_bytes: usize,
+    // First audio frame to the end-of-stream frame, of the last finished session.
+    span: Option<std::time::Duration>,
 }
 
 type Shared = Arc<(Mutex<WlkScript>, Mutex<Seen>)>;
@@ -105,11 +107,13 @@ async fn session(mut ws: WebSocket, shared: Shared) {
         return;
     }
     let (mut bytes, mut frames, mut loud, mut next_update) = (0usize, 0usize, false, HALF_SECOND);
+    let mut first_frame: Option<std::time::Instant> = None;
     // Words are revealed over ~2 s of audio, like a short request.
     let spread = 4 * HALF_SECOND;
     while let Some(Ok(msg)) = ws.recv().await {
         let Message::Binary(data) = msg else { continue };
         if data.is_empty() {
+            shared.1.lock().unwrap().span = first_frame.map(|t| t.elapsed());
             let status = if loud {
                 "active_transcription"
             } else {
@@ -129,6 +133,7 @@ async fn session(mut ws: WebSocket, shared: Shared) {
             return;
         }
         frames += 1;
+        first_frame.get_or_insert_with(std::time::Instant::now);
         bytes += data.len();
         shared.1.lock().unwrap().audio_bytes += data.len();
         loud |= data
@@ -268,6 +273,13 @@ impl FakeWhisperLiveKit {
     /// Changes the script for the next sessions.
     pub fn set_script(&self, script: WlkScript) {
         *self.shared.0.lock().unwrap() = script;
+    }
+
+    /// How long the last finished session's audio took to arrive, first frame to last: about
+    /// the utterance's length when a client streams while the person speaks, near zero when
+    /// it sends a finished recording.
+    pub fn last_span(&self) -> Option<std::time::Duration> {
+        self.shared.1.lock().unwrap().span
     }
 
     /// WebSocket sessions opened and PCM bytes received so far.
