@@ -76,6 +76,8 @@ enum Command {
     Dictate(cmd::listen::ListenArgs),
     /// Stay running: global hotkeys listen, typed lines are requests, timers fire.
     Run(cmd::run::RunArgs),
+    /// The agent backends in fallback order, and the chat server's models.
+    Agents(cmd::agents::AgentsCmd),
     /// The supervised services: the WhisperLiveKit server and any extra ones.
     Services(cmd::services::ServicesCmd),
     /// Send a typed request to the assistant, as if it had been said.
@@ -157,6 +159,7 @@ async fn main() -> ExitCode {
         Command::Ask(a) => cmd::ask::run(&mut ctx, a).await,
         Command::Run(a) => cmd::run::run(&mut ctx, a).await,
         Command::Services(c) => cmd::services::run(&mut ctx, c).await,
+        Command::Agents(c) => cmd::agents::run(&mut ctx, c).await,
         Command::Listen(a) => {
             cmd::listen::run(&mut ctx, a, tonny_core::router::Purpose::Command).await
         }

@@ -1,6 +1,7 @@
 //! One module per subcommand group; each parses its own arguments and runs itself.
 
 pub mod actions;
+pub mod agents;
 pub mod ask;
 pub mod config;
 pub mod db;

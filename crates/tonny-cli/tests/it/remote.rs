@@ -259,3 +259,35 @@ fn doctor_checks_the_remote_backends_and_say_lists_the_cloud_voices() {
     );
     assert!(voices.stdout.contains("Domi"), "{}", voices.stdout);
 }
+
+#[test]
+fn agents_lists_the_order_and_the_chat_models() {
+    let home = TempHome::new();
+    let chat = FakeChat::start();
+    chat.require_key("right-key-123");
+    let agents = |model: &str| {
+        tonny(&home)
+            .env("TONNY_AGENT_FALLBACK_ORDER", "n8n,chat,local")
+            .env("TONNY_CHAT_BASE_URL", chat.url())
+            .env("TONNY_CHAT_MODEL", model)
+            .env("TONNY_CHAT_API_KEY", "right-key-123")
+    };
+    let list = agents("llama3.2").args(["agents", "list"]).run().ok();
+    assert!(list.stdout.contains("1. chat\n2. local"), "{}", list.stdout);
+    assert!(
+        list.stdout.contains("n8n_webhook_url is not set"),
+        "{}",
+        list.stdout
+    );
+    let models = agents("llama3.2").args(["agents", "models"]).run().ok();
+    assert_eq!(models.stdout.trim(), "* llama3.2");
+    let missing = agents("gpt-9").args(["agents", "models"]).run();
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing
+            .stderr
+            .contains("chat.model \"gpt-9\" is not offered"),
+        "{}",
+        missing.stderr
+    );
+}
