@@ -3,21 +3,9 @@
 //! stores; then `tonny run` idle with its hotkeys, microphone and model loaded, for RSS and CPU.
 //! Figures are printed beside the goals.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use tonny_testkit::{PulseServer, TempHome, Tonny, XServer, speech};
-
-fn tonny_exe() -> PathBuf {
-    // examples/ sits beside the binaries in the target directory.
-    let me = std::env::current_exe().unwrap();
-    me.parent().unwrap().parent().unwrap().join("tonny")
-}
-
-fn percentile(sorted: &[u64], p: f64) -> u64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
+use tonny_testkit::{PulseServer, TempHome, Tonny, XServer, built_exe, percentile, speech};
 
 fn proc_stat(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -54,7 +42,7 @@ fn main() {
     let mut figures: Vec<Vec<u64>> = vec![Vec::new(); stages.len() + 1];
     println!("voice pipeline: {runs} × \"Set a timer for ten minutes\" (vad_silence_ms = 300)");
     for i in 0..runs {
-        let mut run = Tonny::new(tonny_exe(), &home)
+        let mut run = Tonny::new(built_exe("tonny"), &home)
             .pulse(&pulse)
             .env("TONNY_STT_MODEL", &model)
             .env("TONNY_AUDIO_VAD_SILENCE_MS", "300")
@@ -115,7 +103,7 @@ fn main() {
             &["run", "--silent"][..],
         ),
     ] {
-        let mut idle = Tonny::new(tonny_exe(), &home)
+        let mut idle = Tonny::new(built_exe("tonny"), &home)
             .pulse(&pulse)
             .x11(&x)
             .env("TONNY_STT_MODEL", &model)

@@ -8,25 +8,14 @@
 //! 2. Supervision: the fake WhisperLiveKit program under the product's policy, killed N times;
 //!    time from the kill to healthy again.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use tonny_supervisor::{Policy, ServiceSpec, ServiceState, Supervisor};
 use tonny_testkit::fakes::whisperlivekit::fake_wlk_exe;
 use tonny_testkit::fakes::{FakeChat, FakeElevenLabs, FakeWhisperLiveKit, WlkScript};
-use tonny_testkit::{PulseServer, TempHome, Tonny, speech};
+use tonny_testkit::{PulseServer, TempHome, Tonny, built_exe, free_port, percentile, speech};
 
 const XI_KEY: &str = "xi-bench-key-123";
-
-fn tonny_exe() -> PathBuf {
-    let me = std::env::current_exe().unwrap();
-    me.parent().unwrap().parent().unwrap().join("tonny")
-}
-
-fn percentile(sorted: &[u64], p: f64) -> u64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 struct Run {
     stt_ms: u64,
@@ -35,7 +24,7 @@ struct Run {
 
 fn one(home: &TempHome, pulse: &PulseServer, urls: (&str, &str, &str), stream: bool) -> Run {
     let (wlk, chat, xi) = urls;
-    let out = Tonny::new(tonny_exe(), home)
+    let out = Tonny::new(built_exe("tonny"), home)
         .pulse(pulse)
         .env("TONNY_STT_BACKEND", "whisperlivekit")
         .env("TONNY_WHISPERLIVEKIT_MANAGE", "false")
@@ -111,11 +100,7 @@ fn voice_to_voice(runs: usize) {
 }
 
 fn supervision(kills: usize) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let spec = ServiceSpec {
         name: "whisperlivekit".into(),
         program: fake_wlk_exe().display().to_string(),

@@ -123,19 +123,10 @@ pub fn agents(settings: &Settings, secrets: &BackendSecrets) -> (Vec<Arc<dyn Age
                     timeout_ms: settings.n8n.timeout_ms,
                 }))));
             }
-            AgentBackend::Chat => {
-                let c = &settings.chat;
-                agents.push(guarded(Arc::new(ChatAgent::new(ChatConfig {
-                    base_url: c.base_url.clone(),
-                    api: c.api,
-                    model: c.model.clone(),
-                    api_key: secrets.get(SecretName::ChatApiKey).map(str::to_owned),
-                    knowledge_collection: c.knowledge_collection.clone(),
-                    system_prompt: c.system_prompt.clone(),
-                    stream: c.stream,
-                    timeout_ms: c.timeout_ms,
-                }))));
-            }
+            AgentBackend::Chat => agents.push(guarded(Arc::new(ChatAgent::new(chat_config(
+                settings,
+                secrets.get(SecretName::ChatApiKey),
+            ))))),
             AgentBackend::RabbitMq => {
                 let Some(url) = secrets.get(SecretName::RabbitmqUrl) else {
                     warnings.push(missing("rabbitmq", SecretName::RabbitmqUrl));
@@ -160,6 +151,21 @@ pub fn agents(settings: &Settings, secrets: &BackendSecrets) -> (Vec<Arc<dyn Age
         agents.push(Arc::new(LocalAgent::new()));
     }
     (agents, warnings)
+}
+
+/// The chat agent's configuration from `chat.*` and the chat API key, if any.
+pub fn chat_config(settings: &Settings, api_key: Option<&str>) -> ChatConfig {
+    let c = &settings.chat;
+    ChatConfig {
+        base_url: c.base_url.clone(),
+        api: c.api,
+        model: c.model.clone(),
+        api_key: api_key.map(str::to_owned),
+        knowledge_collection: c.knowledge_collection.clone(),
+        system_prompt: c.system_prompt.clone(),
+        stream: c.stream,
+        timeout_ms: c.timeout_ms,
+    }
 }
 
 /// The voice `tts.engine` asks for: ElevenLabs (falling back to the local voice when it fails)

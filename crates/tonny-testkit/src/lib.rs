@@ -32,3 +32,35 @@ pub use pulse::PulseServer;
 pub use rabbitmq::RabbitServer;
 pub use secret_service::SecretService;
 pub use xserver::XServer;
+
+/// A free TCP port on 127.0.0.1 (for a server a test starts as a separate program, which must be
+/// told its port).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("binding a free port on 127.0.0.1")
+        .port()
+}
+
+/// A program of this workspace built beside the running test or example
+/// (`target/<profile>/NAME`).
+pub fn built_exe(name: &str) -> std::path::PathBuf {
+    let me = std::env::current_exe().expect("current exe");
+    let mut dir = me.parent().expect("exe dir").to_path_buf();
+    if dir.ends_with("deps") || dir.ends_with("examples") {
+        dir.pop();
+    }
+    let exe = dir.join(name);
+    assert!(
+        exe.exists(),
+        "{} is missing: build the workspace (cargo test --workspace builds it)",
+        exe.display()
+    );
+    exe
+}
+
+/// The value at fraction `p` (0–1) of sorted figures, for benchmark reports.
+pub fn percentile(sorted: &[u64], p: f64) -> u64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}

@@ -26,14 +26,6 @@ pub struct RabbitServer {
     server: Option<Child>,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl RabbitServer {
     /// Starts a broker and waits until it accepts AMQP connections; panics with its log if it
     /// does not within a minute.
@@ -51,7 +43,7 @@ impl RabbitServer {
         let mut server = Self {
             _turn: turn,
             node: format!("tonny{}@localhost", std::process::id()),
-            port: free_port(),
+            port: crate::free_port(),
             dir,
             server: None,
         };

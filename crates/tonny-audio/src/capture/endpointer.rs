@@ -57,7 +57,7 @@ impl Endpointer {
             return self.check_stop();
         }
         self.samples.extend_from_slice(audio);
-        if !audio.is_empty() {
+        if self.opts.stream_audio && !audio.is_empty() {
             let _ = self.events.send(CaptureEvent::Audio(audio.to_vec()));
         }
         self.level_buf.extend_from_slice(audio);

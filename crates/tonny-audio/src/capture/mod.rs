@@ -49,7 +49,8 @@ pub enum CaptureEvent {
     /// Speech was first heard.
     SpeechStarted,
     /// Audio recorded for this utterance (16 kHz mono, pre-roll first), as it arrives, for a
-    /// speech engine that transcribes while the person speaks.
+    /// speech engine that transcribes while the person speaks; sent only when
+    /// [`RecordOptions::stream_audio`] asks for it.
     Audio(Vec<f32>),
 }
 
@@ -78,6 +79,9 @@ pub struct RecordOptions {
     pub threshold: f32,
     /// While true, input is discarded (TonnyTray is speaking).
     pub muted: Arc<dyn Fn() -> bool + Send + Sync>,
+    /// Send every recorded chunk as [`CaptureEvent::Audio`] (a streaming speech engine is
+    /// listening); off, the recording is only handed over at the end, with no copies made.
+    pub stream_audio: bool,
 }
 
 impl std::fmt::Debug for RecordOptions {

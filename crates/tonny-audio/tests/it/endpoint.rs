@@ -23,6 +23,7 @@ fn options(silence_ms: u64, max_s: u64, muted: Arc<AtomicBool>) -> RecordOptions
         pre_roll: Duration::ZERO,
         threshold: 0.5,
         muted: Arc::new(move || muted.load(Ordering::SeqCst)),
+        stream_audio: false,
     }
 }
 
@@ -68,6 +69,34 @@ fn speech_then_silence_ends_at_the_silence_setting() {
     assert!(
         loudest > -30.0,
         "speech shows on the level meter: {loudest} dBFS"
+    );
+    assert!(
+        !events.iter().any(|e| matches!(e, CaptureEvent::Audio(_))),
+        "no audio copies unless asked"
+    );
+}
+
+#[test]
+fn recorded_audio_is_handed_on_as_it_arrives_when_asked() {
+    let (tx, rx) = mpsc::channel();
+    let opts = RecordOptions {
+        stream_audio: true,
+        ..options(300, 30, Arc::default())
+    };
+    let mut ep = Endpointer::new(opts, Stopper::default(), tx);
+    run(&mut ep, &timer_request(), 200);
+    let rec = ep.finish();
+    let streamed: Vec<f32> = rx
+        .try_iter()
+        .filter_map(|e| match e {
+            CaptureEvent::Audio(a) => Some(a),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(
+        streamed, rec.samples,
+        "every recorded sample, in order, once"
     );
 }
 

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use tonny_providers::agent::chat::{ChatAgent, ChatConfig};
+use tonny_providers::agent::chat::ChatAgent;
 use tonny_store::secrets::SecretName;
 
 use crate::cmd::pipeline::parts;
@@ -47,16 +47,7 @@ pub async fn run(ctx: &mut Ctx, cmd: AgentsCmd) -> anyhow::Result<ExitCode> {
                 .await??
                 .map(|(v, _)| secrecy::ExposeSecret::expose_secret(&v).to_owned());
             let c = &settings.chat;
-            let chat = ChatAgent::new(ChatConfig {
-                base_url: c.base_url.clone(),
-                api: c.api,
-                model: c.model.clone(),
-                api_key: key,
-                knowledge_collection: c.knowledge_collection.clone(),
-                system_prompt: c.system_prompt.clone(),
-                stream: c.stream,
-                timeout_ms: c.timeout_ms,
-            });
+            let chat = ChatAgent::new(tonny_server::wiring::chat_config(&settings, key.as_deref()));
             let models = chat.models().await?;
             let found = models.iter().any(|m| m == &c.model);
             if ctx.json {

@@ -95,12 +95,13 @@ fn options(
         pre_roll: PRE_ROLL,
         threshold: 0.5,
         muted,
+        stream_audio: false,
     }
 }
 
 /// Reads s16le PCM frames from `input` into an endpointer until it ends or the input does.
 fn read_pcm(mut input: impl std::io::Read, opts: RecordOptions) -> anyhow::Result<Recording> {
-    // Levels and audio chunks are of no use here: the receiver is dropped at once.
+    // Levels are of no use here: the receiver is dropped at once.
     let (events, _) = std::sync::mpsc::channel();
     let mut ep = Endpointer::new(opts, Stopper::default(), events);
     let mut buf = [0u8; 640];
@@ -207,7 +208,7 @@ pub async fn hear_and_do(
                 Some(v) => Arc::new(move || v.is_speaking()),
                 None => Arc::new(|| false),
             };
-            let opts = options(settings, vad, muted);
+            let mut opts = options(settings, vad, muted);
             let (events_tx, events_rx) = std::sync::mpsc::channel();
             let bus = assistant.bus().clone();
             let partial_bus = bus.clone();
@@ -220,6 +221,8 @@ pub async fn hear_and_do(
                     });
                 }),
             );
+            // Only a streaming engine needs the audio while it is recorded.
+            opts.stream_audio = session.is_some();
             let forward = std::thread::spawn(move || {
                 for e in events_rx {
                     match e {

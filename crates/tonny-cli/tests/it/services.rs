@@ -9,14 +9,6 @@ use tonny_testkit::{TempHome, Tonny, speech};
 
 use crate::tonny;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn with_wlk(home: &TempHome, port: u16) -> Tonny {
     tonny(home)
         .env("TONNY_STT_BACKEND", "whisperlivekit")
@@ -38,7 +30,7 @@ fn pid_on(port: u16) -> Option<String> {
 #[test]
 fn services_start_status_restart_logs_and_stop_the_whisperlivekit_server() {
     let home = TempHome::new();
-    let port = free_port();
+    let port = tonny_testkit::free_port();
     let listed = with_wlk(&home, port).args(["services", "list"]).run().ok();
     assert!(
         listed
@@ -189,14 +181,11 @@ fn listen_transcribes_through_whisperlivekit_and_falls_back_to_the_embedded_engi
     );
 }
 
-#[test]
-fn a_spoken_request_streams_to_whisperlivekit_while_the_person_speaks() {
+/// "Set a timer for ten minutes" spoken into `tonny listen`'s microphone, transcribed through
+/// the WhisperLiveKit at `wlk` (unmanaged), with the embedded model as the fallback.
+fn speak_to_listen(wlk: &FakeWhisperLiveKit) -> tonny_testkit::Output {
     let home = TempHome::new();
     let pulse = tonny_testkit::PulseServer::start();
-    let wlk = FakeWhisperLiveKit::start(WlkScript {
-        say: "What time is it?".into(),
-        ..WlkScript::default()
-    });
     let mut run = tonny(&home)
         .pulse(&pulse)
         .env("TONNY_STT_BACKEND", "whisperlivekit")
@@ -207,7 +196,16 @@ fn a_spoken_request_streams_to_whisperlivekit_while_the_person_speaks() {
         .spawn();
     run.wait_for_stderr("speak now", Duration::from_secs(60));
     pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
-    let out = run.finish();
+    run.finish()
+}
+
+#[test]
+fn a_spoken_request_streams_to_whisperlivekit_while_the_person_speaks() {
+    let wlk = FakeWhisperLiveKit::start(WlkScript {
+        say: "What time is it?".into(),
+        ..WlkScript::default()
+    });
+    let out = speak_to_listen(&wlk);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         out.json()["transcript"],
@@ -229,23 +227,11 @@ fn a_spoken_request_streams_to_whisperlivekit_while_the_person_speaks() {
 
 #[test]
 fn a_server_dying_mid_utterance_loses_nothing_the_embedded_engine_hears_it_all() {
-    let home = TempHome::new();
-    let pulse = tonny_testkit::PulseServer::start();
     let wlk = FakeWhisperLiveKit::start(WlkScript {
         close_after_frames: Some(20),
         ..WlkScript::default()
     });
-    let mut run = tonny(&home)
-        .pulse(&pulse)
-        .env("TONNY_STT_BACKEND", "whisperlivekit")
-        .env("TONNY_WHISPERLIVEKIT_MANAGE", "false")
-        .env("TONNY_STT_WHISPERLIVEKIT_URL", wlk.asr_url())
-        .env("TONNY_STT_MODEL", speech::model_dir())
-        .args(["--json", "listen", "--silent"])
-        .spawn();
-    run.wait_for_stderr("speak now", Duration::from_secs(60));
-    pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
-    let out = run.finish();
+    let out = speak_to_listen(&wlk);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let heard = out.json()["transcript"].as_str().unwrap().to_owned();
     assert_eq!(

@@ -7,14 +7,6 @@ use tonny_core::breaker::BreakerPolicy;
 use tonny_supervisor::{Policy, ServiceSpec, ServiceState, Supervisor};
 use tonny_testkit::fakes::whisperlivekit::fake_wlk_exe;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn wlk(name: &str, port: u16, extra: &[&str]) -> ServiceSpec {
     let mut args: Vec<String> = [
         "--host",
@@ -108,7 +100,7 @@ fn group_members(pgid: u32) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_is_noticed_at_once_and_restarted_and_a_crash_loop_opens_the_breaker() {
-    let port = free_port();
+    let port = tonny_testkit::free_port();
     let fail = tempfile::NamedTempFile::new().unwrap().into_temp_path();
     let fail_path = fail.to_path_buf();
     std::fs::remove_file(&fail_path).unwrap();
@@ -177,7 +169,7 @@ async fn a_killed_server_is_noticed_at_once_and_restarted_and_a_crash_loop_opens
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_ends_the_whole_process_group() {
-    let port = free_port();
+    let port = tonny_testkit::free_port();
     // A service that forks a helper: the helper must go too.
     let mut spec = wlk("wrapped", port, &[]);
     let inner = format!("sleep 600 & exec {} {}", spec.program, spec.args.join(" "));
@@ -206,7 +198,7 @@ async fn stop_ends_the_whole_process_group() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dependencies_start_first_and_circles_are_refused() {
-    let (a, b) = (free_port(), free_port());
+    let (a, b) = (tonny_testkit::free_port(), tonny_testkit::free_port());
     let mut app = wlk("app", b, &[]);
     app.depends_on = vec!["speech".into()];
     let sup = Supervisor::new(vec![app, wlk("speech", a, &[])], quick());
@@ -226,9 +218,9 @@ async fn dependencies_start_first_and_circles_are_refused() {
     assert_eq!(started, ["speech", "app"]);
     sup.stop_all().await;
 
-    let mut x = wlk("x", free_port(), &[]);
+    let mut x = wlk("x", tonny_testkit::free_port(), &[]);
     x.depends_on = vec!["y".into()];
-    let mut y = wlk("y", free_port(), &[]);
+    let mut y = wlk("y", tonny_testkit::free_port(), &[]);
     y.depends_on = vec!["x".into()];
     let err = Supervisor::new(vec![x, y], quick()).start("x").unwrap_err();
     assert!(err.to_string().contains("circle"), "{err}");

@@ -291,16 +291,5 @@ impl FakeWhisperLiveKit {
 
 /// The `fake-wlk` program built beside the test binaries (`target/<profile>/fake-wlk`).
 pub fn fake_wlk_exe() -> std::path::PathBuf {
-    let me = std::env::current_exe().expect("current exe");
-    let mut dir = me.parent().expect("exe dir").to_path_buf();
-    if dir.ends_with("deps") || dir.ends_with("examples") {
-        dir.pop();
-    }
-    let exe = dir.join("fake-wlk");
-    assert!(
-        exe.exists(),
-        "{} is missing: build the workspace (cargo test --workspace builds it)",
-        exe.display()
-    );
-    exe
+    crate::built_exe("fake-wlk")
 }

@@ -57,18 +57,11 @@ pub(super) async fn live(
     }
     if settings.agent.fallback_order.contains(&AgentBackend::Chat) {
         let c = &settings.chat;
-        let chat = tonny_providers::agent::chat::ChatAgent::new(
-            tonny_providers::agent::chat::ChatConfig {
-                base_url: c.base_url.clone(),
-                api: c.api,
-                model: c.model.clone(),
-                api_key: secrets.get(SecretName::ChatApiKey).map(str::to_owned),
-                knowledge_collection: c.knowledge_collection.clone(),
-                system_prompt: c.system_prompt.clone(),
-                stream: c.stream,
-                timeout_ms: c.timeout_ms.min(5_000),
-            },
-        );
+        // A doctor should not wait the full answer timeout on a dead server.
+        let mut config =
+            tonny_server::wiring::chat_config(settings, secrets.get(SecretName::ChatApiKey));
+        config.timeout_ms = config.timeout_ms.min(5_000);
+        let chat = tonny_providers::agent::chat::ChatAgent::new(config);
         match chat.check_model().await {
             Ok(()) => checks.push(check(
                 "backends",
