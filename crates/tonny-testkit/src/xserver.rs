@@ -2,7 +2,8 @@
 //! can be read back from the file (TESTING.md's recipe: no window manager, so the window is
 //! focused with `xdotool windowfocus`).
 
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -25,45 +26,46 @@ fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
 }
 
 impl XServer {
-    /// Starts Xvfb on the first free display from :90.
+    /// Starts Xvfb on a display it picks itself.
+    ///
+    /// `-displayfd` makes the server claim the first free display and write its number back
+    /// once it listens, so tests starting servers in parallel cannot pick the same display
+    /// (choosing one from lock files raced: two tests took :90 and one lost its server).
     pub fn start() -> Self {
-        for n in 90..190 {
-            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-            let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
-            // A lock left by a server that died without cleaning up frees its display.
-            let owner = std::fs::read_to_string(&lock)
-                .ok()
-                .and_then(|pid| pid.trim().parse::<u32>().ok());
-            match owner {
-                Some(pid) if !Path::new(&format!("/proc/{pid}")).exists() => {
-                    let _ = std::fs::remove_file(&lock);
-                    let _ = std::fs::remove_file(&socket);
-                }
-                Some(_) => continue,
-                None if lock.exists() || socket.exists() => continue,
-                None => {}
-            }
-            let display = format!(":{n}");
-            let child = Command::new("Xvfb")
-                .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("running Xvfb (apt package xvfb)");
-            let mut server = Self { child, display };
-            let started = Instant::now();
-            while started.elapsed() < Duration::from_secs(10) {
-                if socket.exists() {
-                    return server;
-                }
-                if let Ok(Some(_)) = server.child.try_wait() {
-                    break; // lost a race for this display; try the next
-                }
-                thread::sleep(Duration::from_millis(25));
-            }
-            let _ = server.child.kill();
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("running Xvfb (apt package xvfb)");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let _ = tx.send(line);
+            // Keep the pipe open (and drained) for the server's lifetime.
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
+        let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_default();
+        let number = line.trim();
+        if number.is_empty() || number.parse::<u32>().is_err() {
+            let _ = child.kill();
+            panic!("Xvfb did not report a display within 20 s (got {line:?})");
         }
-        panic!("no free X display between :90 and :189");
+        Self {
+            child,
+            display: format!(":{number}"),
+        }
     }
 
     /// The `DISPLAY` value.
@@ -88,7 +90,7 @@ impl XServer {
             .spawn()
             .expect("running xterm (apt package xterm)");
         let mut window = String::new();
-        wait_until("the xterm window", Duration::from_secs(20), || {
+        wait_until("the xterm window", Duration::from_secs(60), || {
             let o = self
                 .tool("xdotool")
                 .args(["search", "--onlyvisible", "--class", "xterm"])
