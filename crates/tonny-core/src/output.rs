@@ -61,22 +61,19 @@ pub struct Playing {
 /// Speaks text aloud.
 #[async_trait]
 pub trait VoiceOutput: Send + Sync {
-    /// Speaks sentences as they arrive: each is synthesised and queued as soon as it comes, so
-    /// speech starts before the whole text exists. Returns once the first is playing (an error
-    /// if the channel closes before any sentence arrives); `done` resolves after the last.
+    /// Speaks a reply while it is written: `pieces` are its text as it arrives (a streaming
+    /// agent's tokens), and the voice starts as soon as it has enough to say (a sentence, or
+    /// for a voice that takes streamed text, a word). Returns once the first audio is queued
+    /// (an error if nothing could be said); `done` resolves after the last.
     async fn say_stream(
         &self,
-        sentences: mpsc::UnboundedReceiver<String>,
+        pieces: mpsc::UnboundedReceiver<String>,
     ) -> Result<Playing, OutputError>;
 
-    /// Synthesises `text` and queues it for playback, a sentence at a time; returns once audio
-    /// is playing.
+    /// Speaks `text`; returns once audio is playing.
     async fn say(&self, text: &str) -> Result<Playing, OutputError> {
         let (tx, rx) = mpsc::unbounded_channel();
-        let mut splitter = crate::sentences::SentenceSplitter::new();
-        for sentence in splitter.push(text).into_iter().chain(splitter.finish()) {
-            let _ = tx.send(sentence);
-        }
+        let _ = tx.send(text.to_owned());
         drop(tx);
         self.say_stream(rx).await
     }

@@ -62,6 +62,12 @@ impl SentenceSplitter {
         out
     }
 
+    /// Text received but not yet part of a returned sentence, untrimmed; lets a caller map a
+    /// sentence end back onto the text it fed in.
+    pub fn pending(&self) -> &str {
+        &self.buffer
+    }
+
     /// Everything left once the stream has ended.
     pub fn finish(&mut self) -> Option<String> {
         let rest = std::mem::take(&mut self.buffer);

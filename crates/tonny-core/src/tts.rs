@@ -53,6 +53,37 @@ pub enum TtsError {
     Engine(String),
 }
 
+/// Text handed to a [`SpeechStream`] while a reply is being written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamText {
+    /// More text, appended to what the voice holds (whole words; the caller keeps a word
+    /// that may still grow until it is complete).
+    Text(String),
+    /// Speak everything held so far now, without waiting for more.
+    Flush,
+}
+
+/// Audio a [`SpeechStream`] made, with how much of the text it covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamAudio {
+    /// The samples.
+    pub speech: Speech,
+    /// Characters of the sent text this audio speaks (0 when the voice does not say); lets a
+    /// caller resume with another voice where a failed stream stopped.
+    pub chars: usize,
+}
+
+/// A voice session fed text as it is written, so speech can start before a sentence ends
+/// (ElevenLabs' `stream-input` socket). Dropping `input` ends the text; `audio` then yields
+/// the rest and closes. An `Err` on `audio` ends the session.
+#[derive(Debug)]
+pub struct SpeechStream {
+    /// Where text and flushes go.
+    pub input: tokio::sync::mpsc::UnboundedSender<StreamText>,
+    /// Audio as it is made, in order.
+    pub audio: tokio::sync::mpsc::UnboundedReceiver<Result<StreamAudio, TtsError>>,
+}
+
 /// A voice. Implementations are safe to share between threads.
 pub trait Tts: Send + Sync {
     /// A short name for logs and the UI ("espeak-ng en-us").
@@ -64,6 +95,13 @@ pub trait Tts: Send + Sync {
     /// Something the person should be told about the voice since the last call (a cloud voice
     /// replaced by the local one, and why). Each notice is returned once.
     fn take_notice(&self) -> Option<String> {
+        None
+    }
+
+    /// A session fed text while it is written, for voices that take text in pieces; `None`
+    /// when this voice (or its configuration) speaks whole sentences only. Call it inside a
+    /// Tokio runtime: the session runs as a task.
+    fn open_stream(&self) -> Option<SpeechStream> {
         None
     }
 }

@@ -203,7 +203,9 @@ pub fn voice(
     let player =
         Player::open(settings.audio.output_device.as_deref()).map_err(|e| e.to_string())?;
     let (tts, warning) = tts(settings, secrets);
-    Ok((SpokenVoice::new(tts, player), warning))
+    let voice = SpokenVoice::new(tts, player)
+        .with_stream_first_words(settings.tts.stream_first_words as usize);
+    Ok((voice, warning))
 }
 
 /// The environment variable the WhisperLiveKit token is passed in (never argv, which every

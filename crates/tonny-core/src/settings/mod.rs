@@ -283,6 +283,13 @@ pub struct TtsSettings {
     pub elevenlabs_output_format: ElevenLabsFormat,
     /// ElevenLabs model id.
     pub elevenlabs_model_id: String,
+    /// Stream a reply's text into ElevenLabs over its `stream-input` WebSocket while the agent
+    /// is still writing it (PCM formats only); off sends one request per sentence.
+    pub elevenlabs_stream_input: bool,
+    /// With a voice that takes streamed text, speak the first this-many complete words of a
+    /// streamed reply at once instead of waiting for the first sentence (0 waits for it).
+    /// Fewer words start speaking sooner; more give the voice more to shape its intonation.
+    pub stream_first_words: u32,
     /// ElevenLabs voice stability, 0–1.
     pub stability: f64,
     /// ElevenLabs similarity boost, 0–1.
@@ -308,6 +315,8 @@ impl Default for TtsSettings {
             elevenlabs_voice_id: "21m00Tcm4TlvDq8ikWAM".into(),
             elevenlabs_output_format: ElevenLabsFormat::Pcm24000,
             elevenlabs_model_id: "eleven_flash_v2_5".into(),
+            elevenlabs_stream_input: true,
+            stream_first_words: 1,
             stability: 0.5,
             similarity_boost: 0.75,
             style: 0.0,

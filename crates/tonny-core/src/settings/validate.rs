@@ -259,6 +259,12 @@ impl Settings {
         c.range("tts.style", self.tts.style, 0.0..=1.0, "");
         c.range("tts.speed", self.tts.speed, 0.7..=1.2, "");
         c.range("tts.pitch", self.tts.pitch, 0..=99, "");
+        c.range(
+            "tts.stream_first_words",
+            self.tts.stream_first_words,
+            0..=20,
+            "",
+        );
         c.timeout("tts.timeout_ms", self.tts.timeout_ms);
 
         c.hotkey("hotkeys.push_to_talk", &self.hotkeys.push_to_talk);

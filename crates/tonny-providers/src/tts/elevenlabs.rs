@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tonny_core::settings::{ElevenLabsFormat, TtsSettings};
-use tonny_core::tts::{Speech, Tts, TtsError, check_text};
+use tonny_core::tts::{Speech, SpeechStream, Tts, TtsError, check_text};
 
 use crate::remote::{self, MAX_AUDIO_BYTES, RemoteError, block_on};
 
@@ -38,6 +38,8 @@ pub struct ElevenLabsConfig {
     pub voice_settings: Value,
     /// Give up on one request after this long.
     pub timeout_ms: u64,
+    /// Take streamed text over the `stream-input` socket (PCM formats only).
+    pub stream_input: bool,
 }
 
 impl std::fmt::Debug for ElevenLabsConfig {
@@ -68,6 +70,7 @@ impl ElevenLabsConfig {
                 "speed": tts.speed,
             }),
             timeout_ms: tts.timeout_ms,
+            stream_input: tts.elevenlabs_stream_input,
         }
     }
 }
@@ -274,7 +277,7 @@ fn map_remote(e: RemoteError) -> TtsError {
 }
 
 /// The error for an HTTP error status with ElevenLabs' `detail.status`.
-fn map_status(status: u16, detail: Option<&str>, body: &[u8]) -> TtsError {
+pub(super) fn map_status(status: u16, detail: Option<&str>, body: &[u8]) -> TtsError {
     let said = remote::error_message(body);
     match (status, detail) {
         (_, Some("quota_exceeded")) => TtsError::Unavailable(format!(
@@ -321,6 +324,12 @@ impl Tts for ElevenLabsTts {
                 sample_rate: self.rate(),
             })
         })
+    }
+
+    fn open_stream(&self) -> Option<SpeechStream> {
+        // MP3 arrives in pieces that do not decode on their own; it is spoken per sentence.
+        (self.config.stream_input && self.config.format.pcm_rate().is_some())
+            .then(|| super::elevenlabs_stream::open(&self.config))
     }
 }
 

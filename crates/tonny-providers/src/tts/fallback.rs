@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use tonny_core::tts::{Speech, Tts, TtsError};
+use tonny_core::tts::{Speech, SpeechStream, Tts, TtsError};
 
 /// Speaks with `primary`, or with `fallback` when `primary` fails.
 pub struct FallbackTts {
@@ -63,6 +63,16 @@ impl Tts for FallbackTts {
                 self.fallback.synthesize(text)
             }
         }
+    }
+
+    fn open_stream(&self) -> Option<SpeechStream> {
+        // While the cloud voice is known to fail, replies go sentence by sentence, where each
+        // falls back on its own; a stream that fails is finished by the caller with
+        // `synthesize`, which lands here too.
+        if *self.announced.lock().expect("lock") {
+            return None;
+        }
+        self.primary.open_stream()
     }
 
     fn take_notice(&self) -> Option<String> {

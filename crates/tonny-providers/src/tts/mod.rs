@@ -1,5 +1,6 @@
 //! Voices implementing [`tonny_core::tts::Tts`].
 
 pub mod elevenlabs;
+mod elevenlabs_stream;
 pub mod espeak;
 pub mod fallback;

@@ -1,5 +1,5 @@
-//! Speaking a streamed answer while it is being written: the agent's pieces are cut into
-//! sentences and each goes to the voice as soon as it is complete.
+//! Speaking a streamed answer while it is being written: the agent's pieces go to the voice
+//! as they come, and the voice starts as soon as it has enough to say.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,7 +7,6 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tonny_core::output::{OutputError, Playing};
-use tonny_core::sentences::SentenceSplitter;
 use tonny_core::settings::ResponseMode;
 
 use super::Assistant;
@@ -21,7 +20,7 @@ pub(crate) struct LiveSpeech {
 }
 
 impl LiveSpeech {
-    /// Ends the stream and returns the speech with when it was asked for, if any sentence was
+    /// Ends the stream and returns the speech with when it was asked for, if anything was
     /// spoken (a non-streaming agent sends nothing here, and its reply is spoken normally).
     pub async fn finish(self) -> Option<(Playing, Instant)> {
         drop(self.pieces);
@@ -37,28 +36,18 @@ impl LiveSpeech {
 }
 
 impl Assistant {
-    /// Starts a live speech when replies are spoken and a voice exists.
+    /// Starts a live speech when replies are spoken, a voice exists and an agent streams.
     pub(crate) fn live_speech(&self) -> Option<LiveSpeech> {
         let voice = self.voice_out.clone()?;
-        if self.mode() == ResponseMode::TextOnly {
+        // No agent streams: every answer arrives whole and is spoken after its effects, and a
+        // voice session opened here would be wasted.
+        if self.mode() == ResponseMode::TextOnly || !self.agents.iter().any(|a| a.streams()) {
             return None;
         }
-        let (pieces, mut pieces_rx) = mpsc::unbounded_channel::<String>();
-        let (sentences, sentences_rx) = mpsc::unbounded_channel::<String>();
-        tokio::spawn(async move {
-            let mut splitter = SentenceSplitter::new();
-            while let Some(piece) = pieces_rx.recv().await {
-                for sentence in splitter.push(&piece) {
-                    let _ = sentences.send(sentence);
-                }
-            }
-            if let Some(rest) = splitter.finish() {
-                let _ = sentences.send(rest);
-            }
-        });
+        let (pieces, pieces_rx) = mpsc::unbounded_channel::<String>();
         let called = Instant::now();
         let voice = Arc::clone(&voice);
-        let speaking = tokio::spawn(async move { voice.say_stream(sentences_rx).await });
+        let speaking = tokio::spawn(async move { voice.say_stream(pieces_rx).await });
         Some(LiveSpeech {
             pieces,
             speaking,

@@ -2,7 +2,9 @@
 //! speech (espeak-ng, converted by sox to the `output_format` asked: raw PCM or MP3), the voice
 //! list, the subscription quota, and ElevenLabs' error bodies (`quota_exceeded` as 401,
 //! `invalid_api_key`, 429 `too_many_concurrent_requests`, 400 `max_character_limit_exceeded`,
-//! 422 validation).
+//! 422 validation), and the `stream-input` WebSocket ([`socket`]).
+
+mod socket;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -23,7 +25,7 @@ use crate::serve::Served;
 pub const VOICE_ID: &str = "21m00Tcm4TlvDq8ikWAM";
 
 #[derive(Debug)]
-struct Eleven {
+pub(crate) struct Eleven {
     api_key: String,
     first_byte: Duration,
     character_limit: u64,
@@ -31,6 +33,10 @@ struct Eleven {
     max_request_chars: usize,
     busy: bool,
     requests: Vec<Value>,
+    // Text of each socket generation, in order.
+    segments: Vec<String>,
+    // Sockets drop the connection after this many audio messages.
+    socket_drop_after: Option<usize>,
 }
 
 /// The running fake; stops when dropped.
@@ -92,6 +98,8 @@ async fn tts(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // The first byte is due `first_byte` after the request arrived, however long rendering took.
+    let arrived = tokio::time::Instant::now();
     let voice = path.first().cloned().unwrap_or_default();
     let format = query
         .get("output_format")
@@ -191,7 +199,7 @@ async fn tts(
         async move {
             match step {
                 0 => {
-                    tokio::time::sleep(first_byte).await;
+                    tokio::time::sleep_until(arrived + first_byte).await;
                     Some((Ok::<_, std::io::Error>(a), 1))
                 }
                 1 => Some((Ok(b), 2)),
@@ -217,6 +225,8 @@ impl FakeElevenLabs {
             max_request_chars: 5_000,
             busy: false,
             requests: Vec::new(),
+            segments: Vec::new(),
+            socket_drop_after: None,
         }));
         let voices = |State(s): State<Arc<Mutex<Eleven>>>, headers: HeaderMap| async move {
             let ok = headers.get("xi-api-key").and_then(|v| v.to_str().ok())
@@ -252,7 +262,10 @@ impl FakeElevenLabs {
             .into_response()
         };
         let app = Router::new()
-            .route("/v1/text-to-speech/{*path}", post(tts_entry))
+            .route(
+                "/v1/text-to-speech/{*path}",
+                post(tts_entry).get(socket::entry),
+            )
             .route("/v1/voices", get(voices))
             .route("/v1/user/subscription", get(subscription))
             .with_state(Arc::clone(&state));
@@ -289,7 +302,19 @@ impl FakeElevenLabs {
         self.state.lock().unwrap().busy = busy;
     }
 
-    /// Syntheses accepted, in order: `{"voice","format","body"}`.
+    /// The text each `stream-input` generation spoke, in order (a flush, the end, or the
+    /// buffer reaching 120 characters starts one).
+    pub fn socket_segments(&self) -> Vec<String> {
+        self.state.lock().unwrap().segments.clone()
+    }
+
+    /// Sockets lose their connection (no close frame) after sending `n` audio messages.
+    pub fn drop_sockets_after(&self, n: Option<usize>) {
+        self.state.lock().unwrap().socket_drop_after = n;
+    }
+
+    /// Syntheses accepted, in order: `{"voice","format","body"}` for requests,
+    /// `{"socket":true,"format","begin"}` for sockets.
     pub fn requests(&self) -> Vec<Value> {
         self.state.lock().unwrap().requests.clone()
     }
