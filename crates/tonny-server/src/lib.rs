@@ -3,6 +3,7 @@
 //! records it; [`assistant::timers`] fires stored timers when they fall due. The CLI and (later)
 //! the daemon and tray all go through it, so they behave the same.
 
+pub mod api;
 pub mod assistant;
 pub mod voice;
 pub mod wiring;

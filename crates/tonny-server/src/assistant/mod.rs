@@ -188,7 +188,8 @@ impl Assistant {
         &self.store
     }
 
-    pub(crate) fn mode(&self) -> ResponseMode {
+    /// How replies are delivered now (`response.mode`, which a voice command can change).
+    pub fn mode(&self) -> ResponseMode {
         self.settings.lock().expect("settings lock").response.mode
     }
 

@@ -1,1 +1,6 @@
-//! Integration tests for the assistant: real SQLite, the real local agent, real espeak-ng.
+//! Integration tests for the daemon: real SQLite, the real local agent, the real encrypted
+//! secrets file; the API driven in-process (`tower::ServiceExt::oneshot`) and over a real
+//! socket where a WebSocket is involved.
+
+mod api;
+mod api_events;

@@ -1,0 +1,257 @@
+//! Settings (`GET`/`PATCH /api/v1/settings`: all-or-nothing, field errors named) and secrets
+//! (`/api/v1/secrets`: status, write, delete — a value is never returned).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tonny_core::settings::{Settings, SettingsError, Source};
+use tonny_store::secrets::{SecretError, SecretName, SecretStore};
+use utoipa::ToSchema;
+
+use super::{ApiError, ApiState, ErrorBody, FieldProblem};
+
+/// Every setting's effective value and where it comes from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingsView {
+    /// Dotted key → value.
+    #[schema(value_type = Object)]
+    pub values: BTreeMap<String, Value>,
+    /// Dotted key → `default`, `database`, `dotenv` or `environment`. A key set in the
+    /// environment or `.env` overrides what the API stores.
+    #[schema(value_type = Object)]
+    pub sources: BTreeMap<String, Source>,
+}
+
+async fn view(s: &ApiState) -> Result<SettingsView, ApiError> {
+    let stored = s.assistant.store().stored_settings().await?;
+    let loaded = Settings::load(&stored, Some(&s.paths.env_file()), std::env::vars())
+        .map_err(ApiError::internal)?;
+    Ok(SettingsView {
+        values: loaded.settings.to_flat(),
+        sources: loaded.sources,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
+    responses((status = 200, body = SettingsView), (status = 401, body = ErrorBody)))]
+pub(super) async fn get_settings(
+    State(s): State<ApiState>,
+) -> Result<Json<SettingsView>, ApiError> {
+    Ok(Json(view(&s).await?))
+}
+
+fn problems(key: &str, e: SettingsError) -> Vec<FieldProblem> {
+    match e {
+        SettingsError::Invalid(fields) => fields
+            .into_iter()
+            .map(|f| FieldProblem {
+                key: f.key,
+                reason: f.reason,
+                accepted: f.accepted,
+            })
+            .collect(),
+        other => vec![FieldProblem {
+            key: key.to_owned(),
+            reason: other.to_string(),
+            accepted: "a key listed by GET /api/v1/settings".into(),
+        }],
+    }
+}
+
+#[utoipa::path(patch, path = "/api/v1/settings", tag = "settings",
+    request_body(content = Object, description = "dotted key → new value; all are applied or none"),
+    responses((status = 200, body = SettingsView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn patch_settings(
+    State(s): State<ApiState>,
+    body: Result<Json<serde_json::Map<String, Value>>, JsonRejection>,
+) -> Result<Json<SettingsView>, ApiError> {
+    let Json(patch) = body?;
+    if patch.is_empty() {
+        return Err(ApiError::bad_request("empty_patch", "nothing to change"));
+    }
+    // Checked against what is stored (not the environment's overrides): that is what changes.
+    let store = s.assistant.store();
+    let stored = store.stored_settings().await?;
+    let base = Settings::load(&stored, None, Vec::<(String, String)>::new())
+        .map_err(ApiError::internal)?
+        .settings;
+    let mut fields = Vec::new();
+    let mut patched = base.clone();
+    for (key, value) in &patch {
+        // The UI's text boxes send text; numbers and switches are parsed as the CLI does.
+        let value = match value {
+            Value::String(text) => match Settings::parse_text(key, text) {
+                Ok(v) => v,
+                Err(e) => {
+                    fields.extend(problems(key, e));
+                    continue;
+                }
+            },
+            other => other.clone(),
+        };
+        match base.with_value(key, value.clone()) {
+            Err(e) => fields.extend(problems(key, e)),
+            Ok(_) => match patched.with_value(key, value) {
+                Ok(next) => patched = next,
+                Err(e) => fields.extend(problems(key, e)),
+            },
+        }
+    }
+    if !fields.is_empty() {
+        return Err(ApiError::invalid_fields(
+            format!(
+                "{} of the values cannot be used; nothing was changed",
+                fields.len()
+            ),
+            fields,
+        ));
+    }
+    for key in patch.keys() {
+        let canonical = patched.get(key).map_err(ApiError::internal)?;
+        store.put_setting(key, &canonical).await?;
+        tracing::info!(component = "config", key = key.as_str(), "setting changed");
+    }
+    Ok(Json(view(&s).await?))
+}
+
+/// One secret's status; the value itself is never sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SecretView {
+    /// Its name (`elevenlabs_api_key`, …).
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// Whether a value is available.
+    pub configured: bool,
+    /// `environment`, `keychain` or `encrypted_file`.
+    pub source: Option<String>,
+    /// A problem with the value or with reading it.
+    pub problem: Option<String>,
+}
+
+fn secret_store(s: &ApiState) -> Result<Arc<SecretStore>, ApiError> {
+    s.secrets.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "secrets_unavailable",
+            "the secret store could not be opened; `tonny doctor` says why",
+        )
+    })
+}
+
+fn secret_error(e: SecretError) -> ApiError {
+    match e {
+        SecretError::UnknownName(_) => ApiError::not_found(e.to_string()),
+        SecretError::Empty { .. } | SecretError::Invalid { .. } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_secret",
+            e.to_string(),
+        ),
+        other => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "secrets_unavailable",
+            other.to_string(),
+        ),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    // The keychain client blocks; it must not run on the async executor.
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)
+}
+
+#[utoipa::path(get, path = "/api/v1/secrets", tag = "settings",
+    responses((status = 200, body = Vec<SecretView>), (status = 401, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
+pub(super) async fn secrets(State(s): State<ApiState>) -> Result<Json<Vec<SecretView>>, ApiError> {
+    let store = secret_store(&s)?;
+    let list = blocking(move || store.status()).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|st| SecretView {
+                name: st.name.as_str().to_owned(),
+                description: st.description.to_owned(),
+                configured: st.configured,
+                source: st.source.and_then(|src| {
+                    serde_json::to_value(src)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                }),
+                problem: st.problem,
+            })
+            .collect(),
+    ))
+}
+
+/// A secret's new value.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretValue {
+    /// The value; stored in the keychain, never returned or logged.
+    #[schema(value_type = String)]
+    pub value: SecretString,
+}
+
+fn secret_name(name: &str) -> Result<SecretName, ApiError> {
+    name.parse::<SecretName>().map_err(secret_error)
+}
+
+#[utoipa::path(put, path = "/api/v1/secrets/{name}", tag = "settings",
+    params(("name" = String, Path, description = "the secret's name")),
+    request_body = SecretValue,
+    responses((status = 204, description = "stored"), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn set_secret(
+    State(s): State<ApiState>,
+    Path(name): Path<String>,
+    body: Result<Json<SecretValue>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let name = secret_name(&name)?;
+    let Json(body) = body?;
+    let store = secret_store(&s)?;
+    blocking(move || store.set(name, &body.value))
+        .await?
+        .map_err(secret_error)?;
+    tracing::info!(component = "secrets", name = name.as_str(), "secret set");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/api/v1/secrets/{name}", tag = "settings",
+    params(("name" = String, Path, description = "the secret's name")),
+    responses((status = 204, description = "removed"), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub(super) async fn delete_secret(
+    State(s): State<ApiState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let name = secret_name(&name)?;
+    let store = secret_store(&s)?;
+    if blocking(move || store.delete(name))
+        .await?
+        .map_err(secret_error)?
+    {
+        tracing::info!(
+            component = "secrets",
+            name = name.as_str(),
+            "secret deleted"
+        );
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!(
+            "{} is not stored",
+            name.as_str()
+        )))
+    }
+}

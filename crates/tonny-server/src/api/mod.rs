@@ -1,0 +1,139 @@
+//! The daemon's HTTP API (`tonny serve`, the tray): REST under `/api/v1`, the event stream as
+//! a WebSocket, `/healthz`, and the OpenAPI document built from the same handlers, so the
+//! document cannot drift from the routes. Binds where it is told (127.0.0.1 by default, chosen
+//! by the caller); every route but `/healthz` needs the token ([`auth`]). No CORS headers are
+//! sent, so other origins' pages cannot read answers.
+
+pub mod auth;
+mod config;
+mod error;
+mod events;
+mod history;
+mod talk;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::routing::get;
+use tonny_core::Paths;
+use tonny_store::secrets::SecretStore;
+use tonny_supervisor::Supervisor;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use auth::ApiToken;
+pub use error::{ApiError, ErrorBody, FieldProblem};
+
+use crate::assistant::Assistant;
+
+/// Everything the handlers reach: cheap to clone (all shared).
+#[derive(Clone)]
+pub struct ApiState {
+    /// Requests go through it, its bus feeds the event stream, its store answers history.
+    pub assistant: Arc<Assistant>,
+    /// Where settings overrides (`.env`) and data live.
+    pub paths: Paths,
+    /// The secret store; `None` when it could not be opened (secret routes then say why).
+    pub secrets: Option<Arc<SecretStore>>,
+    /// Supervised services, when any are configured.
+    pub supervisor: Option<Arc<Supervisor>>,
+    /// The bearer token.
+    pub token: ApiToken,
+    /// When the daemon started.
+    pub started: Instant,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "TonnyTray daemon API",
+        description = "Talk to TonnyTray, read its history and change its settings. Every route \
+                       but /healthz needs `Authorization: Bearer TOKEN` (`tonny ui-url`).",
+    ),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+fn routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(talk::status))
+        .routes(routes!(talk::ask))
+        .routes(routes!(history::history))
+        .routes(routes!(history::logs))
+        .routes(routes!(config::get_settings, config::patch_settings))
+        .routes(routes!(config::secrets))
+        .routes(routes!(config::set_secret, config::delete_secret))
+}
+
+/// The OpenAPI document of every `/api/v1` route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = routes().split_for_parts().1;
+    // Served beside the documented routes; documented here by hand.
+    doc.paths.paths.insert(
+        "/api/v1/events".into(),
+        utoipa::openapi::PathItem::new(
+            utoipa::openapi::HttpMethod::Get,
+            utoipa::openapi::path::OperationBuilder::new()
+                .summary(Some(
+                    "WebSocket: every pipeline event as JSON text messages ({\"type\":…}); the \
+                     token may be given as ?token=",
+                ))
+                .response("101", utoipa::openapi::Response::new("switching protocols")),
+        ),
+    );
+    doc.paths.paths.insert(
+        "/api/v1/openapi.json".into(),
+        utoipa::openapi::PathItem::new(
+            utoipa::openapi::HttpMethod::Get,
+            utoipa::openapi::path::OperationBuilder::new()
+                .summary(Some("This document."))
+                .response(
+                    "200",
+                    utoipa::openapi::Response::new("the OpenAPI document"),
+                ),
+        ),
+    );
+    doc
+}
+
+/// The whole API as one router.
+pub fn app(state: ApiState) -> Router {
+    let (api, _) = routes().split_for_parts();
+    let doc = Arc::new(openapi());
+    let protected = api
+        .route("/api/v1/events", get(events::events))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = Arc::clone(&doc);
+                async move { axum::Json((*doc).clone()) }
+            }),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.token.clone(),
+            auth::require_token,
+        ));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(protected)
+        .fallback(|| async { ApiError::not_found("no such route; see /api/v1/openapi.json") })
+        .with_state(state)
+}
+
+async fn healthz() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; requests in flight are finished first.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

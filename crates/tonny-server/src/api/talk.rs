@@ -1,0 +1,147 @@
+//! `GET /api/v1/status` (what the pipeline and services are doing) and `POST /api/v1/ask`
+//! (a typed request, the Talk view's fallback and the quickest way to try the rules).
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ApiError, ApiState, ErrorBody};
+
+/// One supervised service.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceStatus {
+    /// Its name in settings.
+    pub name: String,
+    /// `running`, `starting`, `failing`, `stopped`, … in words.
+    pub state: String,
+    /// True when it answers.
+    pub running: bool,
+}
+
+/// What TonnyTray is doing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Status {
+    /// `idle`, `listening`, `transcribing`, `thinking`, `speaking` or `error`.
+    pub state: String,
+    /// Set in the error state: what went wrong.
+    pub error: Option<String>,
+    /// The active family profile.
+    pub profile: String,
+    /// `text_only`, `voice_only` or `both`.
+    pub response_mode: String,
+    /// Supervised services.
+    pub services: Vec<ServiceStatus>,
+    /// Seconds since the daemon started.
+    pub uptime_s: u64,
+    /// TonnyTray's version.
+    pub version: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/status", tag = "talk",
+    responses((status = 200, body = Status), (status = 401, body = ErrorBody)))]
+pub(super) async fn status(State(s): State<ApiState>) -> Result<Json<Status>, ApiError> {
+    let (_, state) = s
+        .assistant
+        .coordinator()
+        .state()
+        .await
+        .map_err(ApiError::internal)?;
+    let profile = s.assistant.store().active_profile().await?;
+    let services = s
+        .supervisor
+        .as_ref()
+        .map(|sup| {
+            sup.states()
+                .into_iter()
+                .map(|(name, st)| ServiceStatus {
+                    name,
+                    state: st.describe(),
+                    running: st.is_running(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mode = serde_json::to_value(s.assistant.mode())
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    Ok(Json(Status {
+        state: state.name().to_owned(),
+        error: match state {
+            tonny_core::pipeline::State::Error(e) => Some(e),
+            _ => None,
+        },
+        profile: profile.name,
+        response_mode: mode,
+        services,
+        uptime_s: s.started.elapsed().as_secs(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    }))
+}
+
+/// A typed request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AskRequest {
+    /// What the person typed.
+    pub text: String,
+}
+
+/// What happened to a request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AskResponse {
+    /// `quick_action`, `local`, `agent`, `dictation`, `refused`, …
+    pub intent: String,
+    /// Which agent answered.
+    pub agent: Option<String>,
+    /// The reply (the refusal, when refused).
+    pub reply: Option<String>,
+    /// Why the family rules refused it.
+    pub refused: Option<String>,
+    /// Outbox id when it was queued for a backend that is down.
+    pub queued: Option<i64>,
+    /// Transcript → first reply audio queued, when spoken.
+    pub first_audio_ms: Option<u32>,
+    /// Per-stage durations in milliseconds.
+    #[schema(value_type = Object)]
+    pub timings: serde_json::Value,
+}
+
+/// The longest typed request taken.
+const MAX_TEXT_CHARS: usize = 4_000;
+
+#[utoipa::path(post, path = "/api/v1/ask", tag = "talk", request_body = AskRequest,
+    responses((status = 200, body = AskResponse), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn ask(
+    State(s): State<ApiState>,
+    body: Result<Json<AskRequest>, JsonRejection>,
+) -> Result<Json<AskResponse>, ApiError> {
+    let Json(body) = body?;
+    let text = body.text.trim();
+    if text.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_text",
+            "there is no text to ask",
+        ));
+    }
+    let chars = text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(ApiError::bad_request(
+            "text_too_long",
+            format!("the text is {chars} characters long; at most {MAX_TEXT_CHARS} are taken"),
+        ));
+    }
+    let outcome = s.assistant.ask(text).await.map_err(ApiError::internal)?;
+    Ok(Json(AskResponse {
+        intent: outcome.intent.as_str().to_owned(),
+        agent: outcome.agent.clone(),
+        reply: outcome.reply.clone(),
+        refused: outcome.refusal.as_ref().map(|r| r.reason()),
+        queued: outcome.queued,
+        first_audio_ms: outcome.first_audio_ms,
+        timings: serde_json::to_value(outcome.timings).unwrap_or_default(),
+    }))
+}

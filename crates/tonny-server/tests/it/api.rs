@@ -1,0 +1,492 @@
+//! Every REST route in-process: answers, auth failures, validation errors, the error shape,
+//! and that every route is in the OpenAPI document.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
+use tonny_core::Paths;
+use tonny_core::output::{Delivery, OutputError, TextOutput};
+use tonny_core::settings::Settings;
+use tonny_providers::agent::local::LocalAgent;
+use tonny_server::api::{ApiState, ApiToken, app, openapi};
+use tonny_server::assistant::Assistant;
+use tonny_store::secrets::{BackendChoice, SecretStore};
+use tonny_store::{SqliteStore, Store};
+use tower::ServiceExt;
+
+pub const TOKEN: &str = "test-token-0123456789";
+
+/// Replies are only shown (no display, no sound).
+struct Shown;
+
+#[async_trait::async_trait]
+impl TextOutput for Shown {
+    async fn deliver(&self, _text: &str) -> Result<Delivery, OutputError> {
+        Ok(Delivery::Shown)
+    }
+}
+
+/// A daemon over a fresh home: its router, state and the folder.
+pub struct Daemon {
+    pub app: Router,
+    pub state: ApiState,
+    /// Kept so the folder lives as long as the daemon.
+    pub _home: tempfile::TempDir,
+}
+
+impl Daemon {
+    pub fn start() -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::under(home.path());
+        paths.ensure_dirs().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&paths.database()).unwrap());
+        let assistant = Assistant::new(
+            store,
+            Settings::default(),
+            vec![Arc::new(LocalAgent::new())],
+            Arc::new(Shown),
+            None,
+        );
+        let secrets = SecretStore::open(&paths, BackendChoice::File, Vec::new()).unwrap();
+        let state = ApiState {
+            assistant,
+            paths,
+            secrets: Some(Arc::new(secrets)),
+            supervisor: None,
+            token: ApiToken::new(TOKEN),
+            started: Instant::now(),
+        };
+        Self {
+            app: app(state.clone()),
+            state,
+            _home: home,
+        }
+    }
+
+    /// Sends a request with the token (`body` as JSON when given); returns status and JSON.
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"));
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> (StatusCode, Value) {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 64 << 20)
+            .await
+            .unwrap();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        (status, json)
+    }
+}
+
+fn assert_error(body: &Value, code: &str) {
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn healthz_is_open_and_everything_else_needs_the_token() {
+    let d = Daemon::start();
+    let (status, body) = d
+        .send(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
+
+    for (auth, why) in [
+        (None, "send the API token"),
+        (Some("Bearer wrong-token"), "token is wrong"),
+        (Some(TOKEN), "send the API token"), // not a Bearer header
+    ] {
+        let mut req = Request::get("/api/v1/status");
+        if let Some(a) = auth {
+            req = req.header(header::AUTHORIZATION, a);
+        }
+        let (status, body) = d.send(req.body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{auth:?}");
+        assert_error(&body, "unauthorized");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(why),
+            "{body}"
+        );
+        assert!(!body.to_string().contains(TOKEN));
+    }
+    // A token in the query string is only for WebSockets.
+    let (status, _) = d
+        .send(
+            Request::get(format!("/api/v1/status?token={TOKEN}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Unknown routes answer in the same shape.
+    let (status, body) = d.call(Method::GET, "/api/v1/nope", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&body, "not_found");
+}
+
+#[tokio::test]
+async fn status_and_ask_run_a_request_through_the_local_agent() {
+    let d = Daemon::start();
+    let (status, body) = d.call(Method::GET, "/api/v1/status", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "idle");
+    assert_eq!(body["profile"], "Default");
+    assert_eq!(body["response_mode"], "both");
+    assert_eq!(body["services"], json!([]));
+
+    let (status, body) = d
+        .call(
+            Method::POST,
+            "/api/v1/ask",
+            Some(json!({"text": "what time is it"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["agent"], "local", "{body}");
+    assert!(body["reply"].as_str().unwrap().contains("It's"), "{body}");
+    assert!(body["timings"]["total_ms"].is_number(), "{body}");
+}
+
+/// Stores a transcription as the speech pipeline does.
+async fn said(d: &Daemon, text: &str, profile: &str) {
+    d.state
+        .assistant
+        .store()
+        .insert_transcription(&tonny_store::NewTranscription {
+            text: text.into(),
+            profile: Some(profile.into()),
+            source: Some("voice".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn bad_bodies_and_queries_get_one_error_shape() {
+    let d = Daemon::start();
+    let cases: Vec<(axum::http::Result<Request<Body>>, StatusCode, &str)> = vec![
+        (
+            Request::post("/api/v1/ask")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{\"text\": ")),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            Request::post("/api/v1/ask")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"text":"hi","extra":1}"#)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            Request::post("/api/v1/ask").body(Body::from(r#"{"text":"hi"}"#)),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            Request::post("/api/v1/ask")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"text":"   "}"#)),
+            StatusCode::BAD_REQUEST,
+            "empty_text",
+        ),
+        (
+            Request::get("/api/v1/history?limit=0").body(Body::empty()),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            Request::get("/api/v1/history?colour=red").body(Body::empty()),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            Request::get("/api/v1/logs?level=loud").body(Body::empty()),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+    ];
+    for (req, want, code) in cases {
+        let mut req = req.unwrap();
+        req.headers_mut().insert(
+            header::AUTHORIZATION,
+            format!("Bearer {TOKEN}").parse().unwrap(),
+        );
+        let uri = req.uri().clone();
+        let (status, body) = d.send(req).await;
+        assert_eq!(status, want, "{uri}: {body}");
+        assert_error(&body, code);
+    }
+    // A body over the limit is refused without being read whole.
+    let big = format!(r#"{{"text":"{}"}}"#, "a".repeat(3 << 20));
+    let (status, body) = d
+        .call(
+            Method::POST,
+            "/api/v1/ask",
+            Some(serde_json::from_str(&big).unwrap()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_error(&body, "too_large");
+}
+
+#[tokio::test]
+async fn history_pages_backwards_by_id() {
+    let d = Daemon::start();
+    use tonny_core::profile::{Permission, Profile};
+    for (name, level) in [("Mum", Permission::Admin), ("Kid", Permission::Kid)] {
+        let p = Profile::new(name, level).unwrap();
+        d.state.assistant.store().add_profile(&p).await.unwrap();
+    }
+    for i in 0..5 {
+        said(&d, &format!("note number {i}"), "Mum").await;
+    }
+    said(&d, "turn the kitchen lights on", "Kid").await;
+    let (_, found) = d.call(Method::GET, "/api/v1/history?q=kitchen", None).await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(
+        found["items"][0]["snippet"], "turn the [kitchen] lights on",
+        "{found}"
+    );
+    assert_eq!(found["items"][0]["profile"], "Kid", "{found}");
+    let (_, first) = d
+        .call(Method::GET, "/api/v1/history?limit=2&profile=Mum", None)
+        .await;
+    let texts = |p: &Value| -> Vec<String> {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(texts(&first), ["note number 4", "note number 3"]);
+    let next = first["next_before_id"].as_i64().unwrap();
+    let (_, second) = d
+        .call(
+            Method::GET,
+            &format!("/api/v1/history?limit=2&profile=Mum&before_id={next}"),
+            None,
+        )
+        .await;
+    assert_eq!(texts(&second), ["note number 2", "note number 1"]);
+    let (_, other) = d
+        .call(Method::GET, "/api/v1/history?profile=nobody", None)
+        .await;
+    assert_eq!(other["items"], json!([]));
+    assert_eq!(other["next_before_id"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_settings_patch_is_all_or_nothing_with_each_bad_field_named() {
+    let d = Daemon::start();
+    let (status, before) = d.call(Method::GET, "/api/v1/settings", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(before["values"]["tts.speed"], 1.0);
+    assert_eq!(before["sources"]["tts.speed"], "default");
+
+    let (status, body) = d
+        .call(
+            Method::PATCH,
+            "/api/v1/settings",
+            Some(json!({"tts.speed": 1.1, "tts.pitch": 400, "tts.nope": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_error(&body, "invalid_settings");
+    let keys: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["tts.nope", "tts.pitch"], "{body}");
+    let (_, after) = d.call(Method::GET, "/api/v1/settings", None).await;
+    assert_eq!(after["values"]["tts.speed"], 1.0, "nothing changed");
+
+    // Text from a form is parsed like the CLI's; the new values are stored.
+    let (status, body) = d
+        .call(
+            Method::PATCH,
+            "/api/v1/settings",
+            Some(json!({"tts.speed": "1.1", "ui.theme": "dark"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["values"]["tts.speed"], 1.1);
+    assert_eq!(body["sources"]["tts.speed"], "database");
+    let stored = d.state.assistant.store().stored_settings().await.unwrap();
+    assert_eq!(stored["ui.theme"], "dark");
+
+    let (status, body) = d
+        .call(Method::PATCH, "/api/v1/settings", Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&body, "empty_patch");
+}
+
+#[tokio::test]
+async fn secrets_are_written_and_deleted_but_never_read_back() {
+    let d = Daemon::start();
+    let value = "xi-api-key-shh-123456";
+    let (status, body) = d
+        .call(
+            Method::PUT,
+            "/api/v1/secrets/elevenlabs_api_key",
+            Some(json!({ "value": value })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, list) = d.call(Method::GET, "/api/v1/secrets", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let xi = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "elevenlabs_api_key")
+        .unwrap();
+    assert_eq!(xi["configured"], true);
+    assert_eq!(xi["source"], "encrypted_file");
+    assert!(!list.to_string().contains(value));
+
+    // Bad values and names are refused without echoing the value.
+    let (status, body) = d
+        .call(
+            Method::PUT,
+            "/api/v1/secrets/n8n_webhook_url",
+            Some(json!({"value": "not a url"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(!body.to_string().contains("not a url"), "{body}");
+    let (status, body) = d
+        .call(
+            Method::PUT,
+            "/api/v1/secrets/password",
+            Some(json!({"value": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&body, "not_found");
+
+    let (status, _) = d
+        .call(Method::DELETE, "/api/v1/secrets/elevenlabs_api_key", None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = d
+        .call(Method::DELETE, "/api/v1/secrets/elevenlabs_api_key", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&body, "not_found");
+    // The value never reached the database or the logs.
+    let db = std::fs::read(d.state.paths.database()).unwrap();
+    assert!(!String::from_utf8_lossy(&db).contains(value));
+}
+
+#[tokio::test]
+async fn logs_are_filtered_by_level_and_component() {
+    let d = Daemon::start();
+    let store = d.state.assistant.store();
+    let record = |level, component: &str, message: &str| tonny_store::LogRecord {
+        ts: chrono::Utc::now(),
+        level,
+        component: component.into(),
+        message: message.into(),
+        metadata: None,
+    };
+    use tonny_core::settings::LogLevel;
+    store
+        .insert_logs(&[
+            record(LogLevel::Debug, "tts", "quiet detail"),
+            record(LogLevel::Warn, "tts", "voice fell back"),
+            record(LogLevel::Error, "supervisor", "crashed"),
+        ])
+        .await
+        .unwrap();
+    let (_, lines) = d.call(Method::GET, "/api/v1/logs?level=warn", None).await;
+    let messages: Vec<&str> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{lines}");
+    assert!(!messages.contains(&"quiet detail"));
+    let (_, tts) = d
+        .call(Method::GET, "/api/v1/logs?level=debug&component=tts", None)
+        .await;
+    assert_eq!(tts.as_array().unwrap().len(), 2, "{tts}");
+}
+
+#[tokio::test]
+async fn every_route_is_in_the_openapi_document() {
+    let d = Daemon::start();
+    let (status, doc) = d.call(Method::GET, "/api/v1/openapi.json", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc, serde_json::to_value(openapi()).unwrap());
+    // The routes these tests call, by method: each must be documented.
+    let routes = [
+        ("get", "/api/v1/status"),
+        ("post", "/api/v1/ask"),
+        ("get", "/api/v1/history"),
+        ("get", "/api/v1/logs"),
+        ("get", "/api/v1/settings"),
+        ("patch", "/api/v1/settings"),
+        ("get", "/api/v1/secrets"),
+        ("put", "/api/v1/secrets/{name}"),
+        ("delete", "/api/v1/secrets/{name}"),
+        ("get", "/api/v1/events"),
+        ("get", "/api/v1/openapi.json"),
+    ];
+    let paths = doc["paths"].as_object().unwrap();
+    for (method, path) in routes {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
+    }
+    assert_eq!(
+        paths
+            .values()
+            .map(|p| p.as_object().unwrap().len())
+            .sum::<usize>(),
+        routes.len(),
+        "a documented route is not tested here: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    // Errors are documented with the one shape.
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+}
