@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_apt ca-certificates gcc g++ cmake pkg-config libasound2-dev python3-pip espeak-ng \
-    sox pulseaudio pulseaudio-utils
+    sox pulseaudio pulseaudio-utils curl
 ensure_rust
 select_target_dir
 
@@ -40,8 +40,9 @@ sound_present() {
         grep -qv "no soundcards" /proc/asound/cards 2>/dev/null
 }
 if sound_present && [ -t 0 ] && [ -z "${TONNY_DEMO:-}" ]; then
-    echo "==> tonny run (Ctrl+Shift+L to talk, or type a request; Ctrl+C to stop)"
-    exec "$tonny" run
+    echo "==> tonny serve (Ctrl+Shift+L to talk, or type a request; Ctrl+C to stop)"
+    ( sleep 2; echo "    web UI and API: $("$tonny" ui-url)" ) &
+    exec "$tonny" serve
 fi
 
 echo
@@ -96,6 +97,17 @@ echo
 echo "==> typed request: tonny ask \"how long is left\""
 "$tonny" ask --silent "how long is left"
 unset XDG_RUNTIME_DIR
+echo
+echo "==> the daemon: tonny serve, then a request over its API with the token from tonny ui-url"
+"$tonny" serve --port 0 --silent --no-hotkeys < /dev/null 2> "$demo/serve.err" &
+daemon=$!
+until grep -q "web UI on" "$demo/serve.err" 2>/dev/null; do sleep 0.05; done
+address=$("$tonny" ui-url)
+echo "    $address"
+curl -sS -H "Authorization: Bearer ${address#*#token=}" -H 'Content-Type: application/json' \
+    -d '{"text":"what time is it"}' "${address%%#*}api/v1/ask"
+echo
+kill -TERM $daemon; wait $daemon
 echo
 echo "==> tonny doctor"
 "$tonny" doctor

@@ -76,6 +76,10 @@ enum Command {
     Dictate(cmd::listen::ListenArgs),
     /// Stay running: global hotkeys listen, typed lines are requests, timers fire.
     Run(cmd::run::RunArgs),
+    /// `run` plus the daemon API and web UI (`server.host`:`server.port`).
+    Serve(cmd::serve::ServeArgs),
+    /// Print the web UI's address with the API token.
+    UiUrl,
     /// The agent backends in fallback order, and the chat server's models.
     Agents(cmd::agents::AgentsCmd),
     /// The supervised services: the WhisperLiveKit server and any extra ones.
@@ -157,7 +161,9 @@ async fn main() -> ExitCode {
         Command::Models(c) => cmd::models::run(&mut ctx, c).await,
         Command::Say(a) => cmd::say::run(&mut ctx, a).await,
         Command::Ask(a) => cmd::ask::run(&mut ctx, a).await,
-        Command::Run(a) => cmd::run::run(&mut ctx, a).await,
+        Command::Run(a) => cmd::run::run(&mut ctx, a, None).await,
+        Command::Serve(a) => cmd::run::run(&mut ctx, a.run, Some(a.port)).await,
+        Command::UiUrl => cmd::serve::ui_url(&mut ctx).await,
         Command::Services(c) => cmd::services::run(&mut ctx, c).await,
         Command::Agents(c) => cmd::agents::run(&mut ctx, c).await,
         Command::Listen(a) => {

@@ -15,5 +15,6 @@ pub mod profiles;
 pub mod run;
 pub mod say;
 pub mod secrets;
+pub mod serve;
 pub mod services;
 pub mod transcribe;

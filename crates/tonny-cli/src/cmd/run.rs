@@ -87,8 +87,13 @@ fn register(manager: &GlobalHotKeyManager, keys: &HotkeySettings) -> Vec<(u32, A
     ids
 }
 
-/// Runs `tonny run`.
-pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
+/// Runs `tonny run`; with `api` (`tonny serve`, an optional port override), the daemon API
+/// and web UI too.
+pub async fn run(
+    ctx: &mut Ctx,
+    args: RunArgs,
+    api: Option<Option<u16>>,
+) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings().await?.settings;
     let display = Display::detect();
     let text_out: Arc<dyn TextOutput> = if display == Display::None {
@@ -137,6 +142,12 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
         Some(s)
     };
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let served = match api {
+        Some(port) => Some(
+            crate::cmd::serve::start(ctx, port, Arc::clone(&assistant), supervisor.clone()).await?,
+        ),
+        None => None,
+    };
 
     // Requests queued while a backend was down (by this process or an earlier one) go out.
     let outbox = tokio::spawn(Arc::clone(&assistant).run_outbox(std::future::pending()));
@@ -325,6 +336,10 @@ pub async fn run(ctx: &mut Ctx, args: RunArgs) -> anyhow::Result<ExitCode> {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         hands_free_stop.stop();
         task.abort();
+    }
+    // Requests in flight finish before the rest stops.
+    if let Some(served) = served {
+        served.shut_down().await;
     }
     let _ = stop_timers.send(());
     let _ = timers.await;

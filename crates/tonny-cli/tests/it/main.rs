@@ -13,6 +13,7 @@ mod profiles;
 mod remote;
 mod say;
 mod secrets;
+mod serve;
 mod services;
 mod transcribe;
 

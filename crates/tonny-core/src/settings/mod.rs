@@ -56,6 +56,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// Web UI and tray appearance.
     pub ui: UiSettings,
+    /// Where the daemon's API and web UI listen.
+    pub server: ServerSettings,
 }
 
 /// Which speech-to-text engine transcribes.
@@ -573,6 +575,26 @@ impl Default for UiSettings {
     fn default() -> Self {
         Self {
             theme: Theme::System,
+        }
+    }
+}
+
+/// Where the daemon (`tonny serve`, the tray) listens for its API and web UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to bind. Loopback by default: the token guards the API, but a household
+    /// computer's API has no business on the network.
+    pub host: String,
+    /// Port (0 picks a free one; `tonny ui-url` prints the address either way).
+    pub port: u16,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8787,
         }
     }
 }

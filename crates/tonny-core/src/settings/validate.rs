@@ -267,6 +267,15 @@ impl Settings {
         );
         c.timeout("tts.timeout_ms", self.tts.timeout_ms);
 
+        if self.server.host.parse::<std::net::IpAddr>().is_err() {
+            c.fail(
+                "server.host",
+                &self.server.host,
+                "is not an IP address",
+                "an address such as 127.0.0.1 (loopback) or ::1",
+            );
+        }
+
         c.hotkey("hotkeys.push_to_talk", &self.hotkeys.push_to_talk);
         c.hotkey("hotkeys.toggle_listening", &self.hotkeys.toggle_listening);
         c.hotkey("hotkeys.cancel", &self.hotkeys.cancel);
