@@ -128,6 +128,16 @@ impl From<QueryRejection> for ApiError {
 
 impl From<tonny_store::StoreError> for ApiError {
     fn from(e: tonny_store::StoreError) -> Self {
-        Self::internal(e)
+        use tonny_store::StoreError as E;
+        let (status, code) = match &e {
+            E::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            E::AlreadyExists { .. } => (StatusCode::CONFLICT, "already_exists"),
+            E::LastAdmin { .. } => (StatusCode::CONFLICT, "last_admin"),
+            E::Profile(_) | E::QuickAction(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            E::DiskFull { .. } => (StatusCode::INSUFFICIENT_STORAGE, "disk_full"),
+            E::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            _ => return Self::internal(e),
+        };
+        Self::new(status, code, e.to_string())
     }
 }

@@ -9,6 +9,8 @@ mod config;
 mod error;
 mod events;
 mod history;
+mod household;
+mod system;
 mod talk;
 
 use std::future::Future;
@@ -66,6 +68,15 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(config::get_settings, config::patch_settings))
         .routes(routes!(config::secrets))
         .routes(routes!(config::set_secret, config::delete_secret))
+        .routes(routes!(household::profiles))
+        .routes(routes!(household::put_profile, household::delete_profile))
+        .routes(routes!(household::put_pin))
+        .routes(routes!(household::switch))
+        .routes(routes!(household::actions))
+        .routes(routes!(household::put_action, household::delete_action))
+        .routes(routes!(system::services))
+        .routes(routes!(system::service_action))
+        .routes(routes!(system::stats))
 }
 
 /// The OpenAPI document of every `/api/v1` route.

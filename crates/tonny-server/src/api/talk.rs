@@ -39,18 +39,9 @@ pub struct Status {
     pub version: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/status", tag = "talk",
-    responses((status = 200, body = Status), (status = 401, body = ErrorBody)))]
-pub(super) async fn status(State(s): State<ApiState>) -> Result<Json<Status>, ApiError> {
-    let (_, state) = s
-        .assistant
-        .coordinator()
-        .state()
-        .await
-        .map_err(ApiError::internal)?;
-    let profile = s.assistant.store().active_profile().await?;
-    let services = s
-        .supervisor
+/// Every supervised service's state.
+pub(super) fn service_list(s: &ApiState) -> Vec<ServiceStatus> {
+    s.supervisor
         .as_ref()
         .map(|sup| {
             sup.states()
@@ -62,7 +53,20 @@ pub(super) async fn status(State(s): State<ApiState>) -> Result<Json<Status>, Ap
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+#[utoipa::path(get, path = "/api/v1/status", tag = "talk",
+    responses((status = 200, body = Status), (status = 401, body = ErrorBody)))]
+pub(super) async fn status(State(s): State<ApiState>) -> Result<Json<Status>, ApiError> {
+    let (_, state) = s
+        .assistant
+        .coordinator()
+        .state()
+        .await
+        .map_err(ApiError::internal)?;
+    let profile = s.assistant.store().active_profile().await?;
+    let services = service_list(&s);
     let mode = serde_json::to_value(s.assistant.mode())
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

@@ -469,6 +469,17 @@ async fn every_route_is_in_the_openapi_document() {
         ("put", "/api/v1/secrets/{name}"),
         ("delete", "/api/v1/secrets/{name}"),
         ("get", "/api/v1/events"),
+        ("get", "/api/v1/profiles"),
+        ("put", "/api/v1/profiles/{name}"),
+        ("delete", "/api/v1/profiles/{name}"),
+        ("put", "/api/v1/profiles/{name}/pin"),
+        ("post", "/api/v1/active-profile"),
+        ("get", "/api/v1/actions"),
+        ("put", "/api/v1/actions/{name}"),
+        ("delete", "/api/v1/actions/{name}"),
+        ("get", "/api/v1/services"),
+        ("post", "/api/v1/services/{name}/{action}"),
+        ("get", "/api/v1/stats"),
         ("get", "/api/v1/openapi.json"),
     ];
     let paths = doc["paths"].as_object().unwrap();

@@ -4,3 +4,4 @@
 
 mod api;
 mod api_events;
+mod api_household;
