@@ -161,6 +161,11 @@ pub trait Agent: Send + Sync {
     fn deferrable(&self) -> bool {
         false
     }
+
+    /// The circuit breaker in front of this agent, if it has one (for status and metrics).
+    fn breaker_state(&self) -> Option<crate::breaker::BreakerState> {
+        None
+    }
 }
 
 /// What the person hears when only the local agent is configured and it did not understand.

@@ -5,5 +5,6 @@
 
 pub mod api;
 pub mod assistant;
+pub mod metrics;
 pub mod voice;
 pub mod wiring;

@@ -70,6 +70,10 @@ impl Agent for Guarded {
         self.inner.name()
     }
 
+    fn breaker_state(&self) -> Option<BreakerState> {
+        Some(Guarded::breaker_state(self))
+    }
+
     async fn ask(&self, request: &AgentRequest) -> Result<AgentReply, AgentError> {
         self.before()?;
         let result = self.inner.ask(request).await;

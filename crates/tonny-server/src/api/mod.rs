@@ -82,31 +82,45 @@ fn routes() -> OpenApiRouter<ApiState> {
 /// The OpenAPI document of every `/api/v1` route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = routes().split_for_parts().1;
-    // Served beside the documented routes; documented here by hand.
-    doc.paths.paths.insert(
-        "/api/v1/events".into(),
-        utoipa::openapi::PathItem::new(
-            utoipa::openapi::HttpMethod::Get,
-            utoipa::openapi::path::OperationBuilder::new()
-                .summary(Some(
-                    "WebSocket: every pipeline event as JSON text messages ({\"type\":…}); the \
-                     token may be given as ?token=",
-                ))
-                .response("101", utoipa::openapi::Response::new("switching protocols")),
+    // Served beside the documented routes (not JSON handlers); documented here by hand.
+    for (path, summary, status, what) in [
+        (
+            "/api/v1/events",
+            "WebSocket: every pipeline event as a JSON text message ({\"type\":…}); the token \
+             may be given as ?token=",
+            "101",
+            "switching protocols",
         ),
-    );
-    doc.paths.paths.insert(
-        "/api/v1/openapi.json".into(),
-        utoipa::openapi::PathItem::new(
-            utoipa::openapi::HttpMethod::Get,
-            utoipa::openapi::path::OperationBuilder::new()
-                .summary(Some("This document."))
-                .response(
-                    "200",
-                    utoipa::openapi::Response::new("the OpenAPI document"),
-                ),
+        (
+            "/api/v1/openapi.json",
+            "This document.",
+            "200",
+            "the OpenAPI document",
         ),
-    );
+        (
+            "/metrics",
+            "Prometheus text exposition: requests, stage latencies, backend errors, breaker \
+             states, outbox depth.",
+            "200",
+            "metrics",
+        ),
+        (
+            "/healthz",
+            "Liveness; needs no token.",
+            "200",
+            "{\"status\":\"ok\"}",
+        ),
+    ] {
+        doc.paths.paths.insert(
+            path.into(),
+            utoipa::openapi::PathItem::new(
+                utoipa::openapi::HttpMethod::Get,
+                utoipa::openapi::path::OperationBuilder::new()
+                    .summary(Some(summary))
+                    .response(status, utoipa::openapi::Response::new(what)),
+            ),
+        );
+    }
     doc
 }
 
@@ -129,9 +143,35 @@ pub fn app(state: ApiState) -> Router {
         ));
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/metrics",
+            get(metrics).route_layer(axum::middleware::from_fn_with_state(
+                state.token.clone(),
+                auth::require_token,
+            )),
+        )
         .merge(protected)
         .fallback(|| async { ApiError::not_found("no such route; see /api/v1/openapi.json") })
         .with_state(state)
+}
+
+/// Prometheus text exposition (`Authorization: Bearer` like every route; scrapers send it
+/// with `authorization.credentials`).
+async fn metrics(
+    axum::extract::State(s): axum::extract::State<ApiState>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let depth = s.assistant.store().pending_outbox(None).await?.len();
+    let body = s
+        .assistant
+        .metrics()
+        .render(&s.assistant.breaker_states(), depth);
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    ))
 }
 
 async fn healthz() -> axum::Json<serde_json::Value> {

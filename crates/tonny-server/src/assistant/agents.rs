@@ -104,6 +104,7 @@ impl Assistant {
                         agent = agent.name(),
                         "agent failed: {e}"
                     );
+                    self.metrics.backend_failed(agent.name());
                     if e.is_transient() && agent.deferrable() && defer_to.is_none() {
                         defer_to = Some((agent, e.to_string()));
                     }

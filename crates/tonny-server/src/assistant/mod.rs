@@ -132,6 +132,7 @@ pub struct Assistant {
     pub(crate) outbox_changed: Arc<Notify>,
     // Sent with each agent request; renewed whenever the conversation context starts empty.
     conversation_id: Mutex<String>,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
 }
 
 fn ms(since: Instant) -> u32 {
@@ -170,7 +171,32 @@ impl Assistant {
             timers_changed: Arc::new(Notify::new()),
             outbox_changed: Arc::new(Notify::new()),
             conversation_id: Mutex::new(uuid::Uuid::new_v4().to_string()),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         })
+    }
+
+    /// Counters and latency histograms for `/metrics`.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
+    }
+
+    /// Each agent's circuit-breaker state as a number (0 closed, 1 half-open, 2 open), for
+    /// agents that have one.
+    pub fn breaker_states(&self) -> Vec<(String, i64)> {
+        use tonny_core::breaker::BreakerState;
+        self.agents
+            .iter()
+            .filter_map(|a| {
+                a.breaker_state().map(|b| {
+                    let n = match b {
+                        BreakerState::Closed => 0,
+                        BreakerState::HalfOpen => 1,
+                        BreakerState::Open => 2,
+                    };
+                    (a.name().to_owned(), n)
+                })
+            })
+            .collect()
     }
 
     /// The event bus (state changes, replies, notifications).
@@ -496,6 +522,8 @@ impl Assistant {
             error: refused,
             timings: outcome.timings,
         };
+        self.metrics
+            .request_done(&row.intent, &row.status, &row.timings);
         if let Err(e) = self.store.insert_activity(&row).await {
             tracing::error!("could not store the activity record: {e}");
         }

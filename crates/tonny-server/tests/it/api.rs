@@ -481,6 +481,8 @@ async fn every_route_is_in_the_openapi_document() {
         ("post", "/api/v1/services/{name}/{action}"),
         ("get", "/api/v1/stats"),
         ("get", "/api/v1/openapi.json"),
+        ("get", "/metrics"),
+        ("get", "/healthz"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     for (method, path) in routes {
@@ -500,4 +502,34 @@ async fn every_route_is_in_the_openapi_document() {
     );
     // Errors are documented with the one shape.
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+#[tokio::test]
+async fn metrics_count_requests_and_stage_latencies() {
+    let d = Daemon::start();
+    let (status, _) = d
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    for _ in 0..2 {
+        d.call(
+            Method::POST,
+            "/api/v1/ask",
+            Some(json!({"text": "what time is it"})),
+        )
+        .await;
+    }
+    let (status, body) = d.call(Method::GET, "/metrics", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = body.as_str().unwrap();
+    assert!(
+        text.contains("tonny_requests_total{intent=\"local\",status=\"success\"} 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tonny_stage_duration_seconds_count{stage=\"total\"} 2"),
+        "{text}"
+    );
+    assert!(text.contains("tonny_outbox_depth 0"), "{text}");
+    assert!(text.ends_with("# EOF\n"), "{text}");
 }
