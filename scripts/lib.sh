@@ -35,3 +35,25 @@ select_target_dir() {
     export CARGO_INCREMENTAL=0
     echo "==> cargo target directory: ${CARGO_TARGET_DIR:-$(pwd)/target}"
 }
+
+# Node.js and npm for the web UI (the machine's own if present, else Debian's).
+ensure_node() {
+    command -v npm >/dev/null && command -v node >/dev/null && return 0
+    ensure_apt nodejs npm
+}
+
+# Installs the UI's locked npm packages and builds it into ui/dist (embedded by the daemon at
+# compile time, so this runs before cargo). With `check`, also lints and type-checks it.
+build_ui() {
+    ensure_node
+    echo "==> web UI: npm ci, ${1:+lint, typecheck, }build"
+    (
+        cd ui
+        npm ci --no-audit --no-fund --loglevel=error
+        if [ "${1:-}" = check ]; then
+            npm run --silent lint
+            npm run --silent typecheck
+        fi
+        npm run --silent build >/dev/null
+    )
+}

@@ -12,6 +12,7 @@ source scripts/lib.sh
 ensure_apt ca-certificates gcc g++ cmake pkg-config libasound2-dev python3-pip espeak-ng \
     sox pulseaudio pulseaudio-utils curl
 ensure_rust
+build_ui
 select_target_dir
 
 # Built exactly as ./scripts/test.sh builds it, on purpose: the dev profile optimises every

@@ -12,6 +12,7 @@ mod history;
 mod household;
 mod system;
 mod talk;
+mod ui;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -151,7 +152,13 @@ pub fn app(state: ApiState) -> Router {
             )),
         )
         .merge(protected)
-        .fallback(|| async { ApiError::not_found("no such route; see /api/v1/openapi.json") })
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async {
+                ApiError::not_found("no such route; see /api/v1/openapi.json")
+            }),
+        )
+        .fallback(ui::serve)
         .with_state(state)
 }
 

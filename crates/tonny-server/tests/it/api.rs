@@ -502,6 +502,20 @@ async fn every_route_is_in_the_openapi_document() {
     );
     // Errors are documented with the one shape.
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+
+    // The web UI's types are generated from this document (ui/openapi.json): it must be the
+    // current one. TONNY_UPDATE_OPENAPI=1 rewrites it after an API change.
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/openapi.json");
+    let current = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    if std::env::var_os("TONNY_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&committed, &current).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(&committed).unwrap_or_default();
+    assert!(
+        on_disk == current,
+        "ui/openapi.json is not the API's document; run \
+         `TONNY_UPDATE_OPENAPI=1 cargo test -p tonny-server --test it -- openapi`"
+    );
 }
 
 #[tokio::test]
@@ -532,4 +546,36 @@ async fn metrics_count_requests_and_stage_latencies() {
     );
     assert!(text.contains("tonny_outbox_depth 0"), "{text}");
     assert!(text.ends_with("# EOF\n"), "{text}");
+}
+
+#[tokio::test]
+async fn the_web_ui_is_served_from_the_binary_with_a_strict_policy() {
+    let d = Daemon::start();
+    for path in ["/", "/history"] {
+        let res = d
+            .app
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{path}: build the UI first (npm run build in ui/)"
+        );
+        let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.contains("default-src 'self'"), "{csp}");
+        let html = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let html = String::from_utf8_lossy(&html);
+        assert!(html.contains("<div id=\"root\">"), "{html}");
+    }
+    // Unknown API paths stay JSON errors, not the page.
+    let (status, body) = d.call(Method::GET, "/api/v2/anything", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&body, "not_found");
 }
