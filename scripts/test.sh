@@ -13,11 +13,12 @@ source scripts/lib.sh
 # libasound2-dev: cpal's ALSA host; pulseaudio + pulseaudio-utils: the private sound server with
 # a virtual microphone and speaker the capture and playback tests start; xvfb + xterm + xdotool +
 # xclip: typing and clipboard tests in a real X server; rabbitmq-server: the real broker the
-# RabbitMQ agent tests start (private node, port and data per test). The web UI is linted,
-# type-checked and built first: the daemon embeds it when compiled.
+# RabbitMQ agent tests start (private node, port and data per test); chromium: the web UI's
+# end-to-end tests (headless, driven by playwright-core). The web UI is linted, type-checked
+# and built first: the daemon embeds it when compiled.
 ensure_apt ca-certificates gcc g++ cmake python3-pip python3-venv espeak-ng sox libsox-fmt-all \
     dbus dbus-bin gnome-keyring libsecret-tools pkg-config libasound2-dev pulseaudio \
-    pulseaudio-utils xvfb xterm xdotool xclip rabbitmq-server
+    pulseaudio-utils xvfb xterm xdotool xclip rabbitmq-server chromium
 ensure_rust
 select_target_dir
 build_ui check

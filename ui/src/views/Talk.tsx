@@ -11,7 +11,11 @@ export function Talk({ token, partial }: { token: string; partial: string }) {
   const [busy, setBusy] = useState(false);
   const end = useRef<HTMLDivElement>(null);
 
-  useEffect(() => end.current?.scrollIntoView({ block: "end" }), [lines]);
+  // In braces: newer browsers return a promise from scrollIntoView, and an effect must
+  // return nothing or a cleanup function.
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: "end" });
+  }, [lines]);
 
   async function ask(e: FormEvent) {
     e.preventDefault();

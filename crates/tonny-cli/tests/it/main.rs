@@ -16,6 +16,7 @@ mod secrets;
 mod serve;
 mod services;
 mod transcribe;
+mod ui;
 
 use tonny_testkit::{TempHome, Tonny};
 
