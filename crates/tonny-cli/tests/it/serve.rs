@@ -115,3 +115,40 @@ fn a_port_in_use_is_explained_with_the_setting_to_change() {
     assert_ne!(out.code, 0);
     assert!(out.stderr.contains("server.port"), "{}", out.stderr);
 }
+
+#[test]
+fn a_request_in_flight_is_answered_before_the_daemon_stops() {
+    let home = TempHome::new();
+    let chat = tonny_testkit::fakes::FakeChat::start();
+    // Slow enough that the stop arrives while the agent is still thinking.
+    chat.set_pace(Duration::from_millis(1500), 50.0);
+    let mut run = tonny(&home)
+        .env("TONNY_AGENT_FALLBACK_ORDER", "chat,local")
+        .env("TONNY_CHAT_BASE_URL", chat.url())
+        .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
+        .spawn();
+    run.wait_for_stderr("TonnyTray API and web UI on", Duration::from_secs(60));
+    let (url, token) = ui_url(&home);
+    let asking = std::thread::spawn(move || {
+        reqwest::blocking::Client::new()
+            .post(format!("{url}api/v1/ask"))
+            .bearer_auth(&token)
+            .json(&json!({"text": "tell me about the sun"}))
+            .send()
+            .map(|r| (r.status().as_u16(), r.json::<Value>().unwrap_or_default()))
+    });
+    // The request has reached the agent when the chat server has it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while chat.requests().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request never reached the agent"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = run.finish_after_kill();
+    let (status, answer) = asking.join().unwrap().expect("answered, not cut off");
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["agent"], "chat", "{answer}");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
