@@ -78,6 +78,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(system::services))
         .routes(routes!(system::service_action))
         .routes(routes!(system::stats))
+        .routes(routes!(system::backup))
 }
 
 /// The OpenAPI document of every `/api/v1` route.

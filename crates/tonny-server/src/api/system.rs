@@ -1,9 +1,11 @@
 //! Supervised services (`/api/v1/services`: list, start, stop, restart — their output is in
-//! `/api/v1/logs?component=NAME`) and database figures (`/api/v1/stats`).
+//! `/api/v1/logs?component=NAME`), database figures (`/api/v1/stats`) and a backup download
+//! (`/api/v1/backup`).
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use tonny_supervisor::SupervisorError;
 
 use super::talk::{ServiceStatus, service_list};
@@ -58,4 +60,35 @@ pub(super) async fn stats(State(s): State<ApiState>) -> Result<Json<serde_json::
     Ok(Json(
         serde_json::to_value(stats).map_err(ApiError::internal)?,
     ))
+}
+
+#[utoipa::path(get, path = "/api/v1/backup", tag = "services",
+    responses((status = 200, content_type = "application/vnd.sqlite3",
+               description = "a consistent copy of the whole database (history, profiles, settings; never secrets)"),
+              (status = 401, body = ErrorBody), (status = 507, body = ErrorBody)))]
+pub(super) async fn backup(State(s): State<ApiState>) -> Result<Response, ApiError> {
+    let dir = s.paths.backups_dir();
+    tonny_core::paths::create_private_dir(&dir).map_err(ApiError::internal)?;
+    let now = chrono::Utc::now();
+    let dest = dir.join(format!("download-{}.db", uuid::Uuid::new_v4()));
+    // The online backup API gives a consistent copy while requests keep writing.
+    let result = s.assistant.store().backup(&dest).await;
+    let bytes = match result {
+        Ok(_) => tokio::fs::read(&dest).await.map_err(ApiError::internal),
+        Err(e) => Err(e.into()),
+    };
+    let _ = tokio::fs::remove_file(&dest).await;
+    let bytes = bytes?;
+    let name = format!("tonnytray-{}.db", now.format("%Y%m%d-%H%M%S"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.sqlite3".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

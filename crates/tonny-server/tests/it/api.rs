@@ -480,6 +480,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("get", "/api/v1/services"),
         ("post", "/api/v1/services/{name}/{action}"),
         ("get", "/api/v1/stats"),
+        ("get", "/api/v1/backup"),
         ("get", "/api/v1/openapi.json"),
         ("get", "/metrics"),
         ("get", "/healthz"),

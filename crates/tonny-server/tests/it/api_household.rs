@@ -241,3 +241,54 @@ async fn services_and_stats() {
         "{stats}"
     );
 }
+
+#[tokio::test]
+async fn a_backup_downloads_as_a_whole_database_and_leaves_no_copy_behind() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use tonny_store::Store;
+    use tower::ServiceExt;
+    let d = Daemon::start();
+    d.call(
+        Method::PUT,
+        "/api/v1/profiles/Mum",
+        Some(json!({"permission": "admin"})),
+    )
+    .await;
+    let res = d
+        .app
+        .clone()
+        .oneshot(
+            Request::get("/api/v1/backup")
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", crate::api::TOKEN),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let disposition = res.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"tonnytray-"),
+        "{disposition}"
+    );
+    let bytes = axum::body::to_bytes(res.into_body(), 64 << 20)
+        .await
+        .unwrap();
+    assert!(bytes.starts_with(b"SQLite format 3\0"));
+    // It is a real copy: the profile is in it.
+    let copy = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(copy.path(), &bytes).unwrap();
+    let store = tonny_store::SqliteStore::open(copy.path()).unwrap();
+    assert!(store.get_profile("Mum").await.unwrap().is_some());
+    let left: Vec<_> = std::fs::read_dir(d.state.paths.backups_dir())
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
