@@ -1,5 +1,6 @@
-//! `GET /api/v1/history` (newest first, paged by id, or full-text search) and
-//! `GET /api/v1/logs` (filtered by level and component; `after_id` follows new lines).
+//! `GET /api/v1/history` (what was said: newest first, paged by id, or full-text search),
+//! `GET /api/v1/activity` (every handled request, typed ones too, with outcome and stage
+//! timings) and `GET /api/v1/logs` (filtered by level and component; `after_id` follows).
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -211,6 +212,71 @@ pub(super) async fn logs(
                 component: e.record.component,
                 message: e.record.message,
                 metadata: e.record.metadata,
+            })
+            .collect(),
+    ))
+}
+
+/// How many activity rows to return.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityParams {
+    /// Rows (default 50, at most 500).
+    limit: Option<u32>,
+}
+
+/// One handled request (spoken or typed) with how it ended and how long each stage took.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityItem {
+    /// Row id.
+    pub id: i64,
+    /// When (RFC 3339, UTC).
+    pub created_at: String,
+    /// Profile it ran under.
+    pub profile: Option<String>,
+    /// `quick_action`, `local`, `agent`, `dictation`, …
+    pub intent: String,
+    /// Which agent or output handled it.
+    pub backend: Option<String>,
+    /// The request, when `history.enabled` keeps text.
+    pub request: Option<String>,
+    /// The reply, when kept.
+    pub response: Option<String>,
+    /// `success`, `blocked`, `queued`, …
+    pub status: String,
+    /// Why it failed or was refused.
+    pub error: Option<String>,
+    /// Per-stage milliseconds (`stt_ms`, `route_ms`, `agent_ms`, `tts_ms`, `total_ms`, …).
+    #[schema(value_type = Object)]
+    pub timings: serde_json::Value,
+}
+
+#[utoipa::path(get, path = "/api/v1/activity", tag = "history", params(ActivityParams),
+    responses((status = 200, body = Vec<ActivityItem>), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody)))]
+pub(super) async fn activity(
+    State(s): State<ApiState>,
+    params: Result<Query<ActivityParams>, QueryRejection>,
+) -> Result<Json<Vec<ActivityItem>>, ApiError> {
+    let Query(p) = params?;
+    let rows = s
+        .assistant
+        .store()
+        .recent_activity(limit_of(p.limit, 50)?)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|a| ActivityItem {
+                id: a.id,
+                created_at: a.created_at.to_rfc3339(),
+                profile: a.profile,
+                intent: a.intent,
+                backend: a.backend,
+                request: a.request,
+                response: a.response,
+                status: a.status,
+                error: a.error,
+                timings: serde_json::to_value(a.timings).unwrap_or_default(),
             })
             .collect(),
     ))

@@ -65,6 +65,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(talk::status))
         .routes(routes!(talk::ask))
         .routes(routes!(history::history))
+        .routes(routes!(history::activity))
         .routes(routes!(history::logs))
         .routes(routes!(config::get_settings, config::patch_settings))
         .routes(routes!(config::secrets))

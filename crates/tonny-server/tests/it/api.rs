@@ -176,6 +176,14 @@ async fn status_and_ask_run_a_request_through_the_local_agent() {
     assert_eq!(body["agent"], "local", "{body}");
     assert!(body["reply"].as_str().unwrap().contains("It's"), "{body}");
     assert!(body["timings"]["total_ms"].is_number(), "{body}");
+
+    // The typed request is in the activity, with its outcome and timings.
+    let (status, rows) = d.call(Method::GET, "/api/v1/activity?limit=5", None).await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    assert_eq!(rows[0]["request"], "what time is it", "{rows}");
+    assert_eq!(rows[0]["backend"], "local", "{rows}");
+    assert_eq!(rows[0]["status"], "success", "{rows}");
+    assert!(rows[0]["timings"]["total_ms"].is_number(), "{rows}");
 }
 
 /// Stores a transcription as the speech pipeline does.
@@ -462,6 +470,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("get", "/api/v1/status"),
         ("post", "/api/v1/ask"),
         ("get", "/api/v1/history"),
+        ("get", "/api/v1/activity"),
         ("get", "/api/v1/logs"),
         ("get", "/api/v1/settings"),
         ("patch", "/api/v1/settings"),
