@@ -15,7 +15,7 @@ use tonny_core::settings::{Settings, SettingsError, Source};
 use tonny_store::secrets::{SecretError, SecretName, SecretStore};
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiState, ErrorBody, FieldProblem};
+use super::{ApiError, ApiState, ErrorBody, FieldProblem, wire_name};
 
 /// Every setting's effective value and where it comes from.
 #[derive(Debug, Serialize, ToSchema)]
@@ -184,11 +184,7 @@ pub(super) async fn secrets(State(s): State<ApiState>) -> Result<Json<Vec<Secret
                 name: st.name.as_str().to_owned(),
                 description: st.description.to_owned(),
                 configured: st.configured,
-                source: st.source.and_then(|src| {
-                    serde_json::to_value(src)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                }),
+                source: st.source.map(wire_name),
                 problem: st.problem,
             })
             .collect(),

@@ -10,7 +10,7 @@ use tonny_core::settings::LogLevel;
 use tonny_store::{HistoryQuery, LogQuery, Transcription};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, ApiState, ErrorBody};
+use super::{ApiError, ApiState, ErrorBody, wire_name};
 
 /// The most rows one page returns.
 const MAX_LIMIT: u32 = 500;
@@ -205,10 +205,7 @@ pub(super) async fn logs(
             .map(|e| LogLine {
                 id: e.id,
                 ts: e.record.ts.to_rfc3339(),
-                level: serde_json::to_value(e.record.level)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                level: wire_name(e.record.level),
                 component: e.record.component,
                 message: e.record.message,
                 metadata: e.record.metadata,

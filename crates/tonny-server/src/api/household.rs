@@ -10,7 +10,7 @@ use tonny_core::profile::{Permission, Profile, QuietHours};
 use tonny_core::quick_action::QuickAction;
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiState, ErrorBody};
+use super::{ApiError, ApiState, ErrorBody, wire_name};
 use crate::assistant::switch::{SwitchError, switch_profile};
 
 /// A profile as the UI shows it.
@@ -38,17 +38,10 @@ pub struct ProfileView {
     pub active: bool,
 }
 
-fn word<T: Serialize>(v: T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 fn view(p: Profile, active: &str) -> ProfileView {
     ProfileView {
         active: p.name.eq_ignore_ascii_case(active),
-        permission: word(p.permission),
+        permission: wire_name(p.permission),
         quiet_hours: p.quiet_hours.map(|q| q.to_string()),
         has_pin: p.pin_hash.is_some(),
         name: p.name,

@@ -82,6 +82,15 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(system::backup))
 }
 
+/// The name a unit enum has on the wire (`"text_only"`, `"warn"`, `"keychain"`), for the API's
+/// plain-string fields.
+fn wire_name<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// The OpenAPI document of every `/api/v1` route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = routes().split_for_parts().1;

@@ -7,7 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiState, ErrorBody};
+use super::{ApiError, ApiState, ErrorBody, wire_name};
 
 /// One supervised service.
 #[derive(Debug, Serialize, ToSchema)]
@@ -67,10 +67,6 @@ pub(super) async fn status(State(s): State<ApiState>) -> Result<Json<Status>, Ap
         .map_err(ApiError::internal)?;
     let profile = s.assistant.store().active_profile().await?;
     let services = service_list(&s);
-    let mode = serde_json::to_value(s.assistant.mode())
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
     Ok(Json(Status {
         state: state.name().to_owned(),
         error: match state {
@@ -78,7 +74,7 @@ pub(super) async fn status(State(s): State<ApiState>) -> Result<Json<Status>, Ap
             _ => None,
         },
         profile: profile.name,
-        response_mode: mode,
+        response_mode: wire_name(s.assistant.mode()),
         services,
         uptime_s: s.started.elapsed().as_secs(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
