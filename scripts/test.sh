@@ -9,7 +9,7 @@ source scripts/lib.sh
 # libsecret-tools: `secret-tool`, to read the keychain independently of our code; g++ + cmake:
 # CTranslate2 (built from source by ct2rs); espeak-ng: speech for long-recording tests;
 # python3-pip: fetches the test model wheel; python3-venv: the faster-whisper reference the
-# feature test compares against; sox + libsox-fmt-all: FLAC/OGG/MP3 test files; pkg-config +
+# feature test compares against; sox + libsox-fmt-all: FLAC/OGG/MP3 test files; opus-tools: Opus; pkg-config +
 # libasound2-dev: cpal's ALSA host; pulseaudio + pulseaudio-utils: the private sound server with
 # a virtual microphone and speaker the capture and playback tests start; xvfb + xterm + xdotool +
 # xclip: typing and clipboard tests in a real X server; rabbitmq-server: the real broker the
@@ -18,7 +18,7 @@ source scripts/lib.sh
 # and built first: the daemon embeds it when compiled.
 ensure_apt ca-certificates gcc g++ cmake python3-pip python3-venv espeak-ng sox libsox-fmt-all \
     dbus dbus-bin gnome-keyring libsecret-tools pkg-config libasound2-dev pulseaudio \
-    pulseaudio-utils xvfb xterm xdotool xclip rabbitmq-server chromium
+    pulseaudio-utils xvfb xterm xdotool xclip rabbitmq-server chromium opus-tools
 ensure_rust
 select_target_dir
 build_ui check

@@ -19,7 +19,20 @@ use crate::resample::to_mono_16k;
 pub const MAX_INPUT_BYTES: u64 = 1 << 30;
 
 /// Formats we decode, for messages.
-pub const SUPPORTED: &str = "WAV, FLAC, MP3 and OGG/Vorbis";
+pub const SUPPORTED: &str = "WAV, FLAC, MP3, OGG/Vorbis, and Opus in Ogg or WebM";
+
+/// Symphonia's codecs plus Opus (what browsers record: `MediaRecorder` makes WebM/Opus).
+/// Symphonia has no Opus decoder of its own; the adapter wraps libopus.
+fn codecs() -> &'static symphonia::core::codecs::registry::CodecRegistry {
+    static CODECS: std::sync::LazyLock<symphonia::core::codecs::registry::CodecRegistry> =
+        std::sync::LazyLock::new(|| {
+            let mut registry = symphonia::core::codecs::registry::CodecRegistry::new();
+            symphonia::default::register_enabled_codecs(&mut registry);
+            registry.register_audio_decoder::<symphonia_adapter_libopus::OpusDecoder>();
+            registry
+        });
+    &CODECS
+}
 
 /// Why audio could not be decoded.
 #[derive(Debug, thiserror::Error)]
@@ -192,7 +205,7 @@ fn decode_source(
         })?
         .clone();
     let track_id = track.id;
-    let mut decoder = symphonia::default::get_codecs()
+    let mut decoder = codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(unsupported)?;
 

@@ -16,8 +16,8 @@ use tonny_core::pipeline::{Event, Step};
 use tonny_core::router::Purpose;
 use tonny_core::settings::Settings;
 use tonny_core::stt::{Stt, SttSession, TranscribeOptions};
-use tonny_server::assistant::{Assistant, Request, Source};
-use tonny_store::{NewTranscription, Store};
+use tonny_server::assistant::{Assistant, Heard, HeardOutcome, VoiceTarget};
+use tonny_store::Store;
 
 use crate::cmd::ask::{AskReport, REFUSED};
 use crate::cmd::pipeline::{Printed, parts, stt};
@@ -46,7 +46,7 @@ pub struct ListenArgs {
 pub const PRE_ROLL: Duration = Duration::from_millis(500);
 
 /// What one heard utterance gives.
-struct Heard {
+struct Recorded {
     samples: Vec<f32>,
     capture_ms: u32,
     endpoint_ms: Option<u32>,
@@ -55,7 +55,8 @@ struct Heard {
     session: Option<Box<dyn SttSession>>,
 }
 
-fn transcribe_options(settings: &Settings) -> TranscribeOptions {
+/// How recordings are transcribed, from `stt.language` and `stt.beam_size`.
+pub fn transcribe_options(settings: &Settings) -> TranscribeOptions {
     let lang = settings.stt.language.clone();
     TranscribeOptions {
         language: (lang != "auto").then_some(lang),
@@ -282,7 +283,7 @@ pub async fn hear_and_do(
                 }
                 return Ok(ExitCode::from(NOTHING_HEARD));
             }
-            Heard {
+            Recorded {
                 capture_ms: started.elapsed().as_millis() as u32,
                 endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
                 samples: rec.samples,
@@ -299,7 +300,7 @@ pub async fn hear_and_do(
                 eprintln!("tonny: no speech in the PCM stream; nothing was sent");
                 return Ok(ExitCode::from(NOTHING_HEARD));
             }
-            Heard {
+            Recorded {
                 capture_ms: started.elapsed().as_millis() as u32,
                 endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
                 samples: rec.samples,
@@ -310,7 +311,7 @@ pub async fn hear_and_do(
         Input::File(file) => {
             let path = file.clone();
             let audio = blocking(move || tonny_audio::decode_file(&path)).await??;
-            Heard {
+            Recorded {
                 capture_ms: (audio.samples.len() / 16) as u32,
                 endpoint_ms: None,
                 samples: audio.samples,
@@ -342,60 +343,32 @@ pub async fn hear_and_do(
             return Err(e.into());
         }
     };
-    if transcript.text.trim().is_empty() {
-        coordinator.step(utterance, Step::NothingHeard).await?;
-        eprintln!("tonny: no words were recognised; nothing was sent");
-        return Ok(ExitCode::from(NOTHING_HEARD));
-    }
-    assistant.bus().publish(Event::Transcript {
-        utterance,
-        text: transcript.text.clone(),
-        confidence: transcript.confidence,
-    });
-    coordinator.step(utterance, Step::Transcribed).await?;
-    let stt_ms = transcript.elapsed_ms.min(u64::from(u32::MAX)) as u32;
-    let transcription_id = if settings.history.enabled {
-        Some(
-            ctx.store()?
-                .insert_transcription(&NewTranscription {
-                    text: transcript.text.clone(),
-                    confidence: Some(transcript.confidence),
-                    language: Some(transcript.language.clone()),
-                    source: Some(heard.source),
-                    audio_ms: Some(transcript.audio_ms.min(u64::from(u32::MAX)) as u32),
-                    stt_ms: Some(stt_ms),
-                    ..Default::default()
-                })
-                .await?,
-        )
-    } else {
-        None
-    };
-    if !ctx.json && purpose == Purpose::Command {
+    if !ctx.json && purpose == Purpose::Command && !transcript.text.trim().is_empty() {
         eprintln!("heard: {}", transcript.text);
     }
-    let mut outcome = assistant
-        .handle(
-            utterance,
-            Request {
-                text: transcript.text.clone(),
-                purpose,
-                source: Source::Voice {
-                    transcription_id,
-                    capture_ms: heard.capture_ms,
-                    stt_ms,
-                    endpoint_ms: heard.endpoint_ms,
-                },
-                speaker: None,
-            },
-        )
-        .await?;
+    let transcript_text = transcript.text.clone();
+    let heard = Heard {
+        transcript,
+        source: heard.source,
+        capture_ms: heard.capture_ms,
+        endpoint_ms: heard.endpoint_ms,
+    };
+    let mut outcome = match assistant
+        .handle_heard(utterance, heard, purpose, VoiceTarget::Host)
+        .await?
+    {
+        HeardOutcome::NothingRecognised => {
+            eprintln!("tonny: no words were recognised; nothing was sent");
+            return Ok(ExitCode::from(NOTHING_HEARD));
+        }
+        HeardOutcome::Handled { outcome, .. } => *outcome,
+    };
     if let Some(done) = outcome.speech_done.take() {
         let _ = done.await;
     }
     if ctx.json {
         let mut report = serde_json::to_value(AskReport::of(&outcome))?;
-        report["transcript"] = transcript.text.clone().into();
+        report["transcript"] = transcript_text.clone().into();
         report["delivery"] = serde_json::to_value(&outcome.delivery)?;
         output::json(&report)?;
     } else if let Some(d) = &outcome.delivery
@@ -404,7 +377,7 @@ pub async fn hear_and_do(
         eprintln!(
             "dictated ({}): {}",
             serde_json::to_value(d)?["how"],
-            transcript.text
+            transcript_text
         );
     }
     Ok(if outcome.refusal.is_some() {

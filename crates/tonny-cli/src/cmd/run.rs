@@ -20,7 +20,7 @@ use tonny_server::assistant::Assistant;
 use tonny_store::Store;
 
 use crate::cmd::listen::{Input, PRE_ROLL, hear_and_do};
-use crate::cmd::pipeline::{Printed, parts, stt};
+use crate::cmd::pipeline::{Printed, parts};
 use crate::ctx::{Ctx, blocking};
 
 /// Options for `tonny run`.
@@ -36,6 +36,9 @@ pub struct RunArgs {
     /// hotkey needed; Cancel still cuts the current one).
     #[arg(long)]
     hands_free: bool,
+    /// Load the speech model before taking requests, so the first one does not wait for it.
+    #[arg(long)]
+    warm_up: bool,
 }
 
 /// X11 auto-repeat sends a release and a press together; a release not followed by a press
@@ -142,9 +145,28 @@ pub async fn run(
         Some(s)
     };
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    // One speech engine for the hotkeys and the web UI, loaded on first need (or now).
+    let speech = Arc::new(crate::cmd::serve::speech_parts(ctx, &settings).await?);
+    if args.warm_up {
+        let started = std::time::Instant::now();
+        match speech.engine().await {
+            Ok(_) => eprintln!(
+                "speech model loaded in {} ms",
+                started.elapsed().as_millis()
+            ),
+            Err(e) => eprintln!("tonny: the speech model could not be loaded: {e}"),
+        }
+    }
     let served = match api {
         Some(port) => Some(
-            crate::cmd::serve::start(ctx, port, Arc::clone(&assistant), supervisor.clone()).await?,
+            crate::cmd::serve::start(
+                ctx,
+                port,
+                Arc::clone(&assistant),
+                supervisor.clone(),
+                Arc::clone(&speech),
+            )
+            .await?,
         ),
         None => None,
     };
@@ -179,7 +201,7 @@ pub async fn run(
             Err(e) => eprintln!("tonny: {e}; hotkeys cannot listen, type requests below instead"),
         }
         if mic.is_some() {
-            engine_loaded = Some(stt(ctx, &settings).await?);
+            engine_loaded = Some(speech.engine().await.map_err(anyhow::Error::msg)?);
         }
     }
 

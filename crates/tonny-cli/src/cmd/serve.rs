@@ -10,7 +10,9 @@ use anyhow::Context;
 use clap::Args;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tonny_server::api::{self, ApiState, ApiToken, auth::TOKEN_FILE};
+use tonny_core::Settings;
+use tonny_server::api::speech::SttLoader;
+use tonny_server::api::{self, ApiState, ApiToken, SpeechParts, auth::TOKEN_FILE};
 use tonny_server::assistant::Assistant;
 use tonny_supervisor::Supervisor;
 
@@ -52,12 +54,35 @@ impl Served {
     }
 }
 
+/// The speech engine (loaded when first needed) and the voice that renders replies for the
+/// web UI, as the settings say.
+pub async fn speech_parts(ctx: &Ctx, settings: &Settings) -> anyhow::Result<SpeechParts> {
+    let mut warnings = Vec::new();
+    let secrets = crate::cmd::pipeline::secrets(ctx, settings, &mut warnings).await?;
+    let (voice, _) = tonny_server::wiring::tts(settings, &secrets);
+    let (task_ctx, task_settings) = (Arc::new(ctx.clone_for_task()), settings.clone());
+    let load: SttLoader = Box::new(move || {
+        let (c, s) = (Arc::clone(&task_ctx), task_settings.clone());
+        Box::pin(async move {
+            crate::cmd::pipeline::stt(&c, &s)
+                .await
+                .map_err(|e| format!("{e:#}"))
+        })
+    });
+    Ok(SpeechParts::new(
+        load,
+        Some(voice),
+        crate::cmd::listen::transcribe_options(settings),
+    ))
+}
+
 /// Binds and serves the API for `assistant`; prints where.
 pub async fn start(
     ctx: &Ctx,
     port: Option<u16>,
     assistant: Arc<Assistant>,
     supervisor: Option<Arc<Supervisor>>,
+    speech: Arc<SpeechParts>,
 ) -> anyhow::Result<Served> {
     let settings = ctx.settings().await?.settings;
     let token = ApiToken::load_or_create(&ctx.paths.data_dir.join(TOKEN_FILE))
@@ -91,6 +116,7 @@ pub async fn start(
         paths: ctx.paths.clone(),
         secrets,
         supervisor,
+        speech: Some(speech),
         token,
         started: Instant::now(),
     };

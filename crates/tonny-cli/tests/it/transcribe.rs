@@ -186,7 +186,7 @@ fn truncated_silent_stereo_8khz_and_piped_audio_are_handled() {
 }
 
 #[test]
-fn flac_ogg_and_mp3_are_decoded() {
+fn flac_ogg_mp3_and_opus_are_decoded() {
     let home = TempHome::new();
     let model = speech::model_dir();
     let mut cmd = transcribe(&home, &model).args(["--json", "--no-store"]);
@@ -200,7 +200,19 @@ fn flac_ogg_and_mp3_are_decoded() {
         assert!(status.success());
         cmd = cmd.arg_path(&out);
     }
-    for result in cmd.run().ok().json().as_array().unwrap() {
+    // Opus (what browsers record): symphonia demuxes it, libopus decodes it.
+    let opus = home.path().join("timer.opus");
+    let status = std::process::Command::new("opusenc")
+        .args(["--quiet", "--bitrate", "24"])
+        .arg(shared("timer.wav"))
+        .arg(&opus)
+        .status()
+        .expect("opusenc (apt-get install opus-tools; scripts/test.sh does this)");
+    assert!(status.success());
+    cmd = cmd.arg_path(&opus);
+    let results = cmd.run().ok().json();
+    assert_eq!(results.as_array().unwrap().len(), 4, "{results}");
+    for result in results.as_array().unwrap() {
         let text = result["text"].as_str().unwrap();
         assert!(
             speech::wer("Set a timer for ten minutes.", text) <= 0.2,

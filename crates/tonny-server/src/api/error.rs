@@ -92,6 +92,16 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The stable code (`too_large`, `invalid_audio`, …).
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// What happened and what to do, for a person.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl IntoResponse for ApiError {

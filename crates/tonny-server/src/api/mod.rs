@@ -10,8 +10,11 @@ mod error;
 mod events;
 mod history;
 mod household;
+pub mod speech;
 mod system;
 mod talk;
+mod talk_audio;
+mod talk_socket;
 mod ui;
 
 use std::future::Future;
@@ -29,6 +32,8 @@ use utoipa_axum::routes;
 
 pub use auth::ApiToken;
 pub use error::{ApiError, ErrorBody, FieldProblem};
+pub use speech::SpeechParts;
+pub use talk_audio::MAX_AUDIO_BYTES;
 
 use crate::assistant::Assistant;
 
@@ -43,6 +48,8 @@ pub struct ApiState {
     pub secrets: Option<Arc<SecretStore>>,
     /// Supervised services, when any are configured.
     pub supervisor: Option<Arc<Supervisor>>,
+    /// The speech engine and voice for audio from the browser; `None` when not available.
+    pub speech: Option<Arc<SpeechParts>>,
     /// The bearer token.
     pub token: ApiToken,
     /// When the daemon started.
@@ -64,6 +71,7 @@ fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(talk::status))
         .routes(routes!(talk::ask))
+        .routes(routes!(talk_audio::upload))
         .routes(routes!(history::history))
         .routes(routes!(history::activity))
         .routes(routes!(history::logs))
@@ -96,6 +104,18 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = routes().split_for_parts().1;
     // Served beside the documented routes (not JSON handlers); documented here by hand.
     for (path, summary, status, what) in [
+        (
+            "/api/v1/talk",
+            "WebSocket for hold-to-talk (the token may be given as ?token=). Send \
+             {\"type\":\"start\",\"format\":\"pcm_s16le\"|\"pcm_f32le\"|\"encoded\",\
+             \"sample_rate\":N,\"purpose\":\"command\"|\"dictation\"}, then the audio as \
+             binary messages (at most 25 MiB in all), then {\"type\":\"stop\"} or \
+             {\"type\":\"cancel\"}. Answers {\"type\":\"listening\"}, then \
+             {\"type\":\"result\",…TalkResult} and the spoken reply as one binary WAV message, \
+             or {\"type\":\"error\",\"code\",\"message\"} and a close.",
+            "101",
+            "switching protocols",
+        ),
         (
             "/api/v1/events",
             "WebSocket: every pipeline event as a JSON text message ({\"type\":…}); the token \
@@ -142,6 +162,7 @@ pub fn app(state: ApiState) -> Router {
     let doc = Arc::new(openapi());
     let protected = api
         .route("/api/v1/events", get(events::events))
+        .route("/api/v1/talk", get(talk_socket::socket))
         .route(
             "/api/v1/openapi.json",
             get(move || {

@@ -135,13 +135,20 @@ pub(super) async fn ask(
         ));
     }
     let outcome = s.assistant.ask(text).await.map_err(ApiError::internal)?;
-    Ok(Json(AskResponse {
-        intent: outcome.intent.as_str().to_owned(),
-        agent: outcome.agent.clone(),
-        reply: outcome.reply.clone(),
-        refused: outcome.refusal.as_ref().map(|r| r.reason()),
-        queued: outcome.queued,
-        first_audio_ms: outcome.first_audio_ms,
-        timings: serde_json::to_value(outcome.timings).unwrap_or_default(),
-    }))
+    Ok(Json(AskResponse::of(&outcome)))
+}
+
+impl AskResponse {
+    /// The API's view of what happened to a request.
+    pub(super) fn of(outcome: &crate::assistant::Outcome) -> Self {
+        Self {
+            intent: outcome.intent.as_str().to_owned(),
+            agent: outcome.agent.clone(),
+            reply: outcome.reply.clone(),
+            refused: outcome.refusal.as_ref().map(|r| r.reason()),
+            queued: outcome.queued,
+            first_audio_ms: outcome.first_audio_ms,
+            timings: serde_json::to_value(outcome.timings).unwrap_or_default(),
+        }
+    }
 }

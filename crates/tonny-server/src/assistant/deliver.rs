@@ -84,12 +84,36 @@ impl Assistant {
         }
     }
 
-    /// Speaks `text`; returns when it is playing.
+    /// True when `utterance`'s spoken reply goes to whoever asked, not this machine's speakers.
+    pub(crate) fn speaks_to_caller(&self, utterance: UtteranceId) -> bool {
+        self.caller_voice
+            .lock()
+            .expect("caller voice lock")
+            .contains_key(&utterance)
+    }
+
+    /// Speaks `text` (or, for a caller that plays the reply itself, keeps it for them);
+    /// returns when it is playing.
     pub(crate) async fn speak(
         &self,
         utterance: UtteranceId,
         text: &str,
     ) -> Result<Started, String> {
+        if let Some(said) = self
+            .caller_voice
+            .lock()
+            .expect("caller voice lock")
+            .get_mut(&utterance)
+        {
+            said.push(text.to_owned());
+            let (done, rx) = oneshot::channel();
+            let _ = done.send(());
+            return Ok(Started {
+                done: rx,
+                tts_ms: 0,
+                first_audio: Instant::now(),
+            });
+        }
         let Some(voice) = &self.voice_out else {
             return Err("no voice output is available".to_owned());
         };
@@ -102,7 +126,7 @@ impl Assistant {
     /// person is told why.
     pub(crate) async fn reply(&self, utterance: UtteranceId, agent: &str, text: &str) -> Replied {
         let mut mode = self.mode();
-        if self.voice_out.is_none() {
+        if self.voice_out.is_none() && !self.speaks_to_caller(utterance) {
             // Already reported once when the assistant was built; the text is the reply now.
             mode = ResponseMode::TextOnly;
         }

@@ -7,6 +7,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tonny_core::output::{OutputError, Playing};
+use tonny_core::pipeline::UtteranceId;
 use tonny_core::settings::ResponseMode;
 
 use super::Assistant;
@@ -37,8 +38,12 @@ impl LiveSpeech {
 
 impl Assistant {
     /// Starts a live speech when replies are spoken, a voice exists and an agent streams.
-    pub(crate) fn live_speech(&self) -> Option<LiveSpeech> {
+    pub(crate) fn live_speech(&self, utterance: UtteranceId) -> Option<LiveSpeech> {
         let voice = self.voice_out.clone()?;
+        // The caller plays the reply: it is spoken whole, after the answer.
+        if self.speaks_to_caller(utterance) {
+            return None;
+        }
         // No agent streams: every answer arrives whole and is spoken after its effects, and a
         // voice session opened here would be wasted.
         if self.mode() == ResponseMode::TextOnly || !self.agents.iter().any(|a| a.streams()) {

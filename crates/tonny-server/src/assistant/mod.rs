@@ -10,10 +10,13 @@
 mod agents;
 mod deliver;
 mod effects;
+mod heard;
 mod live;
 pub mod outbox;
 pub mod switch;
 pub mod timers;
+
+pub use heard::{Heard, HeardOutcome};
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -78,6 +81,17 @@ pub enum Source {
     },
 }
 
+/// Where a request's spoken reply is played.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VoiceTarget {
+    /// This machine's speakers (the hotkey, `tonny ask`).
+    #[default]
+    Host,
+    /// Whoever asked plays it (the web UI's Talk button): the host stays quiet and the text to
+    /// say is handed back in [`Outcome::said_for_caller`].
+    Caller,
+}
+
 /// One request.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -89,6 +103,8 @@ pub struct Request {
     pub source: Source,
     /// The speaker id the speech engine reported, if any.
     pub speaker: Option<String>,
+    /// Where the spoken reply goes.
+    pub voice: VoiceTarget,
 }
 
 /// What happened to a request.
@@ -113,6 +129,9 @@ pub struct Outcome {
     pub first_audio_ms: Option<u32>,
     /// Set when the request could not be delivered now and waits in the outbox.
     pub queued: Option<i64>,
+    /// With [`VoiceTarget::Caller`]: what would have been spoken, in order, for the caller to
+    /// synthesise and play.
+    pub said_for_caller: Vec<String>,
 }
 
 /// Everything a request needs, shared by the CLI, the daemon and the timer scheduler.
@@ -132,6 +151,8 @@ pub struct Assistant {
     pub(crate) outbox_changed: Arc<Notify>,
     // Sent with each agent request; renewed whenever the conversation context starts empty.
     conversation_id: Mutex<String>,
+    // Utterances whose spoken reply goes to the caller, with what was said so far.
+    pub(crate) caller_voice: Mutex<std::collections::HashMap<UtteranceId, Vec<String>>>,
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
 }
 
@@ -171,6 +192,7 @@ impl Assistant {
             timers_changed: Arc::new(Notify::new()),
             outbox_changed: Arc::new(Notify::new()),
             conversation_id: Mutex::new(uuid::Uuid::new_v4().to_string()),
+            caller_voice: Mutex::new(std::collections::HashMap::new()),
             metrics: Arc::new(crate::metrics::Metrics::new()),
         })
     }
@@ -229,6 +251,7 @@ impl Assistant {
                 purpose: Purpose::Command,
                 source: Source::Typed,
                 speaker: None,
+                voice: VoiceTarget::Host,
             },
         )
         .await
@@ -241,7 +264,19 @@ impl Assistant {
         utterance: UtteranceId,
         request: Request,
     ) -> Result<Outcome, AssistantError> {
+        if request.voice == VoiceTarget::Caller {
+            self.caller_voice
+                .lock()
+                .expect("caller voice lock")
+                .insert(utterance, Vec::new());
+        }
         let result = self.handle_inner(utterance, &request).await;
+        let said = self
+            .caller_voice
+            .lock()
+            .expect("caller voice lock")
+            .remove(&utterance)
+            .unwrap_or_default();
         match &result {
             Ok(outcome) => {
                 let spoken = outcome.speech_done.is_some();
@@ -257,6 +292,7 @@ impl Assistant {
             }
         }
         result.map(|mut outcome| {
+            outcome.said_for_caller = said;
             // Speaking → idle when the audio ends, whoever waits for it.
             if let Some(done) = outcome.speech_done.take() {
                 let (tx, rx) = oneshot::channel();
@@ -315,6 +351,7 @@ impl Assistant {
                 timings,
                 first_audio_ms: None,
                 queued: None,
+                said_for_caller: Vec::new(),
             };
             self.record(request, &profile, &outcome, None).await;
             self.coordinator
@@ -358,6 +395,7 @@ impl Assistant {
                 speech_done: replied.speech.map(|s| s.done),
                 timings,
                 queued: None,
+                said_for_caller: Vec::new(),
             };
             self.record(request, &profile, &outcome, Some(refusal.reason()))
                 .await;
@@ -387,7 +425,7 @@ impl Assistant {
             }
             _ => {
                 // A streaming agent's answer is spoken sentence by sentence as it is written.
-                let speech = self.live_speech();
+                let speech = self.live_speech(utterance);
                 let asked = self
                     .ask_agents_for(
                         text,
@@ -462,6 +500,7 @@ impl Assistant {
             speech_done: replied.speech.map(|s| s.done),
             timings,
             queued,
+            said_for_caller: Vec::new(),
         };
         self.record(request, &profile, &outcome, None).await;
         Ok(outcome)

@@ -57,6 +57,7 @@ impl Daemon {
             paths,
             secrets: Some(Arc::new(secrets)),
             supervisor: None,
+            speech: None,
             token: ApiToken::new(TOKEN),
             started: Instant::now(),
         };
@@ -65,6 +66,13 @@ impl Daemon {
             state,
             _home: home,
         }
+    }
+
+    /// The same daemon able to hear and speak for the browser.
+    pub fn with_speech(mut self, speech: Arc<tonny_server::api::SpeechParts>) -> Self {
+        self.state.speech = Some(speech);
+        self.app = app(self.state.clone());
+        self
     }
 
     /// Sends a request with the token (`body` as JSON when given); returns status and JSON.
@@ -469,6 +477,8 @@ async fn every_route_is_in_the_openapi_document() {
     let routes = [
         ("get", "/api/v1/status"),
         ("post", "/api/v1/ask"),
+        ("post", "/api/v1/talk/upload"),
+        ("get", "/api/v1/talk"),
         ("get", "/api/v1/history"),
         ("get", "/api/v1/activity"),
         ("get", "/api/v1/logs"),

@@ -5,3 +5,4 @@
 mod api;
 mod api_events;
 mod api_household;
+mod api_talk;

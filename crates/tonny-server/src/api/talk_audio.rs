@@ -1,0 +1,383 @@
+//! Speech from the browser: what the hold-to-talk socket ([`super::talk_socket`]) and
+//! `POST /api/v1/talk/upload` (a whole recording: curl, scripts) share. Both take raw PCM (16-bit or float, any rate, mono) or an encoded recording (WAV,
+//! WebM/Opus from `MediaRecorder`, Ogg, FLAC, MP3), and both refuse more than
+//! [`MAX_AUDIO_BYTES`] before holding it: the upload by its declared length (and a body that
+//! lies stops at the limit), the socket by counting what arrives.
+//!
+//! The reply is played by the page: the host's speakers stay quiet for these requests.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use tonny_core::pipeline::{Step, UtteranceId};
+use tonny_core::router::Purpose;
+use tonny_core::stt::SAMPLE_RATE;
+use utoipa::{IntoParams, ToSchema};
+
+use super::talk::AskResponse;
+use super::{ApiError, ApiState, ErrorBody};
+use crate::assistant::{Heard, HeardOutcome, VoiceTarget};
+
+/// The most audio one request takes: 25 MiB (over four minutes of 48 kHz 16-bit PCM, far more
+/// of Opus). Hold-to-talk requests are seconds long; more is a stuck button or a wrong file.
+pub const MAX_AUDIO_BYTES: usize = 25 * 1024 * 1024;
+
+/// The largest single WebSocket message (the browser sends ~100 ms per message).
+pub(super) const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// How long the socket waits for `start`, and for more audio while the button is held.
+pub(super) const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the audio is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AudioFormat {
+    /// Raw little-endian signed 16-bit mono samples at `sample_rate`.
+    PcmS16le,
+    /// Raw little-endian 32-bit float mono samples at `sample_rate`.
+    PcmF32le,
+    /// A recording with a header (WAV, WebM/Opus, Ogg, FLAC, MP3): its own header says the rest.
+    Encoded,
+}
+
+/// The first message on `/api/v1/talk`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Start {
+    #[serde(rename = "type")]
+    pub(super) kind: String,
+    pub(super) format: AudioFormat,
+    #[serde(default)]
+    pub(super) sample_rate: Option<u32>,
+    #[serde(default)]
+    pub(super) purpose: Option<TalkPurpose>,
+}
+
+/// What the speech is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TalkPurpose {
+    /// A request for an agent (the Talk button).
+    #[default]
+    Command,
+    /// Text to type into the focused window.
+    Dictation,
+}
+
+impl From<TalkPurpose> for Purpose {
+    fn from(p: TalkPurpose) -> Self {
+        match p {
+            TalkPurpose::Command => Purpose::Command,
+            TalkPurpose::Dictation => Purpose::Dictation,
+        }
+    }
+}
+
+/// What was heard and what was done.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TalkResult {
+    /// The transcript (empty when no words were recognised).
+    pub transcript: String,
+    /// 0–1, how sure the engine was.
+    pub confidence: f32,
+    /// The stored transcription, when history is kept.
+    pub transcription_id: Option<i64>,
+    /// What happened to the request; absent when nothing was recognised.
+    pub outcome: Option<AskResponse>,
+    /// Bytes of reply audio (WAV) that follow on the socket; 0 when nothing is spoken.
+    pub audio_bytes: usize,
+}
+
+/// Checks a rate for raw PCM.
+pub(super) fn pcm_rate(rate: Option<u32>) -> Result<u32, ApiError> {
+    match rate {
+        Some(r) if (8_000..=192_000).contains(&r) => Ok(r),
+        Some(r) => Err(ApiError::bad_request(
+            "invalid_sample_rate",
+            format!(
+                "sample_rate {r} is not usable; give the rate the audio was recorded at, 8000–192000"
+            ),
+        )),
+        None => Err(ApiError::bad_request(
+            "missing_sample_rate",
+            "raw PCM needs sample_rate (the AudioContext's sampleRate, e.g. 48000)",
+        )),
+    }
+}
+
+/// Turns received bytes into 16 kHz mono samples.
+fn to_samples(format: AudioFormat, rate: u32, bytes: Vec<u8>) -> Result<Vec<f32>, ApiError> {
+    let invalid = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_audio", m);
+    let mono: Vec<f32> = match format {
+        AudioFormat::Encoded => {
+            return tonny_audio::decode_bytes(bytes, "the recording")
+                .map(|d| d.samples)
+                .map_err(|e| invalid(e.to_string()));
+        }
+        AudioFormat::PcmS16le => {
+            if !bytes.len().is_multiple_of(2) {
+                return Err(invalid(format!(
+                    "{} bytes is not a whole number of 16-bit samples",
+                    bytes.len()
+                )));
+            }
+            bytes
+                .chunks_exact(2)
+                .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+                .collect()
+        }
+        AudioFormat::PcmF32le => {
+            if !bytes.len().is_multiple_of(4) {
+                return Err(invalid(format!(
+                    "{} bytes is not a whole number of 32-bit float samples",
+                    bytes.len()
+                )));
+            }
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .map(|v| {
+                    if v.is_finite() {
+                        v.clamp(-1.0, 1.0)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        }
+    };
+    Ok(tonny_audio::resample::resample(&mono, rate, SAMPLE_RATE))
+}
+
+/// A heard request's result and the reply audio for the caller.
+pub(super) struct Answered {
+    pub(super) result: TalkResult,
+    pub(super) audio: Option<Vec<u8>>,
+}
+
+/// Decodes received audio off the async threads.
+pub(super) async fn decode(
+    format: AudioFormat,
+    rate: u32,
+    bytes: Vec<u8>,
+) -> Result<Vec<f32>, ApiError> {
+    let samples = tokio::task::spawn_blocking(move || to_samples(format, rate, bytes))
+        .await
+        .map_err(ApiError::internal)??;
+    if samples.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_audio",
+            "the recording holds no audio",
+        ));
+    }
+    Ok(samples)
+}
+
+/// Transcribes `samples` for `utterance` (recording has ended) and handles the request. Any
+/// failure also moves the pipeline to its error state, so nothing is left "transcribing".
+pub(super) async fn answer(
+    s: &ApiState,
+    utterance: UtteranceId,
+    samples: Vec<f32>,
+    purpose: Purpose,
+    capture_ms: u32,
+) -> Result<Answered, ApiError> {
+    let result = answer_inner(s, utterance, samples, purpose, capture_ms).await;
+    if let Err(e) = &result {
+        let _ = s
+            .assistant
+            .coordinator()
+            .step(utterance, Step::Failed(e.message().to_owned()))
+            .await;
+    }
+    result
+}
+
+async fn answer_inner(
+    s: &ApiState,
+    utterance: UtteranceId,
+    samples: Vec<f32>,
+    purpose: Purpose,
+    capture_ms: u32,
+) -> Result<Answered, ApiError> {
+    let speech = s.speech.as_ref().ok_or_else(no_speech)?;
+    let engine = speech
+        .engine()
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "speech_unavailable", e))?;
+    let opts = speech.options().clone();
+    let stt = std::sync::Arc::clone(&engine);
+    let transcript = tokio::task::spawn_blocking(move || stt.transcribe(&samples, &opts))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "speech_failed",
+                e.to_string(),
+            )
+        })?;
+    if let Some(notice) = engine.take_notice() {
+        s.assistant
+            .notify("warn", "Speech recognition", &notice)
+            .await;
+    }
+    let (text, confidence) = (transcript.text.clone(), transcript.confidence);
+    let heard = Heard {
+        transcript,
+        source: "browser".into(),
+        capture_ms,
+        endpoint_ms: None,
+    };
+    let handled = s
+        .assistant
+        .handle_heard(utterance, heard, purpose, VoiceTarget::Caller)
+        .await
+        .map_err(ApiError::internal)?;
+    let HeardOutcome::Handled {
+        transcription_id,
+        outcome,
+    } = handled
+    else {
+        return Ok(Answered {
+            result: TalkResult {
+                transcript: String::new(),
+                confidence,
+                transcription_id: None,
+                outcome: None,
+                audio_bytes: 0,
+            },
+            audio: None,
+        });
+    };
+    let said = outcome.said_for_caller.join(" ");
+    let audio = match speech.voice() {
+        Some(voice) if !said.trim().is_empty() => {
+            let voice = std::sync::Arc::clone(voice);
+            match tokio::task::spawn_blocking(move || voice.synthesize(&said)).await {
+                Ok(Ok(sp)) => Some(super::speech::wav_bytes(&sp)),
+                Ok(Err(e)) => {
+                    // The text is on the page; the person is told why there is no sound.
+                    s.assistant
+                        .notify(
+                            "warn",
+                            "Reply not spoken",
+                            &format!("I couldn't speak the reply: {e}."),
+                        )
+                        .await;
+                    None
+                }
+                Err(e) => return Err(ApiError::internal(e)),
+            }
+        }
+        _ => None,
+    };
+    Ok(Answered {
+        result: TalkResult {
+            transcript: text,
+            confidence,
+            transcription_id,
+            outcome: Some(AskResponse::of(&outcome)),
+            audio_bytes: audio.as_ref().map_or(0, Vec::len),
+        },
+        audio,
+    })
+}
+
+pub(super) fn no_speech() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "speech_unavailable",
+        "this daemon was started without speech recognition; type the request instead",
+    )
+}
+
+pub(super) fn too_large(got: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        format!(
+            "the recording is {} MiB or more; at most {} MiB is taken per request. Keep requests \
+             short, or transcribe long recordings with `tonny transcribe`",
+            got.div_ceil(1024 * 1024),
+            MAX_AUDIO_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
+/// Query of `POST /api/v1/talk/upload`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    /// `pcm_s16le`, `pcm_f32le` or `encoded` (the default: the file's header says).
+    #[param(inline)]
+    format: Option<AudioFormat>,
+    /// For raw PCM: samples per second.
+    sample_rate: Option<u32>,
+    /// `command` (default) or `dictation`.
+    #[param(inline)]
+    purpose: Option<TalkPurpose>,
+}
+
+#[utoipa::path(post, path = "/api/v1/talk/upload", tag = "talk", params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+                 description = "The recording: up to 25 MiB."),
+    responses((status = 200, body = TalkResult), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub(super) async fn upload(
+    State(s): State<ApiState>,
+    query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<TalkResult>, ApiError> {
+    let Query(q) = query?;
+    // Refused by its declared length, before a byte of it is read.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(n) = declared
+        && n > MAX_AUDIO_BYTES
+    {
+        return Err(too_large(n));
+    }
+    let format = q.format.unwrap_or(AudioFormat::Encoded);
+    let rate = match format {
+        AudioFormat::Encoded => SAMPLE_RATE,
+        _ => pcm_rate(q.sample_rate)?,
+    };
+    if s.speech.is_none() {
+        return Err(no_speech());
+    }
+    // A body without a length (or with a false one) stops being read at the limit.
+    let bytes = axum::body::to_bytes(body, MAX_AUDIO_BYTES)
+        .await
+        .map_err(|_| too_large(MAX_AUDIO_BYTES + 1))?;
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_audio",
+            "the request body is empty; send the recording",
+        ));
+    }
+    // Bad audio is refused before the pipeline moves: nothing was heard.
+    let samples = decode(format, rate, bytes.to_vec()).await?;
+    let capture_ms = (samples.len() as u64 * 1000 / u64::from(SAMPLE_RATE)) as u32;
+    let coordinator = s.assistant.coordinator();
+    let utterance = coordinator.listen().await.map_err(ApiError::internal)?;
+    coordinator
+        .step(utterance, Step::RecordingEnded)
+        .await
+        .map_err(ApiError::internal)?;
+    let purpose = q.purpose.unwrap_or_default().into();
+    let answered = answer(&s, utterance, samples, purpose, capture_ms).await?;
+    Ok(Json(TalkResult {
+        audio_bytes: 0,
+        ..answered.result
+    }))
+}
