@@ -1,7 +1,9 @@
-// End to end in real headless Chromium (Debian's, driven by playwright-core): open the UI
-// with the token from `tonny ui-url`, ask a typed question, see the local agent's reply and
-// the live state, visit History, and check the layout at 360 px. Screenshots of each view go
-// to the folder given. Usage: node e2e/talk.mjs URL_WITH_TOKEN SCREENSHOT_DIR
+// End to end in real headless Chromium (Debian's, driven by playwright-core) against a real
+// `tonny serve`: open the UI with the token from `tonny ui-url`, ask a typed question, hold
+// Talk while the fake microphone plays FAKE_MIC_WAV and see the transcript, the local agent's
+// reply and the reply audio playing; send MediaRecorder's WebM/Opus; visit History; check the
+// layout at 360 px. Screenshots of each view go to the folder given.
+// Usage: FAKE_MIC_WAV=speech.wav node e2e/talk.mjs URL_WITH_TOKEN SCREENSHOT_DIR
 import { chromium } from "playwright-core";
 
 const [url, shots] = process.argv.slice(2);
@@ -15,9 +17,18 @@ function fail(message) {
   process.exit(1);
 }
 
+// The fake microphone plays this recording (looped) whenever the page listens.
+const speech = process.env.FAKE_MIC_WAV;
+if (!speech) fail("FAKE_MIC_WAV must name the WAV the fake microphone plays");
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
+  args: [
+    "--no-sandbox",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-audio-capture=${speech}`,
+    "--autoplay-policy=no-user-gesture-required",
+  ],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
@@ -45,7 +56,81 @@ try {
   }
   const text = (await reply.textContent()) ?? "";
   if (!/It's \d{1,2}:\d{2}/.test(text)) fail(`the reply was ${JSON.stringify(text)}`);
+
+  // Hold to talk: the fake microphone's "Set a timer for ten minutes." is heard, answered by
+  // the local agent, and the spoken reply plays in the page.
+  const hold = page.getByRole("button", { name: "Hold to talk" });
+  const box = await hold.boundingBox();
+  if (!box) fail("no Talk button");
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  let loudest = 0;
+  const holdStarted = Date.now();
+  while (Date.now() - holdStarted < 4_000) {
+    loudest = Math.max(loudest, Number(await page.getByTestId("level").getAttribute("value")));
+    await page.waitForTimeout(100);
+  }
+  await page.screenshot({ path: `${shots}/talk-holding.png`, fullPage: true });
+  await page.mouse.up();
+  if (!(loudest > 0.02)) fail(`the level meter never moved while speaking (max ${loudest})`);
+  const heard = page.getByTestId("line-you").filter({ hasText: /timer/i });
+  try {
+    await heard.waitFor({ timeout: 30_000 });
+  } catch {
+    await page.screenshot({ path: `${shots}/talk-failed.png`, fullPage: true });
+    fail(`the held speech was not transcribed; page errors: ${problems.join("; ")}; lines: ${await page.locator(".line").allTextContents()}`);
+  }
+  const answered = page.getByTestId("line-tonny").filter({ hasText: /10 minutes/ });
+  try {
+    await answered.waitFor({ timeout: 10_000 });
+  } catch {
+    fail(`the held speech was not answered as a timer; lines: ${await page.locator(".line").allTextContents()}`);
+  }
+  const audio = page.getByTestId("reply-audio");
+  await audio.waitFor({ timeout: 10_000 });
+  try {
+    await page.waitForFunction(
+      () => {
+        const a = document.querySelector('[data-testid="reply-audio"]');
+        return a instanceof HTMLAudioElement && (a.currentTime > 0 || a.ended);
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
+  } catch {
+    fail("the reply audio did not play");
+  }
   await page.screenshot({ path: `${shots}/talk.png`, fullPage: true });
+
+  // What a browser's MediaRecorder makes (WebM/Opus) is understood too.
+  const webm = await page.evaluate(async () => {
+    const token = sessionStorage.getItem("tonny-token");
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const recorder = new MediaRecorder(stream, { mimeType: "audio/webm;codecs=opus" });
+    const parts = [];
+    recorder.ondataavailable = (e) => parts.push(e.data);
+    const stopped = new Promise((r) => (recorder.onstop = r));
+    recorder.start();
+    await new Promise((r) => setTimeout(r, 3_000));
+    recorder.stop();
+    await stopped;
+    stream.getTracks().forEach((t) => t.stop());
+    const blob = new Blob(parts, { type: "audio/webm" });
+    const socket = new WebSocket(`ws://${location.host}/api/v1/talk?token=${token}`);
+    return await new Promise((resolve) => {
+      socket.onopen = () => socket.send(JSON.stringify({ type: "start", format: "encoded" }));
+      socket.onmessage = async (m) => {
+        if (typeof m.data !== "string") return;
+        const msg = JSON.parse(m.data);
+        if (msg.type === "listening") {
+          socket.send(await blob.arrayBuffer());
+          socket.send(JSON.stringify({ type: "stop" }));
+        } else resolve({ ...msg, recorded: blob.size });
+      };
+      socket.onclose = () => resolve({ type: "closed" });
+    });
+  });
+  if (webm.type !== "result" || !/timer/i.test(webm.transcript)) fail(`WebM/Opus from MediaRecorder: ${JSON.stringify(webm)}`);
 
   await page.getByRole("button", { name: "History" }).click();
   await page.getByLabel("Search history").waitFor();

@@ -35,19 +35,23 @@ fn ms_to_frames(ms: u32) -> usize {
     (ms as usize * SAMPLE_RATE as usize / 1000).div_ceil(FRAME)
 }
 
-/// Per-frame speech scores (0–1) for 16 kHz mono audio.
+/// Per-frame speech scores (0–1) for 16 kHz mono audio. Samples outside [-1, 1] (a resampler's
+/// overshoot on a loud recording) are clipped: the detector panics on them.
 pub fn frame_scores(samples: &[f32]) -> Vec<f32> {
     let mut detector = earshot::Detector::default();
+    let mut frame = [0.0f32; FRAME];
     samples
         .chunks(FRAME)
         .map(|chunk| {
-            if chunk.len() == FRAME {
-                detector.predict_f32(chunk)
-            } else {
-                let mut last = [0.0f32; FRAME];
-                last[..chunk.len()].copy_from_slice(chunk);
-                detector.predict_f32(&last)
+            frame.fill(0.0);
+            for (out, s) in frame.iter_mut().zip(chunk) {
+                *out = if s.is_finite() {
+                    s.clamp(-1.0, 1.0)
+                } else {
+                    0.0
+                };
             }
+            detector.predict_f32(&frame)
         })
         .collect()
 }
@@ -159,6 +163,14 @@ fn energy(frame: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn samples_beyond_full_scale_are_clipped_not_a_panic() {
+        let loud: Vec<f32> = (0..FRAME * 4)
+            .map(|i| if i % 2 == 0 { 1.2 } else { f32::NAN })
+            .collect();
+        assert_eq!(frame_scores(&loud).len(), 4);
+    }
 
     #[test]
     fn digital_silence_has_no_speech() {

@@ -1,7 +1,8 @@
-// Talk: a typed request (the fallback when speaking is not possible), the conversation, and
-// the live partial text while someone speaks.
+// Talk: hold the button (or Space) and speak; the conversation, the live level and partial
+// text, the reply played here, a stop button, and typed requests as the fallback.
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { call, ApiError, type AskResponse } from "../api/client";
+import { HoldToTalk } from "../api/talk";
 
 type Line = { who: "you" | "tonny" | "error"; text: string };
 
@@ -9,7 +10,94 @@ export function Talk({ token, partial }: { token: string; partial: string }) {
   const [lines, setLines] = useState<Line[]>([]);
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
+  const [holding, setHolding] = useState(false);
+  const [level, setLevel] = useState(0);
+  const [replyAudio, setReplyAudio] = useState<string | null>(null);
+  const recorder = useRef<Promise<HoldToTalk | null> | null>(null);
+  const player = useRef<HTMLAudioElement>(null);
   const end = useRef<HTMLDivElement>(null);
+
+  const problem = (err: unknown) => {
+    const message = err instanceof ApiError ? err.message : String(err);
+    setLines((l) => [...l, { who: "error", text: message }]);
+  };
+
+  function press() {
+    if (recorder.current || busy) return;
+    player.current?.pause();
+    setHolding(true);
+    recorder.current = HoldToTalk.start(token, setLevel).catch((e: unknown) => {
+      problem(e);
+      setHolding(false);
+      recorder.current = null;
+      return null;
+    });
+  }
+
+  async function release() {
+    const pending = recorder.current;
+    if (!pending) return;
+    recorder.current = null;
+    setHolding(false);
+    setLevel(0);
+    const rec = await pending;
+    if (!rec) return;
+    setBusy(true);
+    try {
+      const { result, audio } = await rec.stop();
+      if (!result.outcome) {
+        setLines((l) => [...l, { who: "error", text: "No words were recognised; nothing was sent." }]);
+        return;
+      }
+      const reply = result.outcome.reply ?? "(no reply)";
+      setLines((l) => [...l, { who: "you", text: result.transcript }, { who: "tonny", text: reply }]);
+      if (audio) {
+        setReplyAudio((old) => {
+          if (old) URL.revokeObjectURL(old);
+          return URL.createObjectURL(audio);
+        });
+      }
+    } catch (err) {
+      problem(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function stopEverything() {
+    player.current?.pause();
+    const pending = recorder.current;
+    recorder.current = null;
+    setHolding(false);
+    setLevel(0);
+    (await pending)?.cancel();
+    try {
+      await call(token, "POST", "/api/v1/stop");
+    } catch (err) {
+      problem(err);
+    }
+  }
+
+  // Space held anywhere outside a text field talks, like the hotkey.
+  useEffect(() => {
+    const typing = (e: KeyboardEvent) => e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+    const down = (e: KeyboardEvent) => {
+      if (e.code !== "Space" || e.repeat || typing(e)) return;
+      e.preventDefault();
+      press();
+    };
+    const up = (e: KeyboardEvent) => {
+      if (e.code !== "Space" || typing(e)) return;
+      e.preventDefault();
+      void release();
+    };
+    window.addEventListener("keydown", down);
+    window.addEventListener("keyup", up);
+    return () => {
+      window.removeEventListener("keydown", down);
+      window.removeEventListener("keyup", up);
+    };
+  });
 
   // In braces: newer browsers return a promise from scrollIntoView, and an effect must
   // return nothing or a cleanup function.
@@ -28,8 +116,7 @@ export function Talk({ token, partial }: { token: string; partial: string }) {
       const answer = await call<AskResponse>(token, "POST", "/api/v1/ask", { text: request });
       setLines((l) => [...l, { who: "tonny", text: answer.reply ?? "(no reply)" }]);
     } catch (err) {
-      const message = err instanceof ApiError ? err.message : String(err);
-      setLines((l) => [...l, { who: "error", text: message }]);
+      problem(err);
     } finally {
       setBusy(false);
     }
@@ -38,7 +125,7 @@ export function Talk({ token, partial }: { token: string; partial: string }) {
   return (
     <section aria-label="Talk" className="talk">
       <div className="conversation" role="log" aria-live="polite">
-        {lines.length === 0 && <p className="hint">Say something with your hotkey, or type below.</p>}
+        {lines.length === 0 && <p className="hint">Hold the Talk button (or Space) and speak, or type below.</p>}
         {lines.map((l, i) => (
           <p key={i} className={`line ${l.who}`} data-testid={`line-${l.who}`}>
             <span className="who">{l.who === "you" ? "You" : l.who === "tonny" ? "Tonny" : "Problem"}</span>
@@ -48,6 +135,43 @@ export function Talk({ token, partial }: { token: string; partial: string }) {
         {partial && <p className="line partial">{partial}…</p>}
         <div ref={end} />
       </div>
+      <div className="speak">
+        <button
+          type="button"
+          className={`hold ${holding ? "holding" : ""}`}
+          aria-pressed={holding}
+          disabled={busy}
+          onPointerDown={(e) => {
+            e.currentTarget.setPointerCapture(e.pointerId);
+            press();
+          }}
+          onPointerUp={() => void release()}
+          onPointerCancel={() => void release()}
+          onKeyDown={(e) => {
+            if ((e.key === "Enter" || e.key === " ") && !e.repeat) {
+              e.preventDefault();
+              e.stopPropagation();
+              press();
+            }
+          }}
+          onKeyUp={(e) => {
+            if (e.key === "Enter" || e.key === " ") {
+              e.preventDefault();
+              e.stopPropagation();
+              void release();
+            }
+          }}
+        >
+          {holding ? "Listening… release to send" : busy ? "Thinking…" : "Hold to talk"}
+        </button>
+        <meter className="level" data-testid="level" min={0} max={1} value={level} aria-label="Microphone level" />
+        <button type="button" onClick={() => void stopEverything()} aria-label="Stop">
+          Stop
+        </button>
+      </div>
+      {replyAudio && (
+        <audio ref={player} src={replyAudio} controls autoPlay data-testid="reply-audio" aria-label="Spoken reply" />
+      )}
       <form onSubmit={ask} className="ask">
         <label htmlFor="ask-text" className="visually-hidden">
           Ask TonnyTray

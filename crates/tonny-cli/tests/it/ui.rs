@@ -14,10 +14,20 @@ fn ui_dir() -> PathBuf {
 }
 
 #[test]
-fn a_typed_question_is_answered_in_the_browser() {
+fn typed_and_held_speech_are_answered_in_the_browser() {
     let home = TempHome::new();
+    // The fake microphone's recording: a shared one, with a pause after it (Chromium loops it).
+    let mic = home.path().join("timer-padded.wav");
+    let status = Command::new("sox")
+        .arg(tonny_testkit::speech::shared_audio_dir().join("timer.wav"))
+        .arg(&mic)
+        .args(["pad", "0.2", "3"])
+        .status()
+        .expect("sox (the test command installs it)");
+    assert!(status.success());
     let mut serve = tonny(&home)
         .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
+        .env("TONNY_STT_MODEL", tonny_testkit::speech::model_dir())
         .spawn();
     serve.wait_for_stderr("TonnyTray API and web UI on", Duration::from_secs(60));
     let url = tonny(&home)
@@ -33,6 +43,7 @@ fn a_typed_question_is_answered_in_the_browser() {
     let out = Command::new("node")
         .current_dir(ui_dir())
         .args(["e2e/talk.mjs", &url])
+        .env("FAKE_MIC_WAV", &mic)
         .arg(&shots)
         .output()
         .expect("running node (the test command installs Node.js and the UI's packages)");
@@ -43,7 +54,12 @@ fn a_typed_question_is_answered_in_the_browser() {
         String::from_utf8_lossy(&out.stderr),
         serve.stderr_text()
     );
-    for name in ["talk.png", "history.png", "talk-360.png"] {
+    for name in [
+        "talk.png",
+        "talk-holding.png",
+        "history.png",
+        "talk-360.png",
+    ] {
         let size = std::fs::metadata(shots.join(name))
             .map(|m| m.len())
             .unwrap_or(0);

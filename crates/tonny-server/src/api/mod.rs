@@ -71,6 +71,7 @@ fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(talk::status))
         .routes(routes!(talk::ask))
+        .routes(routes!(talk::stop))
         .routes(routes!(talk_audio::upload))
         .routes(routes!(history::history))
         .routes(routes!(history::activity))

@@ -152,3 +152,10 @@ impl AskResponse {
         }
     }
 }
+
+#[utoipa::path(post, path = "/api/v1/stop", tag = "talk",
+    responses((status = 204, description = "stopped"), (status = 401, body = ErrorBody)))]
+pub(super) async fn stop(State(s): State<ApiState>) -> Result<axum::http::StatusCode, ApiError> {
+    s.assistant.stop().await.map_err(ApiError::internal)?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -241,6 +241,15 @@ impl Assistant {
         self.settings.lock().expect("settings lock").response.mode
     }
 
+    /// Cuts the reply being spoken and cancels the utterance in progress (the Stop button).
+    pub async fn stop(&self) -> Result<(), AssistantError> {
+        if let Some(voice) = &self.voice_out {
+            voice.stop();
+        }
+        self.coordinator.cancel().await?;
+        Ok(())
+    }
+
     /// Handles a typed request from start to finish (`tonny ask`).
     pub async fn ask(&self, text: &str) -> Result<Outcome, AssistantError> {
         let utterance = self.coordinator.typed().await?;

@@ -408,3 +408,46 @@ async fn the_socket_refuses_bad_starts_oversize_audio_and_forgets_cancelled_spee
     let (_, history) = d.call(Method::GET, "/api/v1/history", None).await;
     assert_eq!(history["items"], json!([]), "nothing was stored: {history}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stop_button_cancels_a_recording_in_progress() {
+    let d = speaking_daemon();
+    let (url, _stop) = serve(&d).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .unwrap();
+    ws.send(start("pcm_s16le")).await.unwrap();
+    assert_eq!(next_json(&mut ws).await["type"], "listening");
+    ws.send(Message::Binary(timer_pcm_48k().into()))
+        .await
+        .unwrap();
+    let (status, _) = d.call(Method::POST, "/api/v1/stop", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(state(&d).await, "idle");
+    // Letting go afterwards is told the recording was cancelled; nothing is kept.
+    ws.send(Message::Text(r#"{"type":"stop"}"#.into()))
+        .await
+        .unwrap();
+    let e = next_json(&mut ws).await;
+    assert_eq!(e["code"], "cancelled", "{e}");
+    let (_, history) = d.call(Method::GET, "/api/v1/history", None).await;
+    assert_eq!(history["items"], json!([]), "{history}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clipping_loud_audio_is_heard_not_a_crash() {
+    // A full-scale square wave at 48 kHz: resampling overshoots past ±1, which the voice
+    // detector refuses; the daemon must clip it and answer.
+    let d = speaking_daemon();
+    let loud: Vec<u8> = (0..48_000)
+        .flat_map(|i: i32| (if (i / 60) % 2 == 0 { 1.0f32 } else { -1.0 }).to_le_bytes())
+        .collect();
+    let (status, body) = d
+        .send(upload(
+            "?format=pcm_f32le&sample_rate=48000",
+            Body::from(loud),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    settles_idle(&d).await;
+}
