@@ -17,6 +17,7 @@ const MAX_LIMIT: u32 = 500;
 
 /// Which history rows to return.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryParams {
     /// Full-text search (words, "phrases", prefix*); without it, the newest rows.
@@ -144,6 +145,7 @@ pub(super) async fn history(
 
 /// Which log lines to return.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogParams {
     /// Least severe level: `trace`, `debug`, `info`, `warn` or `error` (default `info`).
@@ -216,6 +218,7 @@ pub(super) async fn logs(
 
 /// How many activity rows to return.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityParams {
     /// Rows (default 50, at most 500).

@@ -312,6 +312,7 @@ pub(super) fn too_large(got: usize) -> ApiError {
 
 /// Query of `POST /api/v1/talk/upload`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// `pcm_s16le`, `pcm_f32le` or `encoded` (the default: the file's header says).
