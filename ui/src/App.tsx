@@ -1,19 +1,28 @@
-// The shell: the status bar (pipeline state, profile, services, connection) and the views.
+// The shell: the status bar (pipeline state, profile, services, connection), the views, and
+// the first-run wizard until setup is done.
 import { useCallback, useEffect, useState } from "react";
-import { call, events, takeToken, type Status } from "./api/client";
+import { useApi } from "./api/useApi";
+import { call, events, takeToken, type SettingsView, type Status } from "./api/client";
 import { Talk } from "./views/Talk";
 import { History } from "./views/History";
+import { Profiles } from "./views/Profiles";
+import { Actions } from "./views/Actions";
+import { Settings } from "./views/Settings";
+import { Services } from "./views/Services";
+import { Logs } from "./views/Logs";
+import { Wizard } from "./views/Wizard";
 
-type View = "talk" | "history";
+const VIEWS = ["Talk", "History", "Profiles", "Quick actions", "Settings", "Services", "Logs"] as const;
+type View = (typeof VIEWS)[number];
 
 export function App() {
   const [token] = useState(takeToken);
   const [status, setStatus] = useState<Status | null>(null);
   const [online, setOnline] = useState(false);
-  const [view, setView] = useState<View>("talk");
+  const [view, setView] = useState<View>("Talk");
   // What is being heard while someone speaks (cleared by the final transcript).
   const [partial, setPartial] = useState("");
-  const [theme, setTheme] = useState("system");
+  const { data: settings, reload: loadSettings } = useApi<SettingsView>(token ?? "", "/api/v1/settings");
 
   const refresh = useCallback(async () => {
     if (!token) return;
@@ -26,15 +35,12 @@ export function App() {
 
   useEffect(() => {
     if (!token) return;
-    call<{ values: Record<string, unknown> }>(token, "GET", "/api/v1/settings")
-      .then((s) => setTheme(String(s.values["ui.theme"] ?? "system")))
-      .catch(() => undefined);
     return events(
       token,
       (e) => {
         if (e.type === "partial_transcript") setPartial(String(e.text ?? ""));
         if (e.type === "transcript") setPartial("");
-        if (e.type === "state_changed") void refresh();
+        if (e.type === "state_changed" || e.type === "profile_changed") void refresh();
       },
       (open) => {
         setOnline(open);
@@ -43,6 +49,8 @@ export function App() {
     );
   }, [token, refresh]);
 
+  const values = (settings?.values ?? {}) as Record<string, unknown>;
+  const theme = String(values["ui.theme"] ?? "system");
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
@@ -58,6 +66,7 @@ export function App() {
     );
   }
   const state = status?.state ?? "offline";
+  const wizard = settings !== null && values["ui.setup_done"] === false;
   return (
     <div className="app">
       <header className="bar" role="banner">
@@ -71,16 +80,35 @@ export function App() {
             {s.name}
           </span>
         ))}
-        <nav aria-label="Views">
-          <button aria-pressed={view === "talk"} onClick={() => setView("talk")}>
-            Talk
-          </button>
-          <button aria-pressed={view === "history"} onClick={() => setView("history")}>
-            History
-          </button>
-        </nav>
+        {!wizard && (
+          <nav aria-label="Views">
+            {VIEWS.map((v) => (
+              <button key={v} aria-pressed={view === v} onClick={() => setView(v)}>
+                {v}
+              </button>
+            ))}
+          </nav>
+        )}
       </header>
-      <main>{view === "talk" ? <Talk token={token} partial={partial} /> : <History token={token} />}</main>
+      <main>
+        {wizard && settings ? (
+          <Wizard token={token} settings={settings} onDone={loadSettings} />
+        ) : view === "Talk" ? (
+          <Talk token={token} partial={partial} />
+        ) : view === "History" ? (
+          <History token={token} />
+        ) : view === "Profiles" ? (
+          <Profiles token={token} onChanged={() => void refresh()} />
+        ) : view === "Quick actions" ? (
+          <Actions token={token} />
+        ) : view === "Settings" ? (
+          <Settings token={token} onSaved={loadSettings} />
+        ) : view === "Services" ? (
+          <Services token={token} services={status?.services ?? []} onChanged={() => void refresh()} />
+        ) : (
+          <Logs token={token} />
+        )}
+      </main>
     </div>
   );
 }

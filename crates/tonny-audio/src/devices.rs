@@ -67,3 +67,17 @@ pub fn find_device(
             })
     })
 }
+
+/// The microphones and speakers a person can pick (`audio.input_device`,
+/// `audio.output_device`), by the names those settings take; empty lists without a sound
+/// system.
+pub fn available() -> (Vec<String>, Vec<String>) {
+    use cpal::traits::HostTrait;
+    if !sound_system_present() {
+        return (Vec::new(), Vec::new());
+    }
+    let host = cpal::default_host();
+    let inputs = host.input_devices().map(device_names).unwrap_or_default();
+    let outputs = host.output_devices().map(device_names).unwrap_or_default();
+    (inputs, outputs)
+}

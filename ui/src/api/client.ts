@@ -7,6 +7,15 @@ export type Status = components["schemas"]["Status"];
 export type AskResponse = components["schemas"]["AskResponse"];
 export type HistoryPage = components["schemas"]["HistoryPage"];
 export type ErrorBody = components["schemas"]["ErrorBody"];
+export type Profile = components["schemas"]["ProfileView"];
+export type ProfileInput = components["schemas"]["ProfileInput"];
+export type SettingsView = components["schemas"]["SettingsView"];
+export type SecretView = components["schemas"]["SecretView"];
+export type ServiceStatus = components["schemas"]["ServiceStatus"];
+export type LogLine = components["schemas"]["LogLine"];
+export type ActionsView = components["schemas"]["ActionsView"];
+export type Devices = components["schemas"]["Devices"];
+export type FieldProblem = components["schemas"]["FieldProblem"];
 
 const TOKEN_KEY = "tonny-token";
 
@@ -25,9 +34,15 @@ export class ApiError extends Error {
     message: string,
     readonly code: string,
     readonly status: number,
+    readonly fields: FieldProblem[] = [],
   ) {
     super(message);
   }
+}
+
+/** The message to show for any failure. */
+export function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 export async function call<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
@@ -48,7 +63,7 @@ export async function call<T>(token: string, method: string, path: string, body?
   const json = await res.json().catch(() => null);
   if (!res.ok) {
     const err = (json as ErrorBody | null)?.error;
-    throw new ApiError(err?.message ?? `HTTP ${res.status}`, err?.code ?? "http", res.status);
+    throw new ApiError(err?.message ?? `HTTP ${res.status}`, err?.code ?? "http", res.status, err?.fields ?? []);
   }
   return json as T;
 }

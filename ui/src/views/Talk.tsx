@@ -4,7 +4,9 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { call, ApiError, type AskResponse } from "../api/client";
 import { HoldToTalk } from "../api/talk";
 
-type Line = { who: "you" | "tonny" | "error"; text: string };
+type Line = { who: "you" | "tonny" | "refused" | "error"; text: string };
+
+const WHO: Record<Line["who"], string> = { you: "You", tonny: "Tonny", refused: "Not allowed", error: "Problem" };
 
 export function Talk({ token, partial }: { token: string; partial: string }) {
   const [lines, setLines] = useState<Line[]>([]);
@@ -50,7 +52,8 @@ export function Talk({ token, partial }: { token: string; partial: string }) {
         return;
       }
       const reply = result.outcome.reply ?? "(no reply)";
-      setLines((l) => [...l, { who: "you", text: result.transcript }, { who: "tonny", text: reply }]);
+      const who = result.outcome.refused ? "refused" : "tonny";
+      setLines((l) => [...l, { who: "you", text: result.transcript }, { who, text: reply }]);
       if (audio) {
         setReplyAudio((old) => {
           if (old) URL.revokeObjectURL(old);
@@ -114,7 +117,7 @@ export function Talk({ token, partial }: { token: string; partial: string }) {
     setText("");
     try {
       const answer = await call<AskResponse>(token, "POST", "/api/v1/ask", { text: request });
-      setLines((l) => [...l, { who: "tonny", text: answer.reply ?? "(no reply)" }]);
+      setLines((l) => [...l, { who: answer.refused ? "refused" : "tonny", text: answer.reply ?? "(no reply)" }]);
     } catch (err) {
       problem(err);
     } finally {
@@ -128,7 +131,7 @@ export function Talk({ token, partial }: { token: string; partial: string }) {
         {lines.length === 0 && <p className="hint">Hold the Talk button (or Space) and speak, or type below.</p>}
         {lines.map((l, i) => (
           <p key={i} className={`line ${l.who}`} data-testid={`line-${l.who}`}>
-            <span className="who">{l.who === "you" ? "You" : l.who === "tonny" ? "Tonny" : "Problem"}</span>
+            <span className="who">{WHO[l.who]}</span>
             {l.text}
           </p>
         ))}

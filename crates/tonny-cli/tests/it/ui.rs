@@ -1,11 +1,13 @@
 //! The web UI in real headless Chromium against a real `tonny serve` (ui/e2e/*.mjs, driven by
-//! playwright-core); screenshots of each view are kept under the test target directory.
+//! playwright-core); screenshots of each view are kept under the test target directory
+//! (`ui-screenshots/`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use tonny_testkit::TempHome;
+use tonny_testkit::cli::Running;
 
 use crate::tonny;
 
@@ -13,38 +15,42 @@ fn ui_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui")
 }
 
-#[test]
-fn typed_and_held_speech_are_answered_in_the_browser() {
-    let home = TempHome::new();
-    // The fake microphone's recording: a shared one, with a pause after it (Chromium loops it).
-    let mic = home.path().join("timer-padded.wav");
-    let status = Command::new("sox")
-        .arg(tonny_testkit::speech::shared_audio_dir().join("timer.wav"))
-        .arg(&mic)
-        .args(["pad", "0.2", "3"])
-        .status()
-        .expect("sox (the test command installs it)");
-    assert!(status.success());
-    let mut serve = tonny(&home)
+/// A fresh folder for one test's screenshots.
+fn screenshots(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("ui-screenshots")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts `tonny serve` in `home` (on any port, with the test model); returns it and the
+/// address with the token.
+fn serve(home: &TempHome) -> (Running, String) {
+    let mut serve = tonny(home)
         .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
         .env("TONNY_STT_MODEL", tonny_testkit::speech::model_dir())
         .spawn();
     serve.wait_for_stderr("TonnyTray API and web UI on", Duration::from_secs(60));
-    let url = tonny(&home)
+    let url = tonny(home)
         .arg("ui-url")
         .run()
         .ok()
         .stdout
         .trim()
         .to_owned();
-    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).unwrap();
-    let out = Command::new("node")
-        .current_dir(ui_dir())
-        .args(["e2e/talk.mjs", &url])
-        .env("FAKE_MIC_WAV", &mic)
-        .arg(&shots)
+    (serve, url)
+}
+
+/// Runs an e2e script; fails the test with its output and the daemon's if it fails.
+fn e2e(serve: &Running, args: &[&str], env: &[(&str, &Path)]) {
+    let mut cmd = Command::new("node");
+    cmd.current_dir(ui_dir()).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
         .output()
         .expect("running node (the test command installs Node.js and the UI's packages)");
     assert!(
@@ -54,19 +60,68 @@ fn typed_and_held_speech_are_answered_in_the_browser() {
         String::from_utf8_lossy(&out.stderr),
         serve.stderr_text()
     );
-    for name in [
-        "talk.png",
-        "talk-holding.png",
-        "history.png",
-        "talk-360.png",
-    ] {
-        let size = std::fs::metadata(shots.join(name))
+}
+
+fn assert_screenshots(dir: &Path, names: &[&str]) {
+    for name in names {
+        let size = std::fs::metadata(dir.join(format!("{name}.png")))
             .map(|m| m.len())
             .unwrap_or(0);
         assert!(
             size > 5_000,
-            "{name} is {size} bytes: not a real screenshot"
+            "{name}.png is {size} bytes: not a real screenshot"
         );
     }
-    drop(serve);
+}
+
+#[test]
+fn typed_and_held_speech_are_answered_in_the_browser() {
+    let home = TempHome::new();
+    // The fake microphone's recording: a shared one, with a pause around it (Chromium loops it).
+    let mic = home.path().join("timer-padded.wav");
+    let status = Command::new("sox")
+        .arg(tonny_testkit::speech::shared_audio_dir().join("timer.wav"))
+        .arg(&mic)
+        .args(["pad", "0.8", "3"])
+        .status()
+        .expect("sox (the test command installs it)");
+    assert!(status.success());
+    let (serve, url) = serve(&home);
+    let shots = screenshots("talk");
+    let dir = shots.to_str().unwrap();
+    e2e(
+        &serve,
+        &["e2e/talk.mjs", &url, dir],
+        &[("FAKE_MIC_WAV", &mic)],
+    );
+    assert_screenshots(&shots, &["talk", "talk-holding", "history", "talk-360"]);
+}
+
+#[test]
+fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
+    let home = TempHome::new();
+    let shots = screenshots("views");
+    let dir = shots.to_str().unwrap();
+    let (daemon, url) = serve(&home);
+    e2e(&daemon, &["e2e/views.mjs", &url, dir, "before"], &[]);
+    let stopped = daemon.finish_after_kill();
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    let (daemon, url) = serve(&home);
+    e2e(&daemon, &["e2e/views.mjs", &url, dir, "after"], &[]);
+    assert_screenshots(
+        &shots,
+        &[
+            "wizard",
+            "profiles",
+            "talk-refused",
+            "settings-invalid",
+            "settings",
+            "quick-actions",
+            "history",
+            "services",
+            "logs",
+            "settings-360",
+            "settings-after-restart",
+        ],
+    );
 }

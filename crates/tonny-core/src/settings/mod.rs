@@ -569,12 +569,16 @@ pub enum Theme {
 pub struct UiSettings {
     /// Colour scheme.
     pub theme: Theme,
+    /// Whether the first-run wizard has been completed or skipped (the web UI shows it until
+    /// then).
+    pub setup_done: bool,
 }
 
 impl Default for UiSettings {
     fn default() -> Self {
         Self {
             theme: Theme::System,
+            setup_done: false,
         }
     }
 }

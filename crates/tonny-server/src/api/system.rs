@@ -6,7 +6,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use tonny_supervisor::SupervisorError;
+use utoipa::ToSchema;
 
 use super::talk::{ServiceStatus, service_list};
 use super::{ApiError, ApiState, ErrorBody};
@@ -91,4 +93,22 @@ pub(super) async fn backup(State(s): State<ApiState>) -> Result<Response, ApiErr
         bytes,
     )
         .into_response())
+}
+
+/// The audio devices a person can pick.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Devices {
+    /// Microphones (values for `audio.input_device`).
+    pub inputs: Vec<String>,
+    /// Speakers (values for `audio.output_device`).
+    pub outputs: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/devices", tag = "system",
+    responses((status = 200, body = Devices), (status = 401, body = ErrorBody)))]
+pub(super) async fn devices() -> Result<Json<Devices>, ApiError> {
+    let (inputs, outputs) = tokio::task::spawn_blocking(tonny_audio::devices::available)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(Devices { inputs, outputs }))
 }

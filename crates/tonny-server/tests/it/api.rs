@@ -185,6 +185,14 @@ async fn status_and_ask_run_a_request_through_the_local_agent() {
     assert!(body["reply"].as_str().unwrap().contains("It's"), "{body}");
     assert!(body["timings"]["total_ms"].is_number(), "{body}");
 
+    // The device pickers' lists (empty on a machine without a sound system).
+    let (status, devices) = d.call(Method::GET, "/api/v1/devices", None).await;
+    assert_eq!(status, StatusCode::OK, "{devices}");
+    assert!(
+        devices["inputs"].is_array() && devices["outputs"].is_array(),
+        "{devices}"
+    );
+
     // The typed request is in the activity, with its outcome and timings.
     let (status, rows) = d.call(Method::GET, "/api/v1/activity?limit=5", None).await;
     assert_eq!(status, StatusCode::OK, "{rows}");
@@ -500,6 +508,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("get", "/api/v1/services"),
         ("post", "/api/v1/services/{name}/{action}"),
         ("get", "/api/v1/stats"),
+        ("get", "/api/v1/devices"),
         ("get", "/api/v1/backup"),
         ("get", "/api/v1/openapi.json"),
         ("get", "/metrics"),

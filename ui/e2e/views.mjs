@@ -1,0 +1,155 @@
+// End to end in real headless Chromium against a real `tonny serve`, in two phases around a
+// daemon restart. "before": walk the first-run wizard; give the admin a PIN, create a kid
+// profile that blocks timers, switch to it and see a timer request refused; see a settings
+// patch with one bad field refused inline and change nothing, then save ui.theme = dark;
+// visit every view. "after" (the daemon was restarted): the theme is still dark, in the
+// Settings view and on the page. Screenshots of each view go to the folder given.
+// Usage: node e2e/views.mjs URL_WITH_TOKEN SCREENSHOT_DIR before|after
+import { chromium } from "playwright-core";
+
+const [url, shots, phase] = process.argv.slice(2);
+if (!url || !shots || !["before", "after"].includes(phase)) {
+  console.error("usage: node e2e/views.mjs URL_WITH_TOKEN SCREENSHOT_DIR before|after");
+  process.exit(2);
+}
+
+function fail(message) {
+  console.error(`e2e ${phase}: ${message}`);
+  process.exit(1);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
+});
+const problems = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  page.on("pageerror", (e) => problems.push(String(e)));
+  page.on("dialog", (d) => void d.accept());
+  await page.goto(url);
+  const view = async (name) => {
+    await page.getByRole("navigation", { name: "Views" }).getByRole("button", { name, exact: true }).click();
+  };
+  const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+  const step = async (what, fn) => {
+    try {
+      await fn();
+    } catch (e) {
+      await shot(`failed-${phase}`);
+      fail(`${what}: ${String(e).split("\n")[0]}; page errors: ${problems.join("; ")}`);
+    }
+  };
+
+  if (phase === "before") {
+    await step("the first-run wizard", async () => {
+      const wizard = page.getByRole("region", { name: "First-run setup" });
+      await wizard.waitFor({ timeout: 10_000 });
+      await shot("wizard");
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByRole("button", { name: "Test the microphone" }).waitFor();
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByLabel("Speak and show the reply").check();
+      await page.getByRole("button", { name: "Next" }).click();
+      await page.getByRole("button", { name: "Finish" }).click();
+      await page.getByRole("button", { name: "Hold to talk" }).waitFor({ timeout: 10_000 });
+    });
+
+    await step("a PIN for the admin and a kid profile that may not set timers", async () => {
+      await view("Profiles");
+      await page.getByTestId("profile-Default").getByRole("button", { name: "Edit" }).click();
+      await page.getByLabel("New PIN").fill("2468");
+      await page.getByRole("button", { name: "Save profile" }).click();
+      await page.getByText("Saved Default.").waitFor();
+      await page.getByRole("button", { name: "New profile" }).click();
+      await page.getByLabel("Name").fill("Kiddo");
+      await page.getByLabel("Permission level").selectOption("kid");
+      await page.getByLabel("Blocked commands").fill("*timer*");
+      await page.getByLabel("Requests per day").fill("20");
+      await page.getByRole("button", { name: "Save profile" }).click();
+      await page.getByTestId("profile-Kiddo").waitFor();
+      // Switching to a kid profile needs the admin's PIN: refused without it, done with it.
+      await page.getByTestId("profile-Kiddo").getByRole("button", { name: "Use" }).click();
+      await page.getByText(/needs an admin's PIN/).waitFor();
+      await page.getByLabel("Admin PIN for switching").fill("2468");
+      await page.getByTestId("profile-Kiddo").getByRole("button", { name: "Use" }).click();
+      await page.getByText("Kiddo is active.").waitFor();
+      await page.getByText("profile: Kiddo").waitFor();
+      await shot("profiles");
+    });
+
+    await step("the kid's blocked command is refused", async () => {
+      await view("Talk");
+      await page.getByLabel("Ask TonnyTray").fill("set a timer for five minutes");
+      await page.getByRole("button", { name: "Ask" }).click();
+      await page.getByTestId("line-refused").waitFor({ timeout: 15_000 });
+      const said = await page.getByTestId("line-refused").textContent();
+      if (!/Kiddo/.test(said ?? "")) fail(`the refusal does not name the profile: ${said}`);
+      if ((await page.getByTestId("line-tonny").count()) !== 0) fail("a blocked command was answered");
+      await shot("talk-refused");
+    });
+
+    await step("a settings patch with a bad field changes nothing, a good one is saved", async () => {
+      await view("Settings");
+      await page.getByLabel("Find a setting").fill("ui.");
+      await page.locator("#setting-ui\\.theme").fill("dark");
+      await page.getByLabel("Find a setting").fill("response.");
+      await page.locator("#setting-response\\.mode").fill("loudly");
+      await page.getByRole("button", { name: /^Save/ }).click();
+      await page.getByTestId("setting-response.mode").getByRole("alert").waitFor();
+      await page.getByText(/Nothing was saved/).waitFor();
+      await shot("settings-invalid");
+      const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+      if (theme !== "system") fail(`the theme changed although the patch was refused: ${theme}`);
+      await page.locator("#setting-response\\.mode").fill("both");
+      await page.getByRole("button", { name: /^Save/ }).click();
+      await page.getByText(/^Saved\./).waitFor();
+      await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+      await page.getByLabel("Find a setting").fill("");
+      await shot("settings");
+    });
+
+    await step("the other views", async () => {
+      await view("Quick actions");
+      await page.getByRole("button", { name: "New quick action" }).click();
+      await page.getByLabel("Name", { exact: true }).fill("movie");
+      await page.getByLabel("Phrase that runs it").fill("movie time");
+      await page.getByLabel(/^Steps/).fill('[{"type": "speak", "text": "Enjoy the film"}]');
+      await page.getByRole("button", { name: "Save quick action" }).click();
+      await page.getByRole("cell", { name: "“movie time”" }).waitFor();
+      await shot("quick-actions");
+      await view("History");
+      await page.getByLabel("Search history").waitFor();
+      await shot("history");
+      await view("Services");
+      await page.getByRole("heading", { name: /^Log:/ }).waitFor();
+      await shot("services");
+      await view("Logs");
+      await page.locator(".logline").first().waitFor({ timeout: 10_000 });
+      await shot("logs");
+      // Every view fits a 360 px screen.
+      await page.setViewportSize({ width: 360, height: 740 });
+      for (const v of ["Talk", "History", "Profiles", "Quick actions", "Settings", "Services", "Logs"]) {
+        await view(v);
+        await page.waitForTimeout(150);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (overflow > 0) fail(`${v} is ${overflow}px wider than a 360px screen`);
+      }
+      await shot("settings-360");
+    });
+  } else {
+    await step("the saved theme survived the restart", async () => {
+      await page.waitForFunction(() => document.documentElement.dataset.theme === "dark", undefined, { timeout: 10_000 });
+      await view("Settings");
+      await page.getByLabel("Find a setting").fill("ui.theme");
+      const value = await page.locator("#setting-ui\\.theme").inputValue();
+      if (value !== "dark") fail(`ui.theme is ${JSON.stringify(value)} after the restart`);
+      await page.getByText("profile: Kiddo").waitFor();
+      await shot("settings-after-restart");
+    });
+  }
+  if (problems.length) fail(`page errors: ${problems.join("; ")}`);
+  console.log(`e2e ${phase}: ok`);
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,239 @@
+// Settings: every setting, grouped by section, saved all at once (all or nothing) with each
+// refused field's reason shown beside it; secrets are write-only with a "configured" badge;
+// microphone and speaker pickers; a hotkey recorder.
+import { useMemo, useState, type FormEvent } from "react";
+import { call, describe, ApiError, type Devices, type SecretView, type SettingsView } from "../api/client";
+import { useApi } from "../api/useApi";
+
+type Value = string | number | boolean | null | string[];
+
+/** "Ctrl+Shift+Space" from a key press, in the form `hotkeys.*` take. */
+function comboOf(e: React.KeyboardEvent): string | null {
+  const named: Record<string, string> = { " ": "Space", Escape: "Escape", Enter: "Enter", Tab: "Tab" };
+  if (["Control", "Shift", "Alt", "Meta"].includes(e.key)) return null;
+  const key = named[e.key] ?? (e.code.startsWith("Key") ? e.code.slice(3) : e.code.startsWith("Digit") ? e.code.slice(5) : e.key.length === 1 ? e.key.toUpperCase() : e.key);
+  const mods = [e.ctrlKey && "Ctrl", e.altKey && "Alt", e.shiftKey && "Shift", e.metaKey && "Super"].filter(Boolean);
+  return [...mods, key].join("+");
+}
+
+function Field({
+  name,
+  value,
+  source,
+  error,
+  devices,
+  onChange,
+}: {
+  name: string;
+  value: Value;
+  source: string;
+  error?: string;
+  devices: Devices | null;
+  onChange: (v: Value) => void;
+}) {
+  const [recording, setRecording] = useState(false);
+  const id = `setting-${name}`;
+  let input: React.ReactNode;
+  if (typeof value === "boolean") {
+    input = <input id={id} type="checkbox" checked={value} onChange={(e) => onChange(e.target.checked)} />;
+  } else if (typeof value === "number") {
+    input = <input id={id} type="number" value={value} onChange={(e) => onChange(e.target.value === "" ? "" : Number(e.target.value))} />;
+  } else if (Array.isArray(value)) {
+    input = <input id={id} value={value.join(", ")} onChange={(e) => onChange(e.target.value.split(",").map((s) => s.trim()).filter(Boolean))} />;
+  } else if (name === "audio.input_device" || name === "audio.output_device") {
+    const options = (name === "audio.input_device" ? devices?.inputs : devices?.outputs) ?? [];
+    input = (
+      <select id={id} value={value ?? ""} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)}>
+        <option value="">System default</option>
+        {value && !options.includes(value) && <option value={value}>{value}</option>}
+        {options.map((d) => (
+          <option key={d} value={d}>
+            {d}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (name.startsWith("hotkeys.")) {
+    input = (
+      <span className="row">
+        <input id={id} value={value ?? ""} onChange={(e) => onChange(e.target.value)} />
+        <button
+          type="button"
+          aria-pressed={recording}
+          onClick={() => setRecording(true)}
+          onBlur={() => setRecording(false)}
+          onKeyDown={(e) => {
+            if (!recording) return;
+            e.preventDefault();
+            const combo = comboOf(e);
+            if (combo) {
+              onChange(combo);
+              setRecording(false);
+            }
+          }}
+        >
+          {recording ? "Press the keys…" : "Record"}
+        </button>
+      </span>
+    );
+  } else {
+    input = <input id={id} value={value ?? ""} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)} />;
+  }
+  return (
+    <div className={`field ${error ? "invalid" : ""}`} data-testid={id}>
+      <label htmlFor={id}>
+        {name.split(".").slice(1).join(".")}
+        {source !== "default" && <span className="pill">{source}</span>}
+      </label>
+      {input}
+      {error && (
+        <span className="error-text" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function Secrets({ token }: { token: string }) {
+  const { data, error, reload: load } = useApi<SecretView[]>(token, "/api/v1/secrets");
+  const secrets = data ?? [];
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [failure, setMessage] = useState("");
+  const message = failure || error;
+  async function save(name: string) {
+    try {
+      await call(token, "PUT", `/api/v1/secrets/${name}`, { value: values[name] ?? "" });
+      setValues((v) => ({ ...v, [name]: "" }));
+      load();
+    } catch (e) {
+      setMessage(describe(e));
+    }
+  }
+  async function clear(name: string) {
+    try {
+      await call(token, "DELETE", `/api/v1/secrets/${name}`);
+      load();
+    } catch (e) {
+      setMessage(describe(e));
+    }
+  }
+  return (
+    <fieldset>
+      <legend>Secrets (stored in the keychain; never shown again)</legend>
+      {message && <p className="error-text">{message}</p>}
+      {secrets.map((s) => (
+        <div className="field" key={s.name}>
+          <label htmlFor={`secret-${s.name}`}>
+            {s.name} {s.configured ? <span className="pill ok">configured</span> : <span className="pill">not set</span>}
+          </label>
+          <span className="row">
+            <input
+              id={`secret-${s.name}`}
+              type="password"
+              autoComplete="off"
+              placeholder={s.description}
+              value={values[s.name] ?? ""}
+              onChange={(e) => setValues((v) => ({ ...v, [s.name]: e.target.value }))}
+            />
+            <button type="button" disabled={!values[s.name]} onClick={() => void save(s.name)}>
+              Set
+            </button>
+            {s.configured && s.source !== "environment" && (
+              <button type="button" onClick={() => void clear(s.name)}>
+                Remove
+              </button>
+            )}
+          </span>
+          {s.problem && <span className="error-text">{s.problem}</span>}
+        </div>
+      ))}
+    </fieldset>
+  );
+}
+
+export function Settings({ token, onSaved }: { token: string; onSaved: () => void }) {
+  const { data: view, setData: setView, error } = useApi<SettingsView>(token, "/api/v1/settings");
+  const { data: devices } = useApi<Devices>(token, "/api/v1/devices");
+  const [changes, setChanges] = useState<Record<string, Value>>({});
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [filter, setFilter] = useState("");
+
+
+  const groups = useMemo(() => {
+    const values = (view?.values ?? {}) as Record<string, Value>;
+    const by: Record<string, string[]> = {};
+    for (const key of Object.keys(values).sort()) {
+      if (filter && !key.includes(filter.toLowerCase())) continue;
+      (by[key.split(".")[0]] ??= []).push(key);
+    }
+    return by;
+  }, [view, filter]);
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    if (Object.keys(changes).length === 0) return;
+    try {
+      setView(await call<SettingsView>(token, "PATCH", "/api/v1/settings", changes));
+      setChanges({});
+      setErrors({});
+      setMessage({ ok: true, text: "Saved. Some settings take effect when TonnyTray restarts." });
+      onSaved();
+    } catch (err) {
+      const fields = err instanceof ApiError ? err.fields : [];
+      setErrors(Object.fromEntries(fields.map((f) => [f.key, `${f.reason} (accepted: ${f.accepted})`])));
+      setMessage({ ok: false, text: `Nothing was saved: ${describe(err)}` });
+    }
+  }
+
+  if (!view) return <p>{error || "Loading…"}</p>;
+  const values = view.values as Record<string, Value>;
+  const sources = view.sources as Record<string, string>;
+  const dirty = Object.keys(changes).length;
+  return (
+    <section aria-label="Settings">
+      <form onSubmit={save}>
+        <div className="toolbar sticky">
+          <h2>Settings</h2>
+          <input aria-label="Find a setting" placeholder="Find a setting…" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          <button type="submit" disabled={!dirty}>
+            Save{dirty ? ` (${dirty})` : ""}
+          </button>
+          <button
+            type="button"
+            disabled={!dirty}
+            onClick={() => {
+              setChanges({});
+              setErrors({});
+            }}
+          >
+            Undo
+          </button>
+        </div>
+        {message && (
+          <p role="status" className={message.ok ? "ok-text" : "error-text"}>
+            {message.text}
+          </p>
+        )}
+        {Object.entries(groups).map(([group, keys]) => (
+          <fieldset key={group}>
+            <legend>{group}</legend>
+            {keys.map((k) => (
+              <Field
+                key={k}
+                name={k}
+                value={k in changes ? changes[k] : values[k]}
+                source={sources[k] ?? "default"}
+                error={errors[k]}
+                devices={devices}
+                onChange={(v) => setChanges((c) => ({ ...c, [k]: v }))}
+              />
+            ))}
+          </fieldset>
+        ))}
+      </form>
+      <Secrets token={token} />
+    </section>
+  );
+}
