@@ -9,8 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+# libwebkit2gtk-4.1-dev, libayatana-appindicator3-dev, librsvg2-dev, libxdo-dev: the tray
+# (Tauri), built with the rest of the workspace.
 ensure_apt ca-certificates gcc g++ cmake pkg-config libasound2-dev python3-pip espeak-ng \
-    sox pulseaudio pulseaudio-utils curl
+    sox pulseaudio pulseaudio-utils curl libwebkit2gtk-4.1-dev libayatana-appindicator3-dev \
+    librsvg2-dev libxdo-dev
 ensure_rust
 build_ui
 select_target_dir
@@ -41,8 +44,13 @@ sound_present() {
         grep -qv "no soundcards" /proc/asound/cards 2>/dev/null
 }
 if sound_present && [ -t 0 ] && [ -z "${TONNY_DEMO:-}" ]; then
+    ( sleep 3; echo "    web UI and API: $("$tonny" ui-url)" ) &
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+        # A desktop: the tray runs the same daemon in-process and opens the dashboard.
+        echo "==> tonny-tray (the TonnyTray icon in the tray; Ctrl+Shift+L to talk; Quit in its menu)"
+        exec "${CARGO_TARGET_DIR:-target}/debug/tonny-tray" --open
+    fi
     echo "==> tonny serve (Ctrl+Shift+L to talk, or type a request; Ctrl+C to stop)"
-    ( sleep 2; echo "    web UI and API: $("$tonny" ui-url)" ) &
     exec "$tonny" serve
 fi
 

@@ -14,11 +14,14 @@ source scripts/lib.sh
 # a virtual microphone and speaker the capture and playback tests start; xvfb + xterm + xdotool +
 # xclip: typing and clipboard tests in a real X server; rabbitmq-server: the real broker the
 # RabbitMQ agent tests start (private node, port and data per test); chromium: the web UI's
-# end-to-end tests (headless, driven by playwright-core). The web UI is linted, type-checked
+# end-to-end tests (headless, driven by playwright-core); libwebkit2gtk-4.1-dev,
+# libayatana-appindicator3-dev, librsvg2-dev, libxdo-dev: the tray (Tauri); imagemagick: the
+# tray test's screenshot. The web UI is linted, type-checked
 # and built first: the daemon embeds it when compiled.
 ensure_apt ca-certificates gcc g++ cmake python3-pip python3-venv espeak-ng sox libsox-fmt-all \
     dbus dbus-bin gnome-keyring libsecret-tools pkg-config libasound2-dev pulseaudio \
-    pulseaudio-utils xvfb xterm xdotool xclip rabbitmq-server chromium opus-tools
+    pulseaudio-utils xvfb xterm xdotool xclip rabbitmq-server chromium opus-tools \
+    libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev imagemagick
 ensure_rust
 select_target_dir
 build_ui check

@@ -1,25 +1,14 @@
-//! `tonny`: configure, inspect and maintain TonnyTray from a terminal.
-//!
-//! # Layout
-//! - `main.rs`: argument parsing, logging set-up, exit codes.
-//! - [`ctx`]: what every command gets (paths, the store, settings, output mode).
-//! - [`output`]: printing tables and JSON, treating a closed pipe as success.
-//! - `cmd/`: one module per subcommand group.
+//! `tonny`: configure, inspect and maintain TonnyTray from a terminal. The commands live in
+//! the package's library (shared with the tray, which runs the same daemon in-process); this
+//! file parses arguments, sets up logging and turns results into exit codes.
 
-mod cmd;
-mod ctx;
-mod output;
-
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tracing_subscriber::layer::SubscriberExt;
-use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
-
-use crate::ctx::Ctx;
+use tonny_cli::cmd;
+use tonny_cli::ctx::Ctx;
+use tonny_cli::logging::init_logging;
 
 /// TonnyTray: a voice-to-action companion for the household desktop.
 ///
@@ -100,37 +89,6 @@ enum Command {
     Doctor,
 }
 
-fn init_logging(ctx: &mut Ctx, verbose: u8) {
-    // -v/-vv raise only TonnyTray's own verbosity: dependencies such as the D-Bus client log
-    // message bodies at debug level, and those can carry secrets on their way to the keychain.
-    let ours = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    // The PulseAudio client reports its own normal disconnect at exit as an error.
-    let default = format!(
-        "warn,pulseaudio=off,tonny={ours},tonny_cli={ours},tonny_core={ours},tonny_store={ours},\
-         tonny_server={ours},tonny_audio={ours},tonny_providers={ours}"
-    );
-    let filter = EnvFilter::try_from_env("TONNY_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let stderr = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
-        .with_target(false)
-        .without_time()
-        .with_filter(filter);
-    let store_layer = ctx.take_log_layer().map(|l| {
-        l.with_filter(tracing_subscriber::filter::filter_fn(|m| {
-            !m.target().starts_with("pulseaudio")
-        }))
-    });
-    tracing_subscriber::registry()
-        .with(stderr)
-        .with(store_layer)
-        .init();
-}
-
 /// A closed stdout (`tonny history list | head`) is not a failure.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
@@ -161,8 +119,8 @@ async fn main() -> ExitCode {
         Command::Models(c) => cmd::models::run(&mut ctx, c).await,
         Command::Say(a) => cmd::say::run(&mut ctx, a).await,
         Command::Ask(a) => cmd::ask::run(&mut ctx, a).await,
-        Command::Run(a) => cmd::run::run(&mut ctx, a, None).await,
-        Command::Serve(a) => cmd::run::run(&mut ctx, a.run, Some(a.port)).await,
+        Command::Run(a) => cmd::run::run(&mut ctx, a, None, None).await,
+        Command::Serve(a) => cmd::run::run(&mut ctx, a.run, Some(a.port), None).await,
         Command::UiUrl => cmd::serve::ui_url(&mut ctx).await,
         Command::Services(c) => cmd::services::run(&mut ctx, c).await,
         Command::Agents(c) => cmd::agents::run(&mut ctx, c).await,

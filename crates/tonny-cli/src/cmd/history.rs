@@ -22,6 +22,7 @@ pub enum HistoryCmd {
         /// How many.
         #[arg(long, short = 'n', default_value_t = 20)]
         limit: u32,
+        /// Which transcriptions.
         #[command(flatten)]
         filter: Filter,
     },
@@ -42,6 +43,7 @@ pub enum HistoryCmd {
         /// Write here instead of stdout (created 0600).
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Which transcriptions.
         #[command(flatten)]
         filter: Filter,
     },

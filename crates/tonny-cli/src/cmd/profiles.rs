@@ -30,6 +30,7 @@ pub enum ProfilesCmd {
         /// admin, user, kid or guest.
         #[arg(long, short, value_parser = parse_permission)]
         permission: Permission,
+        /// The profile's rules.
         #[command(flatten)]
         fields: Fields,
         /// Ask for a 4–8 digit parental PIN (read from stdin when piped).
@@ -51,6 +52,7 @@ pub enum ProfilesCmd {
         /// New permission.
         #[arg(long, short, value_parser = parse_permission)]
         permission: Option<Permission>,
+        /// The profile's rules.
         #[command(flatten)]
         fields: Fields,
         /// Remove an allowed pattern (repeatable).

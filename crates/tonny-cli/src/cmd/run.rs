@@ -28,17 +28,86 @@ use crate::ctx::{Ctx, blocking};
 pub struct RunArgs {
     /// Do not register global hotkeys (stdin requests and timers only).
     #[arg(long)]
-    no_hotkeys: bool,
+    pub no_hotkeys: bool,
     /// Do not speak replies or timer announcements.
     #[arg(long)]
-    silent: bool,
+    pub silent: bool,
     /// Listen all the time: every utterance the voice-activity detector hears is a request (no
     /// hotkey needed; Cancel still cuts the current one).
     #[arg(long)]
-    hands_free: bool,
+    pub hands_free: bool,
     /// Load the speech model before taking requests, so the first one does not wait for it.
     #[arg(long)]
-    warm_up: bool,
+    pub warm_up: bool,
+}
+
+/// What starting a recording needs.
+struct Hearing<'a> {
+    ctx: &'a Ctx,
+    assistant: &'a Arc<Assistant>,
+    engine: &'a Arc<dyn tonny_core::stt::Stt>,
+    mic: &'a Arc<Microphone>,
+    settings: &'a tonny_core::Settings,
+    voice_out: &'a Option<Arc<dyn tonny_core::output::VoiceOutput>>,
+}
+
+impl Hearing<'_> {
+    /// Starts hearing one utterance on a task (ended by voice activity when `vad`, else by
+    /// the returned stopper); a reply still being spoken is cut first.
+    fn start(self, vad: bool, purpose: Purpose) -> (Stopper, tokio::task::JoinHandle<()>) {
+        if let Some(v) = self.voice_out {
+            v.stop();
+        }
+        let stop = Stopper::default();
+        let input = Input::Mic {
+            mic: Arc::clone(self.mic),
+            stop: stop.clone(),
+            vad,
+            announce: true,
+        };
+        let (c, a, e, s, v) = (
+            self.ctx.clone_for_task(),
+            Arc::clone(self.assistant),
+            Arc::clone(self.engine),
+            self.settings.clone(),
+            self.voice_out.clone(),
+        );
+        let task = tokio::spawn(async move {
+            if let Err(err) = hear_and_do(&c, &a, &e, input, purpose, &s, v).await {
+                eprintln!("tonny: {err:#}");
+            }
+        });
+        (stop, task)
+    }
+}
+
+/// What an embedding program (the tray) asks of the running daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Start listening for a request (or dictation), or end the recording in progress.
+    Talk(Purpose),
+    /// Cut the reply being spoken and drop the recording in progress.
+    Cancel,
+    /// Stop the daemon (as SIGTERM does).
+    Quit,
+}
+
+/// Handed to an embedding program once the daemon is up.
+pub struct Ready {
+    /// The assistant: its bus for state, its store for profiles.
+    pub assistant: Arc<Assistant>,
+    /// The web UI's address with the token (`tonny ui-url`), when the API is served.
+    pub ui_url: Option<String>,
+    /// Supervised services, when any are configured.
+    pub supervisor: Option<Arc<tonny_supervisor::Supervisor>>,
+}
+
+/// How a program that embeds the daemon (the tray) drives it instead of global hotkeys.
+pub struct Embedding {
+    /// Talk, dictate, cancel, quit.
+    pub controls: mpsc::UnboundedReceiver<Control>,
+    /// Told once the daemon is up.
+    pub ready: tokio::sync::oneshot::Sender<Ready>,
 }
 
 /// X11 auto-repeat sends a release and a press together; a release not followed by a press
@@ -96,6 +165,7 @@ pub async fn run(
     ctx: &mut Ctx,
     args: RunArgs,
     api: Option<Option<u16>>,
+    embedding: Option<Embedding>,
 ) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings().await?.settings;
     let display = Display::detect();
@@ -194,7 +264,11 @@ pub async fn run(
     } else if !args.no_hotkeys {
         eprintln!("tonny: global hotkeys need an X11 session; type requests below instead");
     }
-    if !bindings.is_empty() || args.hands_free {
+    let (mut controls, ready) = match embedding {
+        Some(e) => (Some(e.controls), Some(e.ready)),
+        None => (None, None),
+    };
+    if !bindings.is_empty() || args.hands_free || controls.is_some() {
         let device = settings.audio.input_device.clone();
         match blocking(move || Microphone::open(device.as_deref(), PRE_ROLL * 2)).await? {
             Ok(m) => mic = Some(Arc::new(m)),
@@ -249,6 +323,13 @@ pub async fn run(
     // "microphone in use" indicator); each utterance resumes it and pauses it again.
     if let (Some(m), None) = (&mic, &hands_free) {
         m.pause();
+    }
+    if let Some(ready) = ready {
+        let _ = ready.send(Ready {
+            assistant: Arc::clone(&assistant),
+            ui_url: served.as_ref().map(|s| s.ui_url().to_owned()),
+            supervisor: supervisor.clone(),
+        });
     }
     let mut held = std::collections::HashSet::new();
     let mut pending_release: Option<(u32, tokio::time::Instant)> = None;
@@ -308,26 +389,35 @@ pub async fn run(
                     (Action::Toggle, HotKeyState::Pressed, Some((stop, _))) => stop.stop(),
                     (Action::Toggle | Action::PushToTalk, HotKeyState::Pressed, None) if hands_free.is_none() => {
                         let (Some(mic), Some(engine)) = (&mic, &engine_loaded) else { continue };
-                        // A new utterance cuts a reply still being spoken.
-                        if let Some(v) = &voice_out { v.stop(); }
-                        let stop = Stopper::default();
-                        let input = Input::Mic {
-                            mic: Arc::clone(mic),
-                            stop: stop.clone(),
-                            vad: action == Action::Toggle,
-                            announce: true,
-                        };
-                        let (ctx_store, a, e, s, v) = (ctx.clone_for_task(), Arc::clone(&assistant), Arc::clone(engine), settings.clone(), voice_out.clone());
-                        let task = tokio::spawn(async move {
-                            if let Err(err) = hear_and_do(&ctx_store, &a, &e, input, Purpose::Command, &s, v).await {
-                                eprintln!("tonny: {err:#}");
-                            }
-                        });
-                        recording = Some((stop, task));
+                        let hearing = Hearing { ctx, assistant: &assistant, engine, mic, settings: &settings, voice_out: &voice_out };
+                        recording = Some(hearing.start(action == Action::Toggle, Purpose::Command));
                     }
                     _ => {}
                 }
             },
+            Some(control) = async { controls.as_mut()?.recv().await }, if controls.is_some() => {
+                recording = recording.filter(|(_, task)| !task.is_finished());
+                match (control, &recording) {
+                    (Control::Quit, _) => break,
+                    (Control::Cancel, _) => {
+                        if let Some(v) = &voice_out { v.stop(); }
+                        if let Some((stop, _)) = &recording { stop.stop(); }
+                        hands_free_stop.stop();
+                        let _ = assistant.coordinator().cancel().await;
+                    }
+                    // A second Talk ends the recording early, like the toggle hotkey.
+                    (Control::Talk(_), Some((stop, _))) => stop.stop(),
+                    (Control::Talk(purpose), None) if hands_free.is_none() => {
+                        let (Some(mic), Some(engine)) = (&mic, &engine_loaded) else {
+                            assistant.notify("warn", "Cannot listen", "no microphone could be opened; type the request in the dashboard instead").await;
+                            continue;
+                        };
+                        let hearing = Hearing { ctx, assistant: &assistant, engine, mic, settings: &settings, voice_out: &voice_out };
+                        recording = Some(hearing.start(true, purpose));
+                    }
+                    _ => {}
+                }
+            }
             _ = tokio::time::sleep_until(pending_release.map_or(tokio::time::Instant::now(), |(_, at)| at)), if pending_release.is_some() => {
                 pending_release = None;
                 if let Some((stop, task)) = &recording && !task.is_finished() {

@@ -25,6 +25,7 @@ pub struct ServeArgs {
     /// Listen on this port instead of `server.port` (0: any free port).
     #[arg(long)]
     pub port: Option<u16>,
+    /// Everything `tonny run` takes.
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -36,12 +37,18 @@ fn address_file(ctx: &Ctx) -> PathBuf {
 
 /// The API being served.
 pub struct Served {
+    ui_url: String,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     address_file: PathBuf,
 }
 
 impl Served {
+    /// The web UI's address with the token in the fragment.
+    pub fn ui_url(&self) -> &str {
+        &self.ui_url
+    }
+
     /// Stops taking connections, lets requests in flight finish, and forgets the address.
     pub async fn shut_down(self) {
         let _ = self.stop.send(());
@@ -111,6 +118,7 @@ pub async fn start(
              only the token protects it"
         );
     }
+    let token_text = token.expose().to_owned();
     let state = ApiState {
         assistant,
         paths: ctx.paths.clone(),
@@ -130,6 +138,7 @@ pub async fn start(
     }));
     eprintln!("TonnyTray API and web UI on {url} (`tonny ui-url` prints the address to open)");
     Ok(Served {
+        ui_url: format!("{url}#token={}", token_text),
         stop,
         task,
         address_file,

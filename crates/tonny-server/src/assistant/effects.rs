@@ -32,12 +32,8 @@ impl Assistant {
                     Err(e) => reply.text = format!("I couldn't cancel that: {e}"),
                 },
                 Effect::SetResponseMode(mode) => {
-                    let value = serde_json::to_value(mode).expect("a mode serialises");
-                    match self.store.put_setting("response.mode", &value).await {
-                        Ok(()) => {
-                            self.settings.lock().expect("settings lock").response.mode = *mode
-                        }
-                        Err(e) => reply.text = format!("I couldn't change how I reply: {e}"),
+                    if let Err(e) = self.set_mode(*mode).await {
+                        reply.text = format!("I couldn't change how I reply: {e}");
                     }
                 }
                 Effect::RunQuickAction { phrase } => {

@@ -241,6 +241,14 @@ impl Assistant {
         self.settings.lock().expect("settings lock").response.mode
     }
 
+    /// Changes how replies are delivered, now and after a restart (a voice command, the tray).
+    pub async fn set_mode(&self, mode: ResponseMode) -> Result<(), StoreError> {
+        let value = serde_json::to_value(mode).expect("a mode serialises");
+        self.store.put_setting("response.mode", &value).await?;
+        self.settings.lock().expect("settings lock").response.mode = mode;
+        Ok(())
+    }
+
     /// Cuts the reply being spoken and cancels the utterance in progress (the Stop button).
     pub async fn stop(&self) -> Result<(), AssistantError> {
         if let Some(voice) = &self.voice_out {

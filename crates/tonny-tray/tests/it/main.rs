@@ -1,0 +1,221 @@
+//! The tray app for real: under its own D-Bus session (`dbus-run-session`) and a real X server
+//! (Xvfb), with WebKitGTK rendering in software. Its dashboard window shows the web UI (a
+//! screenshot of the screen is checked for a rendered page), the state it shows in the tray
+//! follows an utterance, and SIGTERM stops it cleanly.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tonny_testkit::{TempHome, XServer};
+
+/// The tray running, with what it printed so far.
+struct Tray {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Tray {
+    fn start(home: &TempHome, x: &XServer, args: &[&str]) -> Self {
+        let mut child = Command::new("dbus-run-session")
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_tonny-tray"))
+            .args(["--port", "0"])
+            .args(args)
+            .env("TONNY_HOME", home.path())
+            .env("TONNY_STT_MODEL", tonny_testkit::speech::model_dir())
+            .env("DISPLAY", x.display())
+            .env_remove("WAYLAND_DISPLAY")
+            // Xvfb has no GPU: WebKitGTK draws in software.
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .env("NO_AT_BRIDGE", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("dbus-run-session (apt package dbus-bin; the test command installs it)");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let pipe = child.stderr.take().unwrap();
+        let sink = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        Self { child, stderr }
+    }
+
+    fn text(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    fn wait_for(&self, needle: &str, timeout: Duration) {
+        let end = Instant::now() + timeout;
+        while Instant::now() < end {
+            if self.text().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the tray never printed {needle:?}:\n{}", self.text());
+    }
+
+    /// Sends SIGTERM (to the tray, not the D-Bus wrapper) and waits for the session to end.
+    fn stop(mut self) -> i32 {
+        let _ = Command::new("pkill")
+            .args(["-TERM", "-P", &self.child.id().to_string()])
+            .status();
+        let end = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < end {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code().unwrap_or(-1);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!(
+            "the tray did not stop within 20 s of SIGTERM:\n{}",
+            self.text()
+        );
+    }
+}
+
+impl Drop for Tray {
+    fn drop(&mut self) {
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-P", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Distinct colours in a screenshot of the whole screen: a blank screen has one.
+fn colours_on_screen(x: &XServer, out: &Path) -> usize {
+    let status = Command::new("import")
+        .args(["-display", x.display(), "-window", "root"])
+        .arg(out)
+        .status()
+        .expect("import (apt package imagemagick)");
+    assert!(status.success(), "import failed");
+    let counted = Command::new("identify")
+        .args(["-format", "%k"])
+        .arg(out)
+        .output()
+        .expect("identify (imagemagick)");
+    String::from_utf8_lossy(&counted.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_tray_shows_the_dashboard_and_follows_an_utterance() {
+    let home = TempHome::new();
+    let x = XServer::start();
+    let tray = Tray::start(&home, &x, &["--open"]);
+    tray.wait_for("tonny-tray: ready", Duration::from_secs(60));
+    tray.wait_for("tonny-tray: state idle", Duration::from_secs(5));
+    tray.wait_for("tonny-tray: window open", Duration::from_secs(10));
+
+    // The window shows the web UI: the screen fills with a rendered page.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tray-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shot = shots.join("dashboard.png");
+    let end = Instant::now() + Duration::from_secs(60);
+    let mut colours = 0;
+    while Instant::now() < end {
+        colours = colours_on_screen(&x, &shot);
+        if colours > 50 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(
+        colours > 50,
+        "the dashboard did not render ({colours} colours on screen; see {})\n{}",
+        shot.display(),
+        tray.text()
+    );
+
+    // An utterance (typed, through the daemon the tray runs) moves the tray's state.
+    let address = std::fs::read_to_string(home.data_dir().join("api-address")).unwrap();
+    let token = std::fs::read_to_string(home.data_dir().join("api-token")).unwrap();
+    let reply: serde_json::Value = reqwest::blocking::Client::new()
+        .post(format!("{}api/v1/ask", address.trim()))
+        .bearer_auth(token.trim())
+        .json(&serde_json::json!({"text": "what time is it"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        reply["reply"].as_str().unwrap_or("").contains("It's"),
+        "{reply}"
+    );
+    tray.wait_for("tonny-tray: state thinking", Duration::from_secs(10));
+    let after = tray.text();
+    let thinking = after.rfind("tonny-tray: state thinking").unwrap();
+    let end = Instant::now() + Duration::from_secs(10);
+    while !tray.text()[thinking..].contains("tonny-tray: state idle") {
+        assert!(
+            Instant::now() < end,
+            "the tray stayed thinking:\n{}",
+            tray.text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // A second start hands over to the first (single instance): it exits, and the first
+    // shows its window.
+    let mut second = Command::new(env!("CARGO_BIN_EXE_tonny-tray"))
+        .env("TONNY_HOME", home.path())
+        .env("DISPLAY", x.display())
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            session_bus_of(&tray).expect("the tray's session bus"),
+        )
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > end {
+            let _ = second.kill();
+            panic!(
+                "a second tray kept running beside the first:\n{}",
+                tray.text()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "the second start failed: {status}");
+    tray.wait_for("tonny-tray: window shown", Duration::from_secs(10));
+
+    assert_eq!(tray.stop(), 0, "the tray did not exit cleanly");
+}
+
+/// The D-Bus session address the tray's wrapper started (read from the tray's environment).
+fn session_bus_of(tray: &Tray) -> Option<String> {
+    let children = Command::new("pgrep")
+        .args(["-P", &tray.child.id().to_string()])
+        .output()
+        .ok()?;
+    for pid in String::from_utf8_lossy(&children.stdout).split_whitespace() {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+        for var in environ.split(|b| *b == 0) {
+            if let Some(v) = var.strip_prefix(b"DBUS_SESSION_BUS_ADDRESS=") {
+                return Some(String::from_utf8_lossy(v).into_owned());
+            }
+        }
+    }
+    None
+}
