@@ -9,10 +9,7 @@ fn main() {
     let window = std::env::args().any(|a| a == "--window");
     tauri::Builder::default()
         .setup(move |app| {
-            let icon = app
-                .default_window_icon()
-                .cloned()
-                .expect("the bundle icon");
+            let icon = app.default_window_icon().cloned().expect("the bundle icon");
             TrayIconBuilder::new().icon(icon).build(app)?;
             if window {
                 WebviewWindowBuilder::new(app, "bare", WebviewUrl::App("index.html".into()))
@@ -24,7 +21,10 @@ fn main() {
         .build(tauri::generate_context!())
         .expect("a bare Tauri app")
         .run(|_, event| {
-            if let tauri::RunEvent::ExitRequested { api, code: None, .. } = event {
+            if let tauri::RunEvent::ExitRequested {
+                api, code: None, ..
+            } = event
+            {
                 api.prevent_exit();
             }
         });

@@ -67,7 +67,10 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
 
   async function finish(save: boolean) {
     try {
-      await call(token, "PATCH", "/api/v1/settings", save ? { ...choice, "ui.setup_done": true } : { "ui.setup_done": true });
+      // Only what the person changed: untouched defaults stay defaults (and values set in the
+      // environment are not copied into the database).
+      const changed = Object.fromEntries(Object.entries(choice).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(values[k] ?? null)));
+      await call(token, "PATCH", "/api/v1/settings", save ? { ...changed, "ui.setup_done": true } : { "ui.setup_done": true });
       onDone();
     } catch (e) {
       setError(describe(e));
