@@ -79,30 +79,58 @@ impl XServer {
         c
     }
 
-    /// Starts an xterm running `cat > out`, waits for its window and focuses it.
+    /// Starts an xterm running `cat > out`, waits for its window and focuses it. An xterm
+    /// that exits before its window shows (it could not reach the server in a busy moment) is
+    /// started again, twice at most; its own message is in the panic if it never shows.
     pub fn xterm_cat(&self, out: &Path) -> Child {
-        let child = self
-            .tool("xterm")
-            .args(["-u8", "-e", "sh", "-c"])
-            .arg(format!("cat > '{}'", out.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("running xterm (apt package xterm)");
-        let mut window = String::new();
-        wait_until("the xterm window", Duration::from_secs(60), || {
+        let log = out.with_extension("xterm.log");
+        let spawn = || {
+            self.tool("xterm")
+                .args(["-u8", "-e", "sh", "-c"])
+                .arg(format!("cat > '{}'", out.display()))
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).expect("the xterm log"))
+                .spawn()
+                .expect("running xterm (apt package xterm)")
+        };
+        let mut child = spawn();
+        let mut restarts = 0;
+        let start = Instant::now();
+        let window = loop {
             let o = self
                 .tool("xdotool")
                 .args(["search", "--onlyvisible", "--class", "xterm"])
                 .output()
                 .expect("running xdotool (apt package xdotool)");
-            window = String::from_utf8_lossy(&o.stdout)
+            let found = String::from_utf8_lossy(&o.stdout)
                 .lines()
                 .next()
                 .unwrap_or_default()
                 .to_owned();
-            !window.is_empty()
-        });
+            if !found.is_empty() {
+                break found;
+            }
+            if let Ok(Some(status)) = child.try_wait()
+                && restarts < 2
+            {
+                restarts += 1;
+                eprintln!(
+                    "xterm exited before its window showed ({status}): {}; starting it again",
+                    std::fs::read_to_string(&log).unwrap_or_default().trim()
+                );
+                child = spawn();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the xterm window did not show within 60 s (xterm {}; it said: {})",
+                match child.try_wait() {
+                    Ok(Some(status)) => format!("exited: {status}"),
+                    _ => "still running".to_owned(),
+                },
+                std::fs::read_to_string(&log).unwrap_or_default().trim()
+            );
+            thread::sleep(Duration::from_millis(25));
+        };
         let focused = self
             .tool("xdotool")
             .args(["windowfocus", "--sync", &window])
