@@ -109,6 +109,22 @@ pub(super) fn pcm_rate(rate: Option<u32>) -> Result<u32, ApiError> {
     }
 }
 
+/// `bytes` as `width`-byte samples, or why they are not a whole number of them.
+fn whole_samples<'a>(
+    bytes: &'a [u8],
+    width: usize,
+    kind: &str,
+) -> Result<std::slice::ChunksExact<'a, u8>, String> {
+    if bytes.len().is_multiple_of(width) {
+        Ok(bytes.chunks_exact(width))
+    } else {
+        Err(format!(
+            "{} bytes is not a whole number of {kind} samples",
+            bytes.len()
+        ))
+    }
+}
+
 /// Turns received bytes into 16 kHz mono samples.
 fn to_samples(format: AudioFormat, rate: u32, bytes: Vec<u8>) -> Result<Vec<f32>, ApiError> {
     let invalid = |m: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_audio", m);
@@ -118,37 +134,21 @@ fn to_samples(format: AudioFormat, rate: u32, bytes: Vec<u8>) -> Result<Vec<f32>
                 .map(|d| d.samples)
                 .map_err(|e| invalid(e.to_string()));
         }
-        AudioFormat::PcmS16le => {
-            if !bytes.len().is_multiple_of(2) {
-                return Err(invalid(format!(
-                    "{} bytes is not a whole number of 16-bit samples",
-                    bytes.len()
-                )));
-            }
-            bytes
-                .chunks_exact(2)
-                .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
-                .collect()
-        }
-        AudioFormat::PcmF32le => {
-            if !bytes.len().is_multiple_of(4) {
-                return Err(invalid(format!(
-                    "{} bytes is not a whole number of 32-bit float samples",
-                    bytes.len()
-                )));
-            }
-            bytes
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .map(|v| {
-                    if v.is_finite() {
-                        v.clamp(-1.0, 1.0)
-                    } else {
-                        0.0
-                    }
-                })
-                .collect()
-        }
+        AudioFormat::PcmS16le => whole_samples(&bytes, 2, "16-bit")
+            .map_err(invalid)?
+            .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+            .collect(),
+        AudioFormat::PcmF32le => whole_samples(&bytes, 4, "32-bit float")
+            .map_err(invalid)?
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .map(|v| {
+                if v.is_finite() {
+                    v.clamp(-1.0, 1.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect(),
     };
     Ok(tonny_audio::resample::resample(&mono, rate, SAMPLE_RATE))
 }

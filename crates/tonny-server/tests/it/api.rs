@@ -68,6 +68,18 @@ impl Daemon {
         }
     }
 
+    /// Serves this daemon on a real socket on 127.0.0.1 (WebSocket routes need one); returns
+    /// `ws://ADDR` and the sender whose drop (or send) stops it.
+    pub async fn serve(&self) -> (String, tokio::sync::oneshot::Sender<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(tonny_server::api::run(listener, self.app.clone(), async {
+            let _ = stopped.await;
+        }));
+        (format!("ws://{addr}"), stop)
+    }
+
     /// The same daemon able to hear and speak for the browser.
     pub fn with_speech(mut self, speech: Arc<tonny_server::api::SpeechParts>) -> Self {
         self.state.speech = Some(speech);
@@ -110,6 +122,18 @@ impl Daemon {
         };
         (status, json)
     }
+}
+
+/// A WebSocket client connection to the daemon.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the WebSocket at `url`, with the token in the query as browsers send it.
+pub async fn connect(url: &str) -> Socket {
+    tokio_tungstenite::connect_async(format!("{url}?token={TOKEN}"))
+        .await
+        .unwrap()
+        .0
 }
 
 fn assert_error(body: &Value, code: &str) {

@@ -8,28 +8,7 @@ use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::api::{Daemon, TOKEN};
-
-async fn serve(d: &Daemon) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = d.app.clone();
-    tokio::spawn(tonny_server::api::run(listener, app, async {
-        let _ = stopped.await;
-    }));
-    (format!("ws://{addr}/api/v1/events"), stop)
-}
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(url: &str) -> Socket {
-    tokio_tungstenite::connect_async(format!("{url}?token={TOKEN}"))
-        .await
-        .unwrap()
-        .0
-}
+use crate::api::{Daemon, Socket, connect};
 
 /// Reads events until one of `kind` arrives.
 async fn until(ws: &mut Socket, kind: &str) -> Vec<Value> {
@@ -54,7 +33,8 @@ async fn until(ws: &mut Socket, kind: &str) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_stream_to_every_client_and_a_stuck_one_holds_nobody_up() {
     let d = Daemon::start();
-    let (url, _stop) = serve(&d).await;
+    let (base, _stop) = d.serve().await;
+    let url = format!("{base}/api/v1/events");
 
     // Without the token the upgrade is refused.
     let refused = tokio_tungstenite::connect_async(url.as_str()).await;

@@ -18,7 +18,7 @@ use tonny_providers::stt::whisper::{EngineOptions, WhisperEngine};
 use tonny_providers::tts::espeak::EspeakTts;
 use tonny_server::api::{MAX_AUDIO_BYTES, SpeechParts};
 
-use crate::api::{Daemon, TOKEN};
+use crate::api::{Daemon, Socket, TOKEN, connect};
 
 /// One loaded engine for every test in this binary (loading takes a moment).
 fn engine() -> Arc<dyn Stt> {
@@ -228,19 +228,6 @@ async fn bad_audio_is_refused_clearly_and_the_pipeline_stays_idle() {
     assert_eq!(body["error"]["code"], "speech_unavailable");
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn serve(d: &Daemon) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(tonny_server::api::run(listener, d.app.clone(), async {
-        let _ = stopped.await;
-    }));
-    (format!("ws://{addr}/api/v1/talk?token={TOKEN}"), stop)
-}
-
 async fn next(ws: &mut Socket) -> Message {
     tokio::time::timeout(Duration::from_secs(30), ws.next())
         .await
@@ -271,15 +258,19 @@ fn start(format: &str) -> Message {
     )
 }
 
+/// Opens the talk socket at `base` and starts a 48 kHz PCM recording.
+async fn listening(base: &str) -> Socket {
+    let mut ws = connect(&format!("{base}/api/v1/talk")).await;
+    ws.send(start("pcm_s16le")).await.unwrap();
+    assert_eq!(next_json(&mut ws).await["type"], "listening");
+    ws
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn held_speech_over_the_socket_is_answered_with_the_reply_audio() {
     let d = speaking_daemon();
-    let (url, _stop) = serve(&d).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
-        .await
-        .unwrap();
-    ws.send(start("pcm_s16le")).await.unwrap();
-    assert_eq!(next_json(&mut ws).await["type"], "listening");
+    let (base, _stop) = d.serve().await;
+    let mut ws = listening(&base).await;
     assert_eq!(state(&d).await, "listening");
     // 100 ms per message, as the page sends while the button is held.
     for chunk in timer_pcm_48k().chunks(9_600) {
@@ -323,17 +314,15 @@ async fn held_speech_over_the_socket_is_answered_with_the_reply_audio() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_socket_refuses_bad_starts_oversize_audio_and_forgets_cancelled_speech() {
     let d = speaking_daemon();
-    let (url, _stop) = serve(&d).await;
-    let connect = || async {
-        tokio_tungstenite::connect_async(url.as_str())
-            .await
-            .unwrap()
-            .0
-    };
+    let (base, _stop) = d.serve().await;
+    let url = format!("{base}/api/v1/talk");
 
     // Without the token the upgrade is refused.
-    let no_token = url.split('?').next().unwrap().to_owned();
-    assert!(tokio_tungstenite::connect_async(no_token).await.is_err());
+    assert!(
+        tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .is_err()
+    );
 
     // A start that is not one.
     for bad in [
@@ -341,7 +330,7 @@ async fn the_socket_refuses_bad_starts_oversize_audio_and_forgets_cancelled_spee
         Message::Text(r#"{"type":"start","format":"pcm_s16le"}"#.into()),
         Message::Binary(vec![0; 100].into()),
     ] {
-        let mut ws = connect().await;
+        let mut ws = connect(&url).await;
         ws.send(bad.clone()).await.unwrap();
         let e = next_json(&mut ws).await;
         assert_eq!(e["type"], "error", "{bad:?}: {e}");
@@ -354,9 +343,7 @@ async fn the_socket_refuses_bad_starts_oversize_audio_and_forgets_cancelled_spee
     }
 
     // More than 25 MiB: refused as it passes the limit, and the pipeline is idle again.
-    let mut ws = connect().await;
-    ws.send(start("pcm_s16le")).await.unwrap();
-    assert_eq!(next_json(&mut ws).await["type"], "listening");
+    let mut ws = listening(&base).await;
     let mib = vec![0u8; 1024 * 1024];
     let mut refused = None;
     for _ in 0..30 {
@@ -380,9 +367,7 @@ async fn the_socket_refuses_bad_starts_oversize_audio_and_forgets_cancelled_spee
 
     // Cancelled, and cut off mid-recording: nothing is transcribed or kept.
     for how in ["cancel", "drop"] {
-        let mut ws = connect().await;
-        ws.send(start("pcm_s16le")).await.unwrap();
-        assert_eq!(next_json(&mut ws).await["type"], "listening");
+        let mut ws = listening(&base).await;
         ws.send(Message::Binary(timer_pcm_48k().into()))
             .await
             .unwrap();
@@ -396,9 +381,7 @@ async fn the_socket_refuses_bad_starts_oversize_audio_and_forgets_cancelled_spee
         settles_idle(&d).await;
     }
     // Stop with no audio.
-    let mut ws = connect().await;
-    ws.send(start("pcm_s16le")).await.unwrap();
-    assert_eq!(next_json(&mut ws).await["type"], "listening");
+    let mut ws = listening(&base).await;
     ws.send(Message::Text(r#"{"type":"stop"}"#.into()))
         .await
         .unwrap();
@@ -412,12 +395,8 @@ async fn the_socket_refuses_bad_starts_oversize_audio_and_forgets_cancelled_spee
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stop_button_cancels_a_recording_in_progress() {
     let d = speaking_daemon();
-    let (url, _stop) = serve(&d).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
-        .await
-        .unwrap();
-    ws.send(start("pcm_s16le")).await.unwrap();
-    assert_eq!(next_json(&mut ws).await["type"], "listening");
+    let (base, _stop) = d.serve().await;
+    let mut ws = listening(&base).await;
     ws.send(Message::Binary(timer_pcm_48k().into()))
         .await
         .unwrap();
