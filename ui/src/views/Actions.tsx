@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { call, describe, type ActionsView } from "../api/client";
 import { useApi } from "../api/useApi";
+import { Notice, type Message } from "./Notice";
 
 type Action = { name: string; phrase: string; steps: unknown[]; profile?: string | null; enabled: boolean };
 
@@ -11,7 +12,7 @@ const EXAMPLE = '[{"type": "speak", "text": "Enjoy the film"}, {"type": "open_ur
 export function Actions({ token }: { token: string }) {
   const { data, error, reload: load } = useApi<ActionsView>(token, "/api/v1/actions");
   const [draft, setDraft] = useState<{ name: string; phrase: string; steps: string; profile: string; enabled: boolean } | null>(null);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<Message>(null);
 
 
   async function save(e: FormEvent) {
@@ -58,11 +59,7 @@ export function Actions({ token }: { token: string }) {
         </button>
       </div>
       {error && <p className="error-text">{error}</p>}
-      {message && (
-        <p role="status" className={message.ok ? "ok-text" : "error-text"}>
-          {message.text}
-        </p>
-      )}
+      <Notice message={message} />
       {data?.broken.map((b) => (
         <p key={b} className="error-text">
           {b}

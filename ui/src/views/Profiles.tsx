@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { call, describe, type Profile, type ProfileInput } from "../api/client";
 import { useApi } from "../api/useApi";
+import { Notice, type Message } from "./Notice";
 
 const LEVELS = ["admin", "user", "kid", "guest"] as const;
 
@@ -41,7 +42,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
   const [editing, setEditing] = useState<string | null>(null);
   const [pin, setPin] = useState("");
   const [switchPin, setSwitchPin] = useState("");
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<Message>(null);
 
 
   async function save(e: FormEvent) {
@@ -115,11 +116,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
         </label>
       </div>
       {error && <p className="error-text">{error}</p>}
-      {message && (
-        <p role="status" className={message.ok ? "ok-text" : "error-text"}>
-          {message.text}
-        </p>
-      )}
+      <Notice message={message} />
       <table>
         <thead>
           <tr>

@@ -4,6 +4,7 @@
 import { useMemo, useState, type FormEvent } from "react";
 import { call, describe, ApiError, type Devices, type SecretView, type SettingsView } from "../api/client";
 import { useApi } from "../api/useApi";
+import { Notice, type Message } from "./Notice";
 
 type Value = string | number | boolean | null | string[];
 
@@ -157,7 +158,7 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
   const { data: devices } = useApi<Devices>(token, "/api/v1/devices");
   const [changes, setChanges] = useState<Record<string, Value>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<Message>(null);
   const [filter, setFilter] = useState("");
 
 
@@ -211,11 +212,7 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
             Undo
           </button>
         </div>
-        {message && (
-          <p role="status" className={message.ok ? "ok-text" : "error-text"}>
-            {message.text}
-          </p>
-        )}
+        <Notice message={message} />
         {Object.entries(groups).map(([group, keys]) => (
           <fieldset key={group}>
             <legend>{group}</legend>
