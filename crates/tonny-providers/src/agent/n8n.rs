@@ -151,6 +151,52 @@ pub fn agent_error(e: RemoteError) -> AgentError {
     }
 }
 
+impl N8nAgent {
+    /// Asks n8n whether the webhook is active and takes POST, without running the workflow:
+    /// a CORS preflight (`OPTIONS` with an `Origin`), which n8n answers from its webhook
+    /// registry (204 and `Access-Control-Allow-Methods`, or 404 when nothing is registered at
+    /// that path). Header auth is not part of a preflight, so it is checked by the first real
+    /// request. Returns what was found, for a person.
+    pub async fn check_webhook(&self) -> Result<String, AgentError> {
+        let call = self
+            .http
+            .request(reqwest::Method::OPTIONS, &self.config.url)
+            .header(reqwest::header::ORIGIN, "http://127.0.0.1")
+            .header("Access-Control-Request-Method", "POST");
+        let (_, headers, _) = remote::call(SERVICE, self.config.timeout_ms, call)
+            .await
+            .map_err(agent_error)?;
+        let allowed = headers
+            .get("access-control-allow-methods")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(',')
+                    .map(|m| m.trim().to_ascii_uppercase())
+                    .filter(|m| !m.is_empty() && m != "OPTIONS")
+                    .collect::<Vec<_>>()
+            });
+        match allowed {
+            Some(methods) if methods.iter().any(|m| m == "POST") => {
+                Ok("n8n has an active webhook at this address that takes POST".to_owned())
+            }
+            Some(methods) if methods.is_empty() => Err(AgentError::Rejected(
+                "n8n has no active webhook at this address; activate the workflow in n8n, and \
+                 use its production webhook URL, not the test one"
+                    .into(),
+            )),
+            Some(methods) => Err(AgentError::Rejected(format!(
+                "the n8n webhook takes only {}; set its Webhook node's HTTP Method to POST",
+                methods.join(", ")
+            ))),
+            None => Err(AgentError::Rejected(
+                "the server answered, but not as n8n does (no Access-Control-Allow-Methods in \
+                 its answer to a preflight); check n8n_webhook_url"
+                    .into(),
+            )),
+        }
+    }
+}
+
 #[async_trait]
 impl Agent for N8nAgent {
     fn name(&self) -> &str {

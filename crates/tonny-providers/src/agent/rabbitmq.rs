@@ -20,6 +20,7 @@ use futures_util::StreamExt;
 use lapin::Confirmation;
 use lapin::options::{
     BasicCancelOptions, BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions,
+    ExchangeDeclareOptions,
 };
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
@@ -125,6 +126,41 @@ impl RabbitMqAgent {
                     self.config.timeout_ms
                 ))
             })?
+    }
+
+    /// Logs in and looks the exchange up (a passive declare, which changes nothing), on a
+    /// connection of its own that is closed afterwards. Returns what was found, for a person.
+    pub async fn check(&self) -> Result<String, AgentError> {
+        let (conn, channel) = self.connect().await?;
+        let looked_up = tokio::time::timeout(
+            self.timeout(),
+            channel.exchange_declare(
+                self.config.exchange.as_str().into(),
+                lapin::ExchangeKind::Topic,
+                ExchangeDeclareOptions {
+                    passive: true,
+                    ..ExchangeDeclareOptions::default()
+                },
+                FieldTable::default(),
+            ),
+        )
+        .await;
+        let _ = conn.close(200, "checked".into()).await;
+        match looked_up {
+            Ok(Ok(())) => Ok(format!(
+                "RabbitMQ accepted the login and has exchange {:?}",
+                self.config.exchange
+            )),
+            Ok(Err(e)) => Err(AgentError::Rejected(format!(
+                "RabbitMQ accepted the login but has no exchange {:?} ({e}); declare it, or \
+                 set rabbitmq.exchange",
+                self.config.exchange
+            ))),
+            Err(_) => Err(AgentError::Unavailable(format!(
+                "RabbitMQ did not answer within {} ms",
+                self.config.timeout_ms
+            ))),
+        }
     }
 
     async fn publish_once(

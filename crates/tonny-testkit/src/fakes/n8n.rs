@@ -1,5 +1,8 @@
 //! A protocol-faithful fake n8n: `POST /webhook/{path}` and `GET /healthz`, answering the way
-//! n8n's Webhook node does in each response mode, with n8n's own error bodies.
+//! n8n's Webhook node does in each response mode, with n8n's own error bodies; and the CORS
+//! preflight (`OPTIONS` with an `Origin`) that n8n answers from its webhook registry: 204 with
+//! `Access-Control-Allow-Methods: OPTIONS, <the webhook's methods>`, or 404 when no webhook is
+//! registered (the workflow is inactive). A preflight never runs the workflow.
 //!
 //! Every request is recorded; [`FakeN8n::deliveries`] applies the idempotency key the way a
 //! careful workflow would (the first request with a key runs the workflow, repeats do not), so
@@ -50,7 +53,10 @@ struct N8n {
     mode: N8nMode,
     latency: Duration,
     header_auth: Option<(String, String)>,
+    /// The HTTP methods the Webhook node listens for.
+    methods: Vec<String>,
     received: Vec<Value>,
+    preflights: usize,
 }
 
 /// One request as received.
@@ -74,16 +80,60 @@ fn not_registered() -> Response {
         .into_response()
 }
 
+async fn preflight(State(state): State<Arc<Mutex<N8n>>>, headers: HeaderMap) -> Response {
+    let (mode, methods) = {
+        let mut s = state.lock().unwrap();
+        s.preflights += 1;
+        (s.mode.clone(), s.methods.clone())
+    };
+    if mode == N8nMode::Inactive {
+        return not_registered();
+    }
+    let Some(origin) = headers.get(header::ORIGIN).cloned() else {
+        // n8n sets CORS headers only for requests with an Origin.
+        return StatusCode::NO_CONTENT.into_response();
+    };
+    let mut allowed = vec!["OPTIONS".to_owned()];
+    allowed.extend(methods);
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        allowed.join(", ").parse().unwrap(),
+    );
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, "300".parse().unwrap());
+    response
+}
+
 async fn webhook(
     State(state): State<Arc<Mutex<N8n>>>,
     Path(_path): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (mode, latency, auth) = {
+    let (mode, latency, auth, methods) = {
         let s = state.lock().unwrap();
-        (s.mode.clone(), s.latency, s.header_auth.clone())
+        (
+            s.mode.clone(),
+            s.latency,
+            s.header_auth.clone(),
+            s.methods.clone(),
+        )
     };
+    if mode != N8nMode::Inactive && !methods.iter().any(|m| m == "POST") {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({
+                "code": 404,
+                "message": format!(
+                    "This webhook is not registered for POST requests. Did you mean to make a {} request?",
+                    methods.first().map(String::as_str).unwrap_or("GET")
+                ),
+            })),
+        )
+            .into_response();
+    }
     if let Some((name, value)) = auth {
         let ok = headers
             .get(name.as_str())
@@ -164,10 +214,12 @@ impl FakeN8n {
             mode: N8nMode::LastNode,
             latency: Duration::ZERO,
             header_auth: None,
+            methods: vec!["POST".to_owned()],
             received: Vec::new(),
+            preflights: 0,
         }));
         let app = Router::new()
-            .route("/webhook/{*path}", post(webhook))
+            .route("/webhook/{*path}", post(webhook).options(preflight))
             .route(
                 "/healthz",
                 get(|| async { axum::Json(json!({"status": "ok"})) }),
@@ -202,6 +254,16 @@ impl FakeN8n {
     /// Requires header auth with this header.
     pub fn require_header(&self, name: &str, value: &str) {
         self.state.lock().unwrap().header_auth = Some((name.to_owned(), value.to_owned()));
+    }
+
+    /// The HTTP methods the Webhook node listens for (POST unless changed).
+    pub fn set_methods(&self, methods: &[&str]) {
+        self.state.lock().unwrap().methods = methods.iter().map(|m| m.to_string()).collect();
+    }
+
+    /// How many CORS preflights were answered.
+    pub fn preflights(&self) -> usize {
+        self.state.lock().unwrap().preflights
     }
 
     /// Every request body received, in order (repeats included).
