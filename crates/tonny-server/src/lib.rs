@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod assistant;
+pub mod backend_check;
 pub mod metrics;
 pub mod voice;
 pub mod wiring;

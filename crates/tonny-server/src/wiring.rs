@@ -76,7 +76,7 @@ impl BackendSecrets {
 
 fn missing(backend: &str, secret: SecretName) -> String {
     format!(
-        "{backend} is in agent.fallback_order but {} is not set, so it is skipped; set it with \
+        "{backend} needs {} and it is not set; set it under Secrets in Settings or with \
          `tonny secrets set {}`",
         secret.as_str(),
         secret.as_str()
@@ -94,63 +94,83 @@ pub fn agents(settings: &Settings, secrets: &BackendSecrets) -> (Vec<Arc<dyn Age
     for backend in &settings.agent.fallback_order {
         match backend {
             AgentBackend::Local => agents.push(Arc::new(LocalAgent::new())),
-            AgentBackend::N8n => {
-                let Some(url) = secrets.get(SecretName::N8nWebhookUrl) else {
-                    warnings.push(missing("n8n", SecretName::N8nWebhookUrl));
-                    continue;
-                };
-                if let Err(e) = check_endpoint(url, EndpointKind::Http) {
-                    warnings.push(format!("n8n is skipped: n8n_webhook_url {e}"));
-                    continue;
+            AgentBackend::N8n => match n8n_config(settings, secrets) {
+                Ok((config, warning)) => {
+                    warnings.extend(warning);
+                    agents.push(guarded(Arc::new(N8nAgent::new(config))));
                 }
-                let header = match secrets.get(SecretName::N8nHeaderCredential) {
-                    None => None,
-                    Some(raw) => match parse_header_credential(raw) {
-                        Some(h) => Some(h),
-                        None => {
-                            warnings.push(
-                                "n8n_header_credential is not `Header-Name: value`, so it is not \
-                                 sent; set it again with `tonny secrets set n8n_header_credential`"
-                                    .into(),
-                            );
-                            None
-                        }
-                    },
-                };
-                agents.push(guarded(Arc::new(N8nAgent::new(N8nConfig {
-                    url: url.to_owned(),
-                    header,
-                    timeout_ms: settings.n8n.timeout_ms,
-                }))));
-            }
+                Err(why) => warnings.push(why),
+            },
             AgentBackend::Chat => agents.push(guarded(Arc::new(ChatAgent::new(chat_config(
                 settings,
                 secrets.get(SecretName::ChatApiKey),
             ))))),
-            AgentBackend::RabbitMq => {
-                let Some(url) = secrets.get(SecretName::RabbitmqUrl) else {
-                    warnings.push(missing("rabbitmq", SecretName::RabbitmqUrl));
-                    continue;
-                };
-                if let Err(e) = check_endpoint(url, EndpointKind::Amqp) {
-                    warnings.push(format!("rabbitmq is skipped: rabbitmq_url {e}"));
-                    continue;
-                }
-                let r = &settings.rabbitmq;
-                agents.push(guarded(Arc::new(RabbitMqAgent::new(RabbitMqConfig {
-                    url: url.to_owned(),
-                    exchange: r.exchange.clone(),
-                    routing_key_template: r.routing_key_template.clone(),
-                    rpc: r.rpc,
-                    timeout_ms: r.timeout_ms,
-                }))));
-            }
+            AgentBackend::RabbitMq => match rabbitmq_config(settings, secrets) {
+                Ok(config) => agents.push(guarded(Arc::new(RabbitMqAgent::new(config)))),
+                Err(why) => warnings.push(why),
+            },
         }
     }
     if !agents.iter().any(|a| a.name() == "local") {
         agents.push(Arc::new(LocalAgent::new()));
     }
     (agents, warnings)
+}
+
+/// The n8n agent's configuration from `n8n.*` and its secrets, with a warning when the header
+/// credential cannot be used; or why n8n cannot be used at all.
+pub fn n8n_config(
+    settings: &Settings,
+    secrets: &BackendSecrets,
+) -> Result<(N8nConfig, Option<String>), String> {
+    let Some(url) = secrets.get(SecretName::N8nWebhookUrl) else {
+        return Err(missing("n8n", SecretName::N8nWebhookUrl));
+    };
+    if let Err(e) = check_endpoint(url, EndpointKind::Http) {
+        return Err(format!("n8n is skipped: n8n_webhook_url {e}"));
+    }
+    let mut warning = None;
+    let header = secrets
+        .get(SecretName::N8nHeaderCredential)
+        .and_then(|raw| {
+            let parsed = parse_header_credential(raw);
+            if parsed.is_none() {
+                warning = Some(
+                    "n8n_header_credential is not `Header-Name: value`, so it is not sent; set \
+                     it again with `tonny secrets set n8n_header_credential`"
+                        .into(),
+                );
+            }
+            parsed
+        });
+    let config = N8nConfig {
+        url: url.to_owned(),
+        header,
+        timeout_ms: settings.n8n.timeout_ms,
+    };
+    Ok((config, warning))
+}
+
+/// The RabbitMQ agent's configuration from `rabbitmq.*` and `rabbitmq_url`, or why RabbitMQ
+/// cannot be used.
+pub fn rabbitmq_config(
+    settings: &Settings,
+    secrets: &BackendSecrets,
+) -> Result<RabbitMqConfig, String> {
+    let Some(url) = secrets.get(SecretName::RabbitmqUrl) else {
+        return Err(missing("rabbitmq", SecretName::RabbitmqUrl));
+    };
+    if let Err(e) = check_endpoint(url, EndpointKind::Amqp) {
+        return Err(format!("rabbitmq is skipped: rabbitmq_url {e}"));
+    }
+    let r = &settings.rabbitmq;
+    Ok(RabbitMqConfig {
+        url: url.to_owned(),
+        exchange: r.exchange.clone(),
+        routing_key_template: r.routing_key_template.clone(),
+        rpc: r.rpc,
+        timeout_ms: r.timeout_ms,
+    })
 }
 
 /// The chat agent's configuration from `chat.*` and the chat API key, if any.

@@ -278,7 +278,7 @@ fn doctor_checks_the_remote_backends_and_say_lists_the_cloud_voices() {
     assert!(
         doctor
             .stdout
-            .contains("ElevenLabs quota: 9500 of 10000 characters used this period (95%)"),
+            .contains("9500 of 10000 characters used this period (95%)"),
         "{}",
         doctor.stdout
     );

@@ -65,28 +65,26 @@ fn problems(key: &str, e: SettingsError) -> Vec<FieldProblem> {
     }
 }
 
-#[utoipa::path(patch, path = "/api/v1/settings", tag = "settings",
-    request_body(content = Object, description = "dotted key → new value; all are applied or none"),
-    responses((status = 200, body = SettingsView), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub(super) async fn patch_settings(
-    State(s): State<ApiState>,
-    body: Result<Json<serde_json::Map<String, Value>>, JsonRejection>,
-) -> Result<Json<SettingsView>, ApiError> {
-    let Json(patch) = body?;
-    if patch.is_empty() {
-        return Err(ApiError::bad_request("empty_patch", "nothing to change"));
-    }
-    // Checked against what is stored (not the environment's overrides): that is what changes.
-    let store = s.assistant.store();
-    let stored = store.stored_settings().await?;
-    let base = Settings::load(&stored, None, Vec::<(String, String)>::new())
-        .map_err(ApiError::internal)?
-        .settings;
+/// The effective settings: stored values under `.env` and the environment, as the daemon
+/// reads them.
+pub(super) async fn effective(s: &ApiState) -> Result<Settings, ApiError> {
+    let stored = s.assistant.store().stored_settings().await?;
+    Ok(
+        Settings::load(&stored, Some(&s.paths.env_file()), std::env::vars())
+            .map_err(ApiError::internal)?
+            .settings,
+    )
+}
+
+/// `base` with every value of `patch` (dotted key → value) applied; the UI's text boxes send
+/// text, parsed as the CLI does. All or nothing: any refused value names its field.
+pub(super) fn apply(
+    base: &Settings,
+    patch: &serde_json::Map<String, Value>,
+) -> Result<Settings, ApiError> {
     let mut fields = Vec::new();
     let mut patched = base.clone();
-    for (key, value) in &patch {
-        // The UI's text boxes send text; numbers and switches are parsed as the CLI does.
+    for (key, value) in patch {
         let value = match value {
             Value::String(text) => match Settings::parse_text(key, text) {
                 Ok(v) => v,
@@ -114,6 +112,28 @@ pub(super) async fn patch_settings(
             fields,
         ));
     }
+    Ok(patched)
+}
+
+#[utoipa::path(patch, path = "/api/v1/settings", tag = "settings",
+    request_body(content = Object, description = "dotted key → new value; all are applied or none"),
+    responses((status = 200, body = SettingsView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn patch_settings(
+    State(s): State<ApiState>,
+    body: Result<Json<serde_json::Map<String, Value>>, JsonRejection>,
+) -> Result<Json<SettingsView>, ApiError> {
+    let Json(patch) = body?;
+    if patch.is_empty() {
+        return Err(ApiError::bad_request("empty_patch", "nothing to change"));
+    }
+    // Checked against what is stored (not the environment's overrides): that is what changes.
+    let store = s.assistant.store();
+    let stored = store.stored_settings().await?;
+    let base = Settings::load(&stored, None, Vec::<(String, String)>::new())
+        .map_err(ApiError::internal)?
+        .settings;
+    let patched = apply(&base, &patch)?;
     for key in patch.keys() {
         let canonical = patched.get(key).map_err(ApiError::internal)?;
         store.put_setting(key, &canonical).await?;

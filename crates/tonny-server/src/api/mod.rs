@@ -5,6 +5,7 @@
 //! sent, so other origins' pages cannot read answers.
 
 pub mod auth;
+mod backends;
 mod config;
 mod error;
 mod events;
@@ -79,6 +80,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(config::get_settings, config::patch_settings))
         .routes(routes!(config::secrets))
         .routes(routes!(config::set_secret, config::delete_secret))
+        .routes(routes!(backends::test))
         .routes(routes!(household::profiles))
         .routes(routes!(household::put_profile, household::delete_profile))
         .routes(routes!(household::put_pin))

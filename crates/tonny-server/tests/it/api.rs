@@ -520,6 +520,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("get", "/api/v1/secrets"),
         ("put", "/api/v1/secrets/{name}"),
         ("delete", "/api/v1/secrets/{name}"),
+        ("post", "/api/v1/backends/{name}/test"),
         ("get", "/api/v1/events"),
         ("get", "/api/v1/profiles"),
         ("put", "/api/v1/profiles/{name}"),

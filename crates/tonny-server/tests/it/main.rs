@@ -3,6 +3,7 @@
 //! socket where a WebSocket is involved.
 
 mod api;
+mod api_backends;
 mod api_events;
 mod api_household;
 mod api_talk;
