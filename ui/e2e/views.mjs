@@ -2,7 +2,8 @@
 // daemon restart. "before": walk the first-run wizard; give the admin a PIN, create a kid
 // profile that blocks timers, switch to it and see a timer request refused; see a settings
 // patch with one bad field refused inline and change nothing, then save ui.theme = dark;
-// visit every view. "after" (the daemon was restarted): the theme is still dark, in the
+// "Test connection" with an unsaved chat address: the fake chat server at FAKE_CHAT_URL
+// answers, an address where nothing listens does not; visit every view. "after" (the daemon was restarted): the theme is still dark, in the
 // Settings view and on the page. Screenshots of each view go to the folder given.
 // Usage: node e2e/views.mjs URL_WITH_TOKEN SCREENSHOT_DIR before|after
 import { chromium } from "playwright-core";
@@ -87,6 +88,24 @@ try {
       if (!/Kiddo/.test(said ?? "")) fail(`the refusal does not name the profile: ${said}`);
       if ((await page.getByTestId("line-tonny").count()) !== 0) fail("a blocked command was answered");
       await shot("talk-refused");
+    });
+
+    await step("test connection with unsaved settings", async () => {
+      if (!process.env.FAKE_CHAT_URL) fail("FAKE_CHAT_URL is not set");
+      await view("Settings");
+      await page.getByLabel("Find a setting").fill("chat.");
+      const result = page.getByTestId("test-chat").getByRole("status");
+      await page.locator("#setting-chat\\.base_url").fill(process.env.FAKE_CHAT_URL);
+      await page.getByRole("button", { name: "Test connection: chat server" }).click();
+      await result.filter({ hasText: /has model "llama3\.2"/ }).waitFor({ timeout: 15_000 });
+      await shot("settings-test-connection");
+      await page.locator("#setting-chat\\.base_url").fill("http://127.0.0.1:9");
+      await page.getByRole("button", { name: "Test connection: chat server" }).click();
+      await result.filter({ hasText: /not reachable/ }).waitFor({ timeout: 15_000 });
+      await page.getByRole("button", { name: "Undo" }).click();
+      const saved = await page.locator("#setting-chat\\.base_url").inputValue();
+      if (saved !== "http://127.0.0.1:8080") fail(`the tested address was kept: ${saved}`);
+      await page.getByLabel("Find a setting").fill("");
     });
 
     await step("a settings patch with a bad field changes nothing, a good one is saved", async () => {

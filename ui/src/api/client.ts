@@ -16,6 +16,7 @@ export type LogLine = components["schemas"]["LogLine"];
 export type ActionsView = components["schemas"]["ActionsView"];
 export type Devices = components["schemas"]["Devices"];
 export type FieldProblem = components["schemas"]["FieldProblem"];
+export type CheckResult = components["schemas"]["CheckResult"];
 
 const TOKEN_KEY = "tonny-token";
 

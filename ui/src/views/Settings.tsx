@@ -1,8 +1,9 @@
 // Settings: every setting, grouped by section, saved all at once (all or nothing) with each
 // refused field's reason shown beside it; secrets are write-only with a "configured" badge;
-// microphone and speaker pickers; a hotkey recorder.
+// microphone and speaker pickers; a hotkey recorder; "Test connection" for each remote backend,
+// with the unsaved changes (they are tested, not saved).
 import { useMemo, useState, type FormEvent } from "react";
-import { call, describe, ApiError, type Devices, type SecretView, type SettingsView } from "../api/client";
+import { call, describe, ApiError, type CheckResult, type Devices, type SecretView, type SettingsView } from "../api/client";
 import { useApi } from "../api/useApi";
 import { Notice, type Message } from "./Notice";
 
@@ -90,6 +91,49 @@ function Field({
       {error && (
         <span className="error-text" role="alert">
           {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** The backends each settings group configures, by their test names in the API. */
+const BACKEND_TESTS: Record<string, { name: string; label: string }[]> = {
+  chat: [{ name: "chat", label: "chat server" }],
+  n8n: [{ name: "n8n", label: "n8n webhook" }],
+  rabbitmq: [{ name: "rabbitmq", label: "RabbitMQ" }],
+  tts: [{ name: "elevenlabs", label: "ElevenLabs" }],
+  stt: [
+    { name: "whisperlivekit", label: "WhisperLiveKit" },
+    { name: "openai_stt", label: "OpenAI transcription" },
+  ],
+};
+
+function ConnectionTest({ token, name, label, changes }: { token: string; name: string; label: string; changes: Record<string, Value> }) {
+  const [running, setRunning] = useState(false);
+  const [result, setResult] = useState<CheckResult | { status: "error"; message: string } | null>(null);
+  async function run() {
+    setRunning(true);
+    try {
+      setResult(await call<CheckResult>(token, "POST", `/api/v1/backends/${name}/test`, { settings: changes }));
+    } catch (err) {
+      setResult({ status: "error", message: describe(err) });
+    } finally {
+      setRunning(false);
+    }
+  }
+  const pill = result?.status === "ok" ? "ok" : result?.status === "warn" ? "" : "bad";
+  return (
+    <div className="field" data-testid={`test-${name}`}>
+      <span className="row">
+        <button type="button" disabled={running} onClick={() => void run()}>
+          {running ? `Testing ${label}…` : `Test connection: ${label}`}
+        </button>
+        {result && <span className={`pill ${pill}`}>{result.status === "error" ? "not tested" : result.status}</span>}
+      </span>
+      {result && (
+        <span role="status" className={result.status === "ok" ? "ok-text" : result.status === "warn" ? "" : "error-text"}>
+          {result.message}
         </span>
       )}
     </div>
@@ -216,6 +260,9 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
         {Object.entries(groups).map(([group, keys]) => (
           <fieldset key={group}>
             <legend>{group}</legend>
+            {(BACKEND_TESTS[group] ?? []).map((b) => (
+              <ConnectionTest key={b.name} token={token} name={b.name} label={b.label} changes={changes} />
+            ))}
             {keys.map((k) => (
               <Field
                 key={k}

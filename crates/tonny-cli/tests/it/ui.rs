@@ -44,7 +44,7 @@ fn serve(home: &TempHome) -> (Running, String) {
 }
 
 /// Runs an e2e script; fails the test with its output and the daemon's if it fails.
-fn e2e(serve: &Running, args: &[&str], env: &[(&str, &Path)]) {
+fn e2e(serve: &Running, args: &[&str], env: &[(&str, &str)]) {
     let mut cmd = Command::new("node");
     cmd.current_dir(ui_dir()).args(args);
     for (k, v) in env {
@@ -92,7 +92,7 @@ fn typed_and_held_speech_are_answered_in_the_browser() {
     e2e(
         &serve,
         &["e2e/talk.mjs", &url, dir],
-        &[("FAKE_MIC_WAV", &mic)],
+        &[("FAKE_MIC_WAV", mic.to_str().unwrap())],
     );
     assert_screenshots(&shots, &["talk", "talk-holding", "history", "talk-360"]);
 }
@@ -102,8 +102,14 @@ fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
     let home = TempHome::new();
     let shots = screenshots("views");
     let dir = shots.to_str().unwrap();
+    // "Test connection" in Settings reaches a chat server (a fake of Open WebUI's API).
+    let chat = tonny_testkit::fakes::FakeChat::start();
     let (daemon, url) = serve(&home);
-    e2e(&daemon, &["e2e/views.mjs", &url, dir, "before"], &[]);
+    e2e(
+        &daemon,
+        &["e2e/views.mjs", &url, dir, "before"],
+        &[("FAKE_CHAT_URL", &chat.url())],
+    );
     let stopped = daemon.finish_after_kill();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
     let (daemon, url) = serve(&home);
@@ -112,6 +118,7 @@ fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
         &shots,
         &[
             "wizard",
+            "settings-test-connection",
             "profiles",
             "talk-refused",
             "settings-invalid",
