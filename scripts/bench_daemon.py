@@ -4,14 +4,16 @@ Start to /healthz without and with the model warm-up; idle RSS and PSS of `tonny
 the tray with its window closed and open, and of a bare Tauri app (tray only, and with one
 400x300 window) built the same way; binary sizes; API latency (p50/p99) of history search on
 100k transcriptions under 50 concurrent clients (wrk, 10 s), beside /healthz as the floor.
-Usage: bench_daemon.py TARGET_DIR MODEL_DIR
+Usage: bench_daemon.py TARGET_DIR MODEL_DIR [debug|release]
 """
 import json, os, random, re, signal, socket, sqlite3, subprocess, sys, tempfile, time, urllib.request
 
 target, model = sys.argv[1], sys.argv[2]
-debug = os.path.join(target, "debug")
-tonny, tray, bare = (os.path.join(debug, "tonny"), os.path.join(debug, "tonny-tray"),
-                     os.path.join(debug, "examples", "bare_tray"))
+profile = sys.argv[3] if len(sys.argv) > 3 else "debug"
+built = os.path.join(target, profile)
+tonny, tray, bare = (os.path.join(built, "tonny"), os.path.join(built, "tonny-tray"),
+                     os.path.join(built, "examples", "bare_tray"))
+print(f"== profile: {profile} ({'as the test command builds: optimised dependencies, our crates unoptimised' if profile == 'debug' else 'cargo --release'})")
 
 
 def free_port():
@@ -164,7 +166,7 @@ b2, t2 = results["bare Tauri, 400x300 window"][1], results["tonny-tray, window o
 print(f"  tray closed vs bare tray-only: +{t1 - b1:.0f} MB PSS (ratio {t1 / b1:.2f}; goal +30 MB)")
 print(f"  tray open vs bare windowed: +{t2 - b2:.0f} MB PSS (ratio {t2 / b2:.2f}; goal +40 MB)")
 
-print("== binary sizes (debug profile with optimised dependencies, as the test command builds)")
+print(f"== binary sizes ({profile} profile)")
 for path in (tonny, tray, bare):
     stripped = tempfile.mktemp()
     subprocess.run(["strip", "-o", stripped, path], check=True)
