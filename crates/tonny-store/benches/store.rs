@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tonny_core::settings::LogLevel;
-use tonny_store::{LogQuery, LogRecord, NewTranscription, SqliteDb, SqliteStore, Store};
+use tonny_store::{
+    HistoryQuery, LogQuery, LogRecord, NewTranscription, SqliteDb, SqliteStore, Store,
+};
 use tonny_testkit::fixtures;
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -204,7 +206,16 @@ async fn main() {
     for k in 0..800 {
         let q = queries[k % queries.len()];
         let t = Instant::now();
-        let hits = store.search_transcriptions(q, 20).await.unwrap();
+        let hits = store
+            .search_transcriptions(
+                q,
+                &HistoryQuery {
+                    limit: 20,
+                    ..HistoryQuery::default()
+                },
+            )
+            .await
+            .unwrap();
         samples.push(t.elapsed());
         assert_eq!(hits.len(), 20, "{q}");
     }

@@ -11,6 +11,7 @@
 //! - [`error`]: [`StoreError`], phrased for the person who must act on it.
 
 pub mod error;
+pub mod export;
 pub mod log_sink;
 pub mod records;
 pub mod secrets;

@@ -55,8 +55,12 @@ pub struct Transcription {
     pub stt_ms: Option<u32>,
     /// Backend it was routed to.
     pub routed_to: Option<String>,
-    /// Pipeline status (`transcribed`, …).
+    /// How the request ended (`success`, `failed`, `blocked`, `timeout`, …), or
+    /// `transcribed` when the transcript was not handled as a request.
     pub status: String,
+    /// How long each stage of the request took (from its activity row; empty when the
+    /// transcript was not handled as a request).
+    pub timings: StageTimings,
 }
 
 /// Which transcriptions to list, newest first.
@@ -70,6 +74,11 @@ pub struct HistoryQuery {
     pub profile: Option<String>,
     /// Only rows stored at or after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Only rows stored before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only rows whose request ended so (`success`, `failed`, `blocked`, `timeout`, …; a
+    /// transcript that was not handled as a request is `transcribed`).
+    pub status: Option<String>,
 }
 
 /// A full-text search result.

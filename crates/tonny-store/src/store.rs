@@ -106,8 +106,13 @@ pub trait Store: Send + Sync {
     async fn insert_transcription(&self, t: &NewTranscription) -> Result<i64>;
     /// Lists transcriptions newest first.
     async fn list_transcriptions(&self, q: &HistoryQuery) -> Result<Vec<Transcription>>;
-    /// Full-text search (every word must match), newest first.
-    async fn search_transcriptions(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>>;
+    /// Full-text search (every word must match), newest first, with `filter`'s filters,
+    /// paging and limit.
+    async fn search_transcriptions(
+        &self,
+        query: &str,
+        filter: &HistoryQuery,
+    ) -> Result<Vec<SearchHit>>;
 
     /// Stores a batch of log lines in one transaction.
     async fn insert_logs(&self, batch: &[LogRecord]) -> Result<()>;

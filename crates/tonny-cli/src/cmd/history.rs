@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::Utc;
 use clap::{Args, Subcommand, ValueEnum};
+use tonny_store::export::{EXPORT_PAGE, ExportFormat, HistoryEncoder, HistoryPages};
 use tonny_store::{HistoryQuery, Store, Transcription};
 
 use crate::ctx::Ctx;
@@ -34,6 +35,9 @@ pub enum HistoryCmd {
         /// Most results.
         #[arg(long, short = 'n', default_value_t = 20)]
         limit: u32,
+        /// Which transcriptions.
+        #[command(flatten)]
+        filter: Filter,
     },
     /// Write all matching transcriptions as JSON or CSV.
     Export {
@@ -49,7 +53,7 @@ pub enum HistoryCmd {
     },
 }
 
-/// Filters shared by list and export.
+/// Filters shared by list, search and export.
 #[derive(Debug, Args)]
 pub struct Filter {
     /// Only this profile.
@@ -70,6 +74,7 @@ impl Filter {
                 Some(d) => Some(Utc::now() - chrono::Duration::from_std(d)?),
                 None => None,
             },
+            ..HistoryQuery::default()
         })
     }
 }
@@ -83,8 +88,6 @@ pub enum Format {
     Csv,
 }
 
-const PAGE: u32 = 1_000;
-
 fn row(t: &Transcription) -> Vec<String> {
     vec![
         t.id.to_string(),
@@ -94,66 +97,25 @@ fn row(t: &Transcription) -> Vec<String> {
     ]
 }
 
-/// Reads matching rows page by page, newest first, so exports never hold the whole history.
-struct Pages<'a> {
-    store: &'a dyn Store,
-    query: HistoryQuery,
-    done: bool,
-}
-
-impl Pages<'_> {
-    async fn next(&mut self) -> anyhow::Result<Option<Vec<Transcription>>> {
-        if self.done {
-            return Ok(None);
-        }
-        let page = self.store.list_transcriptions(&self.query).await?;
-        match page.last() {
-            Some(last) if page.len() == PAGE as usize => self.query.before_id = Some(last.id),
-            _ => self.done = true,
-        }
-        Ok((!page.is_empty()).then_some(page))
-    }
-}
-
 /// Writes every matching row to `out`; returns how many.
 async fn export(
     store: &dyn Store,
-    mut query: HistoryQuery,
+    query: HistoryQuery,
     format: Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<u64> {
-    query.limit = PAGE;
-    let mut pages = Pages {
-        store,
-        query,
-        done: false,
-    };
-    let mut n = 0u64;
-    match format {
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut *out);
-            while let Some(page) = pages.next().await? {
-                for t in &page {
-                    w.serialize(t)?;
-                    n += 1;
-                }
-            }
-            w.flush()?;
-        }
-        Format::Json => {
-            write!(out, "[")?;
-            while let Some(page) = pages.next().await? {
-                for t in &page {
-                    let sep = if n == 0 { "" } else { "," };
-                    write!(out, "{sep}\n  {}", serde_json::to_string(t)?)?;
-                    n += 1;
-                }
-            }
-            writeln!(out, "{}]", if n > 0 { "\n" } else { "" })?;
-        }
+    let mut encoder = HistoryEncoder::new(match format {
+        Format::Csv => ExportFormat::Csv,
+        Format::Json => ExportFormat::Json,
+    });
+    let mut pages = HistoryPages::new(query, None);
+    out.write_all(&encoder.start())?;
+    while let Some(page) = pages.next(store).await? {
+        out.write_all(&encoder.page(&page))?;
     }
+    out.write_all(&encoder.finish())?;
     out.flush()?;
-    Ok(n)
+    Ok(encoder.rows())
 }
 
 /// Runs a `history` subcommand.
@@ -174,8 +136,14 @@ pub async fn run(ctx: &mut Ctx, cmd: HistoryCmd) -> anyhow::Result<ExitCode> {
                 output::print_table(&t)?;
             }
         }
-        HistoryCmd::Search { query, limit } => {
-            let hits = store.search_transcriptions(&query.join(" "), limit).await?;
+        HistoryCmd::Search {
+            query,
+            limit,
+            filter,
+        } => {
+            let hits = store
+                .search_transcriptions(&query.join(" "), &filter.query(limit)?)
+                .await?;
             if ctx.json {
                 output::json(&hits)?;
             } else if hits.is_empty() {
@@ -195,7 +163,7 @@ pub async fn run(ctx: &mut Ctx, cmd: HistoryCmd) -> anyhow::Result<ExitCode> {
             output: path,
             filter,
         } => {
-            let q = filter.query(PAGE)?;
+            let q = filter.query(EXPORT_PAGE)?;
             let n = match &path {
                 Some(p) => {
                     let file = std::fs::OpenOptions::new()

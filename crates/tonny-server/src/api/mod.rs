@@ -75,6 +75,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(talk::stop))
         .routes(routes!(talk_audio::upload))
         .routes(routes!(history::history))
+        .routes(routes!(history::export))
         .routes(routes!(history::activity))
         .routes(routes!(history::logs))
         .routes(routes!(config::get_settings, config::patch_settings))

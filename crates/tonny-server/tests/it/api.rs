@@ -227,20 +227,6 @@ async fn status_and_ask_run_a_request_through_the_local_agent() {
 }
 
 /// Stores a transcription as the speech pipeline does.
-async fn said(d: &Daemon, text: &str, profile: &str) {
-    d.state
-        .assistant
-        .store()
-        .insert_transcription(&tonny_store::NewTranscription {
-            text: text.into(),
-            profile: Some(profile.into()),
-            source: Some("voice".into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn bad_bodies_and_queries_get_one_error_shape() {
     let d = Daemon::start();
@@ -309,53 +295,6 @@ async fn bad_bodies_and_queries_get_one_error_shape() {
         .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_error(&body, "too_large");
-}
-
-#[tokio::test]
-async fn history_pages_backwards_by_id() {
-    let d = Daemon::start();
-    use tonny_core::profile::{Permission, Profile};
-    for (name, level) in [("Mum", Permission::Admin), ("Kid", Permission::Kid)] {
-        let p = Profile::new(name, level).unwrap();
-        d.state.assistant.store().add_profile(&p).await.unwrap();
-    }
-    for i in 0..5 {
-        said(&d, &format!("note number {i}"), "Mum").await;
-    }
-    said(&d, "turn the kitchen lights on", "Kid").await;
-    let (_, found) = d.call(Method::GET, "/api/v1/history?q=kitchen", None).await;
-    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
-    assert_eq!(
-        found["items"][0]["snippet"], "turn the [kitchen] lights on",
-        "{found}"
-    );
-    assert_eq!(found["items"][0]["profile"], "Kid", "{found}");
-    let (_, first) = d
-        .call(Method::GET, "/api/v1/history?limit=2&profile=Mum", None)
-        .await;
-    let texts = |p: &Value| -> Vec<String> {
-        p["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["text"].as_str().unwrap().to_owned())
-            .collect()
-    };
-    assert_eq!(texts(&first), ["note number 4", "note number 3"]);
-    let next = first["next_before_id"].as_i64().unwrap();
-    let (_, second) = d
-        .call(
-            Method::GET,
-            &format!("/api/v1/history?limit=2&profile=Mum&before_id={next}"),
-            None,
-        )
-        .await;
-    assert_eq!(texts(&second), ["note number 2", "note number 1"]);
-    let (_, other) = d
-        .call(Method::GET, "/api/v1/history?profile=nobody", None)
-        .await;
-    assert_eq!(other["items"], json!([]));
-    assert_eq!(other["next_before_id"], Value::Null);
 }
 
 #[tokio::test]
@@ -513,6 +452,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("post", "/api/v1/stop"),
         ("get", "/api/v1/talk"),
         ("get", "/api/v1/history"),
+        ("get", "/api/v1/history/export"),
         ("get", "/api/v1/activity"),
         ("get", "/api/v1/logs"),
         ("get", "/api/v1/settings"),

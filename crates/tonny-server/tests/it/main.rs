@@ -5,5 +5,6 @@
 mod api;
 mod api_backends;
 mod api_events;
+mod api_history;
 mod api_household;
 mod api_talk;

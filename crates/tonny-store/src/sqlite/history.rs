@@ -4,11 +4,30 @@ use rusqlite::{Row, params};
 
 use super::{SqliteDb, from_ms, now_ms};
 use crate::error::{Result, StoreError};
-use crate::records::{HistoryQuery, NewTranscription, SearchHit, Transcription};
+use crate::records::{HistoryQuery, NewTranscription, SearchHit, StageTimings, Transcription};
 
-const SELECT: &str = "SELECT t.id, t.created_at, t.text, t.confidence, t.speaker, p.name, t.source,
-                             t.language, t.audio_ms, t.stt_ms, t.routed_to, t.status
-                      FROM transcriptions t LEFT JOIN profiles p ON p.id = t.profile_id";
+/// The columns of a [`Transcription`], with its request's outcome and stage timings from the
+/// newest activity row about it (found through `activity_by_transcription`).
+const COLUMNS: &str = "t.id, t.created_at, t.text, t.confidence, t.speaker, p.name, t.source,
+                       t.language, t.audio_ms, t.stt_ms, t.routed_to,
+                       COALESCE(a.status, t.status), a.capture_ms, a.endpoint_ms, a.stt_ms,
+                       a.route_ms, a.agent_ms, a.tts_ms, a.total_ms";
+
+const JOINS: &str = "LEFT JOIN profiles p ON p.id = t.profile_id
+                     LEFT JOIN activity a ON a.id =
+                         (SELECT max(id) FROM activity WHERE transcription_id = t.id)";
+
+/// The filters every history query takes: ?1 before id, ?2 profile, ?3 since, ?4 until,
+/// ?5 status.
+const FILTERS: &str = "(?1 IS NULL OR t.id < ?1)
+                       AND (?2 IS NULL OR p.name = ?2)
+                       AND (?3 IS NULL OR t.created_at >= ?3)
+                       AND (?4 IS NULL OR t.created_at < ?4)
+                       AND (?5 IS NULL OR COALESCE(a.status, t.status) = ?5)";
+
+fn filtered(q: &HistoryQuery) -> bool {
+    q.profile.is_some() || q.since.is_some() || q.until.is_some() || q.status.is_some()
+}
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Transcription> {
     Ok(Transcription {
@@ -24,6 +43,15 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Transcription> {
         stt_ms: r.get(9)?,
         routed_to: r.get(10)?,
         status: r.get(11)?,
+        timings: StageTimings {
+            capture_ms: r.get(12)?,
+            endpoint_ms: r.get(13)?,
+            stt_ms: r.get(14)?,
+            route_ms: r.get(15)?,
+            agent_ms: r.get(16)?,
+            tts_ms: r.get(17)?,
+            total_ms: r.get(18)?,
+        },
     })
 }
 
@@ -84,17 +112,17 @@ impl SqliteDb {
     pub fn list_transcriptions(&self, q: &HistoryQuery) -> Result<Vec<Transcription>> {
         self.read("list history", |c| {
             let mut stmt = c.prepare_cached(&format!(
-                "{SELECT}
-                 WHERE (?1 IS NULL OR t.id < ?1)
-                   AND (?2 IS NULL OR p.name = ?2)
-                   AND (?3 IS NULL OR t.created_at >= ?3)
-                 ORDER BY t.id DESC LIMIT ?4"
+                "SELECT {COLUMNS} FROM transcriptions t {JOINS}
+                 WHERE {FILTERS}
+                 ORDER BY t.id DESC LIMIT ?6"
             ))?;
             let rows = stmt.query_map(
                 params![
                     q.before_id,
                     q.profile,
                     q.since.map(|s| s.timestamp_millis()),
+                    q.until.map(|s| s.timestamp_millis()),
+                    q.status,
                     q.limit
                 ],
                 from_row,
@@ -103,32 +131,60 @@ impl SqliteDb {
         })
     }
 
-    /// Full-text search over transcriptions, newest matches first.
+    /// Full-text search over transcriptions, newest matches first, with `q`'s filters and
+    /// paging (its `limit` counts matches that pass the filters).
     ///
     /// Newest first rather than by relevance: every hit contains every word, and what a household
     /// looks for is usually recent ("what did I ask about the porch light?"). It is also what
     /// keeps a search fast on a large history: FTS5 walks its index backwards and stops at the
-    /// limit instead of scoring every match.
-    pub fn search_transcriptions(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
+    /// limit instead of scoring every match. With filters, it walks on until `limit` matches
+    /// pass them.
+    pub fn search_transcriptions(&self, query: &str, q: &HistoryQuery) -> Result<Vec<SearchHit>> {
         let fts = fts_query(query).ok_or(StoreError::EmptySearch)?;
-        self.read("search history", |c| {
-            let mut stmt = c.prepare_cached(
+        // Without filters the index alone decides the page (the fast path); with them, the
+        // filters apply before the limit, so a page is never cut short by rows it hides.
+        let sql = if filtered(q) {
+            // The index is walked newest first and stops once `limit` rows pass the filters;
+            // snippets are made only for those.
+            format!(
+                "SELECT {COLUMNS}, snippet(transcriptions_fts, 0, '[', ']', '…', 16)
+                 FROM transcriptions_fts JOIN transcriptions t ON t.id = transcriptions_fts.rowid
+                 {JOINS}
+                 WHERE transcriptions_fts MATCH ?7 AND {FILTERS}
+                 ORDER BY transcriptions_fts.rowid DESC LIMIT ?6"
+            )
+        } else {
+            format!(
                 "WITH hits AS (
                      SELECT rowid AS id, snippet(transcriptions_fts, 0, '[', ']', '…', 16) AS snip
-                     FROM transcriptions_fts WHERE transcriptions_fts MATCH ?1
-                     ORDER BY rowid DESC LIMIT ?2)
-                 SELECT t.id, t.created_at, t.text, t.confidence, t.speaker, p.name, t.source,
-                        t.language, t.audio_ms, t.stt_ms, t.routed_to, t.status, hits.snip
-                 FROM hits JOIN transcriptions t ON t.id = hits.id
-                 LEFT JOIN profiles p ON p.id = t.profile_id
-                 ORDER BY t.id DESC",
+                     FROM transcriptions_fts WHERE transcriptions_fts MATCH ?7
+                       AND (?1 IS NULL OR rowid < ?1)
+                     ORDER BY rowid DESC LIMIT ?6)
+                 SELECT {COLUMNS}, hits.snip
+                 FROM hits JOIN transcriptions t ON t.id = hits.id {JOINS}
+                 WHERE {FILTERS}
+                 ORDER BY t.id DESC"
+            )
+        };
+        self.read("search history", |c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                params![
+                    q.before_id,
+                    q.profile,
+                    q.since.map(|s| s.timestamp_millis()),
+                    q.until.map(|s| s.timestamp_millis()),
+                    q.status,
+                    q.limit,
+                    fts
+                ],
+                |r| {
+                    Ok(SearchHit {
+                        transcription: from_row(r)?,
+                        snippet: r.get(19)?,
+                    })
+                },
             )?;
-            let rows = stmt.query_map(params![fts, limit], |r| {
-                Ok(SearchHit {
-                    transcription: from_row(r)?,
-                    snippet: r.get(12)?,
-                })
-            })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }

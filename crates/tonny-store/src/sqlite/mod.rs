@@ -442,9 +442,14 @@ impl Store for SqliteStore {
         self.run(move |db| db.list_transcriptions(&q)).await
     }
 
-    async fn search_transcriptions(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
+    async fn search_transcriptions(
+        &self,
+        query: &str,
+        filter: &HistoryQuery,
+    ) -> Result<Vec<SearchHit>> {
         let query = query.to_owned();
-        self.run(move |db| db.search_transcriptions(&query, limit))
+        let filter = filter.clone();
+        self.run(move |db| db.search_transcriptions(&query, &filter))
             .await
     }
 

@@ -1,7 +1,7 @@
 //! Transcriptions: insert, list with paging and filters, full-text search.
 
 use tonny_core::{Permission, Profile};
-use tonny_store::{HistoryQuery, NewTranscription, Store, StoreError};
+use tonny_store::{HistoryQuery, NewActivity, NewTranscription, StageTimings, Store, StoreError};
 
 use crate::{fill, fresh};
 
@@ -61,7 +61,13 @@ async fn search_finds_words_in_any_order_with_highlighted_snippets() {
     let (_home, store) = fresh();
     fill(store.db(), 200);
     let hits = store
-        .search_transcriptions("timer minutes", 20)
+        .search_transcriptions(
+            "timer minutes",
+            &HistoryQuery {
+                limit: 20,
+                ..HistoryQuery::default()
+            },
+        )
         .await
         .unwrap();
     assert!(!hits.is_empty());
@@ -85,13 +91,28 @@ async fn search_finds_words_in_any_order_with_highlighted_snippets() {
         .unwrap();
     assert_eq!(
         store
-            .search_transcriptions("cafe zoe", 5)
+            .search_transcriptions(
+                "cafe zoe",
+                &HistoryQuery {
+                    limit: 5,
+                    ..HistoryQuery::default()
+                }
+            )
             .await
             .unwrap()
             .len(),
         1
     );
-    let prefixed = store.search_transcriptions("shop*", 5).await.unwrap();
+    let prefixed = store
+        .search_transcriptions(
+            "shop*",
+            &HistoryQuery {
+                limit: 5,
+                ..HistoryQuery::default()
+            },
+        )
+        .await
+        .unwrap();
     assert!(
         prefixed
             .iter()
@@ -100,11 +121,25 @@ async fn search_finds_words_in_any_order_with_highlighted_snippets() {
     assert!(!prefixed.is_empty());
     // FTS syntax in user input is searched literally, never a syntax error.
     store
-        .search_transcriptions("\"unbalanced AND ( NEAR -", 5)
+        .search_transcriptions(
+            "\"unbalanced AND ( NEAR -",
+            &HistoryQuery {
+                limit: 5,
+                ..HistoryQuery::default()
+            },
+        )
         .await
         .unwrap();
     assert!(matches!(
-        store.search_transcriptions("  \"\" ", 5).await,
+        store
+            .search_transcriptions(
+                "  \"\" ",
+                &HistoryQuery {
+                    limit: 5,
+                    ..HistoryQuery::default()
+                }
+            )
+            .await,
         Err(StoreError::EmptySearch)
     ));
 }
@@ -120,7 +155,17 @@ async fn deleted_rows_leave_the_search_index() {
         .await
         .unwrap();
     assert_eq!(
-        store.search_transcriptions("zebra", 5).await.unwrap().len(),
+        store
+            .search_transcriptions(
+                "zebra",
+                &HistoryQuery {
+                    limit: 5,
+                    ..HistoryQuery::default()
+                }
+            )
+            .await
+            .unwrap()
+            .len(),
         1
     );
     let report = store
@@ -130,10 +175,145 @@ async fn deleted_rows_leave_the_search_index() {
     assert_eq!(report.transcriptions, 1);
     assert!(
         store
-            .search_transcriptions("zebra", 5)
+            .search_transcriptions(
+                "zebra",
+                &HistoryQuery {
+                    limit: 5,
+                    ..HistoryQuery::default()
+                }
+            )
             .await
             .unwrap()
             .is_empty()
     );
     assert!(store.integrity_check().await.unwrap().ok);
+}
+
+#[tokio::test]
+async fn filters_apply_before_the_limit_and_rows_carry_their_outcome_and_timings() {
+    let (_home, store) = fresh();
+    for name in ["Mia", "Sam"] {
+        store
+            .add_profile(&Profile::new(name, Permission::User).unwrap())
+            .await
+            .unwrap();
+    }
+    // Three of Mia's timer requests, then many newer ones of Sam's that also match.
+    let mut mia = Vec::new();
+    for i in 0..3 {
+        let id = store
+            .insert_transcription(&NewTranscription {
+                text: format!("set a timer number {i}"),
+                profile: Some("Mia".into()),
+                stt_ms: Some(300),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        store
+            .insert_activity(&NewActivity {
+                transcription_id: Some(id),
+                profile: Some("Mia".into()),
+                intent: "local".into(),
+                status: if i == 1 { "blocked" } else { "success" }.into(),
+                timings: StageTimings {
+                    stt_ms: Some(300),
+                    route_ms: Some(2),
+                    agent_ms: Some(15),
+                    total_ms: Some(420),
+                    ..StageTimings::default()
+                },
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        mia.push(id);
+    }
+    for i in 0..30 {
+        store
+            .insert_transcription(&NewTranscription {
+                text: format!("timer for the oven {i}"),
+                profile: Some("Sam".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let only = |profile: &str, limit: u32| HistoryQuery {
+        limit,
+        profile: Some(profile.into()),
+        ..Default::default()
+    };
+
+    // Search: Mia's rows are older than a whole page of Sam's, and still fill the page.
+    let hits = store
+        .search_transcriptions("timer", &only("Mia", 2))
+        .await
+        .unwrap();
+    let ids: Vec<_> = hits.iter().map(|h| h.transcription.id).collect();
+    assert_eq!(ids, vec![mia[2], mia[1]]);
+    let rest = store
+        .search_transcriptions(
+            "timer",
+            &HistoryQuery {
+                before_id: Some(mia[1]),
+                ..only("Mia", 2)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.iter().map(|h| h.transcription.id).collect::<Vec<_>>(),
+        vec![mia[0]]
+    );
+
+    // Outcome and timings come from the request's activity row.
+    let blocked = store
+        .list_transcriptions(&HistoryQuery {
+            status: Some("blocked".into()),
+            ..only("Mia", 10)
+        })
+        .await
+        .unwrap();
+    assert_eq!(blocked.len(), 1);
+    assert_eq!(blocked[0].id, mia[1]);
+    assert_eq!(blocked[0].timings.agent_ms, Some(15));
+    assert_eq!(blocked[0].timings.total_ms, Some(420));
+    let transcribed = store
+        .list_transcriptions(&HistoryQuery {
+            status: Some("transcribed".into()),
+            ..only("Sam", 100)
+        })
+        .await
+        .unwrap();
+    assert_eq!(transcribed.len(), 30);
+    assert_eq!(transcribed[0].timings, StageTimings::default());
+
+    // Dates: nothing before the first row, everything before a minute from now.
+    let first = store
+        .list_transcriptions(&only("Mia", 10))
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .created_at;
+    let before_first = store
+        .list_transcriptions(&HistoryQuery {
+            until: Some(first),
+            ..only("Mia", 10)
+        })
+        .await
+        .unwrap();
+    assert!(before_first.is_empty());
+    let searched_until = store
+        .search_transcriptions(
+            "timer",
+            &HistoryQuery {
+                until: Some(chrono::Utc::now() + chrono::Duration::minutes(1)),
+                ..only("Sam", 50)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(searched_until.len(), 30);
 }
