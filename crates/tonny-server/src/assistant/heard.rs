@@ -60,10 +60,16 @@ impl Assistant {
         let stt_ms = transcript.elapsed_ms.min(u64::from(u32::MAX)) as u32;
         let keep = self.settings.lock().expect("settings lock").history.enabled;
         let transcription_id = if keep {
+            // Kept under the profile that was active when it was said, so History can filter
+            // by person (the request below reads it again: a switch in between is its own
+            // event).
+            let profile = self.store.active_profile().await?.name;
             Some(
                 self.store
                     .insert_transcription(&NewTranscription {
                         text: transcript.text.clone(),
+                        profile: Some(profile),
+                        speaker: transcript.speaker.clone(),
                         confidence: Some(transcript.confidence),
                         language: Some(transcript.language.clone()),
                         source: Some(heard.source),

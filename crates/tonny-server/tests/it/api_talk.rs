@@ -100,6 +100,10 @@ async fn an_uploaded_recording_is_transcribed_answered_and_kept_in_history() {
     let item = &history["items"][0];
     assert_eq!(item["id"], body["transcription_id"], "{history}");
     assert_eq!(item["source"], "browser", "{history}");
+    // Kept under the profile that was active, with the outcome and timings of its request.
+    assert_eq!(item["profile"], "Default", "{history}");
+    assert_eq!(item["status"], "success", "{history}");
+    assert!(item["timings"]["total_ms"].is_u64(), "{history}");
     settles_idle(&d).await;
 
     // Raw PCM at the browser's rate says the same.
