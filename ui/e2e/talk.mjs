@@ -1,9 +1,10 @@
 // End to end in real headless Chromium (Debian's, driven by playwright-core) against a real
 // `tonny serve`: open the UI with the token from `tonny ui-url`, ask a typed question, hold
 // Talk while the fake microphone plays FAKE_MIC_WAV and see the transcript, the local agent's
-// reply and the reply audio playing; send MediaRecorder's WebM/Opus; visit History; check the
-// layout at 360 px. Screenshots of each view go to the folder given.
+// reply and the reply audio playing; send MediaRecorder's WebM/Opus; in History, filter the
+// spoken requests by outcome and export them as CSV; check the layout at 360 px. Screenshots of each view go to the folder given.
 // Usage: FAKE_MIC_WAV=speech.wav node e2e/talk.mjs URL_WITH_TOKEN SCREENSHOT_DIR
+import { readFile } from "node:fs/promises";
 import { chromium } from "playwright-core";
 
 const [url, shots] = process.argv.slice(2);
@@ -137,7 +138,28 @@ try {
 
   await page.getByRole("button", { name: "History" }).click();
   await page.getByLabel("Search history").waitFor();
+  const rows = page.getByTestId("history-row");
+  // The spoken timer requests were answered: they show with their stage timings.
+  await page.getByLabel("Outcome").selectOption("success");
+  await page.getByLabel("Search history").fill("timer");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await rows.first().filter({ hasText: /timer/i }).waitFor({ timeout: 10_000 });
+  const timing = await rows.first().locator(".timings").textContent();
+  if (!/stt \d+ .*total \d+ ms/.test(timing ?? "")) fail(`a spoken request's timings: ${timing}`);
+  const shown = await rows.count();
   await page.screenshot({ path: `${shots}/history.png`, fullPage: true });
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Export CSV" }).click(),
+  ]);
+  const csv = await readFile(await download.path(), "utf8");
+  const lines = csv.trim().split("\n");
+  if (!lines[0].startsWith("id,created_at,profile,text,status") || lines.length !== shown + 1 || !/timer/i.test(lines[1]))
+    fail(`the export of ${shown} answered rows: ${csv.slice(0, 400)}`);
+  // None of them was refused.
+  await page.getByLabel("Outcome").selectOption("blocked");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await page.getByText("Nothing matches.").waitFor({ timeout: 10_000 });
 
   // Narrow screens: nothing wider than the viewport.
   await page.setViewportSize({ width: 360, height: 740 });
