@@ -3,7 +3,8 @@
 // profile that blocks timers, switch to it and see a timer request refused; see a settings
 // patch with one bad field refused inline and change nothing, then save ui.theme = dark;
 // "Test connection" with an unsaved chat address: the fake chat server at FAKE_CHAT_URL
-// answers, an address where nothing listens does not; visit every view. "after" (the daemon was restarted): the theme is still dark, in the
+// answers, an address where nothing listens does not; visit every view (Services counts the
+// kid's refused request in its usage table). "after" (the daemon was restarted): the theme is still dark, in the
 // Settings view and on the page. Screenshots of each view go to the folder given.
 // Usage: node e2e/views.mjs URL_WITH_TOKEN SCREENSHOT_DIR before|after
 import { chromium } from "playwright-core";
@@ -142,6 +143,9 @@ try {
       await shot("history");
       await view("Services");
       await page.getByRole("heading", { name: /^Log:/ }).waitFor();
+      // The kid's refused timer request is counted in the usage table.
+      const refused = await page.getByTestId("usage-Kiddo").locator("td").nth(2).textContent();
+      if (refused !== "1") fail(`Kiddo's refused requests in Usage: ${refused}`);
       await shot("services");
       await view("Logs");
       await page.locator(".logline").first().waitFor({ timeout: 10_000 });

@@ -248,6 +248,17 @@ pub struct DailyUsage {
     pub audio_ms: u64,
 }
 
+/// One profile's totals for one day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileDay {
+    /// The profile.
+    pub profile: String,
+    /// The profile's local date.
+    pub day: chrono::NaiveDate,
+    /// What it did that day.
+    pub usage: DailyUsage,
+}
+
 /// One request's record for the activity history: what ran, how it ended, and how long each
 /// stage took (milliseconds).
 #[derive(Debug, Clone, Default, PartialEq)]

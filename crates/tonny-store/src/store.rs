@@ -53,6 +53,8 @@ pub trait Store: Send + Sync {
     ) -> Result<DailyUsage>;
     /// `profile`'s totals for `day`; zero when unused.
     async fn usage(&self, profile: &str, day: chrono::NaiveDate) -> Result<DailyUsage>;
+    /// Every profile's totals per day from `since` on, newest day first.
+    async fn usage_since(&self, since: chrono::NaiveDate) -> Result<Vec<ProfileDay>>;
 
     /// The active profile (see [`crate::sqlite::DEFAULT_PROFILE`] for a household with none).
     async fn active_profile(&self) -> Result<Profile>;

@@ -17,6 +17,7 @@ export type ActionsView = components["schemas"]["ActionsView"];
 export type Devices = components["schemas"]["Devices"];
 export type FieldProblem = components["schemas"]["FieldProblem"];
 export type CheckResult = components["schemas"]["CheckResult"];
+export type UsageView = components["schemas"]["UsageView"];
 
 const TOKEN_KEY = "tonny-token";
 

@@ -1,8 +1,9 @@
 // Services: the programs TonnyTray supervises (the WhisperLiveKit server, extra ones) — their
-// health, start/stop/restart, and their log as it is written.
+// health, start/stop/restart, and their log as it is written — and each profile's usage.
 import { useState } from "react";
 import { call, describe, type ServiceStatus } from "../api/client";
 import { LogTable, useLog } from "./Logs";
+import { Usage } from "./Usage";
 
 export function Services({ token, services, onChanged }: { token: string; services: ServiceStatus[]; onChanged: () => void }) {
   const [selected, setSelected] = useState<string>("");
@@ -57,6 +58,7 @@ export function Services({ token, services, onChanged }: { token: string; servic
           ))}
         </tbody>
       </table>
+      <Usage token={token} />
       <h3>Log: {shown}</h3>
       <LogTable lines={lines} />
     </section>

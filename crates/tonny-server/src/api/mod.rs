@@ -91,6 +91,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(system::services))
         .routes(routes!(system::service_action))
         .routes(routes!(system::stats))
+        .routes(routes!(system::usage))
         .routes(routes!(system::devices))
         .routes(routes!(system::backup))
 }

@@ -1,14 +1,15 @@
 //! Supervised services (`/api/v1/services`: list, start, stop, restart — their output is in
-//! `/api/v1/logs?component=NAME`), database figures (`/api/v1/stats`) and a backup download
-//! (`/api/v1/backup`).
+//! `/api/v1/logs?component=NAME`), database figures (`/api/v1/stats`), the household's usage
+//! per profile (`/api/v1/usage`) and a backup download (`/api/v1/backup`).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tonny_supervisor::SupervisorError;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::talk::{ServiceStatus, service_list};
 use super::{ApiError, ApiState, ErrorBody};
@@ -62,6 +63,99 @@ pub(super) async fn stats(State(s): State<ApiState>) -> Result<Json<serde_json::
     Ok(Json(
         serde_json::to_value(stats).map_err(ApiError::internal)?,
     ))
+}
+
+/// Which days of usage to return.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UsageParams {
+    /// Days back from today, today included (default 7, at most 366).
+    days: Option<u32>,
+}
+
+/// One profile's use of TonnyTray over the days asked for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileUsage {
+    /// The profile.
+    pub profile: String,
+    /// Requests served in the period.
+    pub requests: u32,
+    /// Requests refused by the family rules in the period.
+    pub blocked: u32,
+    /// Speech heard in the period, in seconds.
+    pub speech_s: u64,
+    /// Requests served today, against `daily_limit`.
+    pub today: u32,
+    /// The profile's daily limit, if it has one.
+    pub daily_limit: Option<u32>,
+    /// Requests served per day (`YYYY-MM-DD` → count), days without any left out.
+    #[schema(value_type = Object)]
+    pub per_day: std::collections::BTreeMap<String, u32>,
+}
+
+/// Usage per profile.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageView {
+    /// The first day counted (`YYYY-MM-DD`, local).
+    pub since: String,
+    /// Every profile, used or not, by name.
+    pub profiles: Vec<ProfileUsage>,
+}
+
+#[utoipa::path(get, path = "/api/v1/usage", tag = "services", params(UsageParams),
+    responses((status = 200, body = UsageView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody)))]
+pub(super) async fn usage(
+    State(s): State<ApiState>,
+    params: Result<Query<UsageParams>, QueryRejection>,
+) -> Result<Json<UsageView>, ApiError> {
+    let Query(p) = params?;
+    let days = match p.days.unwrap_or(7) {
+        d @ 1..=366 => d,
+        d => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("days must be between 1 and 366, not {d}"),
+            ));
+        }
+    };
+    // Days are the household's local dates, as the kid limits count them.
+    let today = chrono::Local::now().date_naive();
+    let since = today - chrono::Days::new(u64::from(days - 1));
+    let store = s.assistant.store();
+    let rows = store.usage_since(since).await?;
+    let profiles = store.list_profiles().await?;
+    let mut out: Vec<ProfileUsage> = profiles
+        .into_iter()
+        .map(|p| ProfileUsage {
+            profile: p.name,
+            requests: 0,
+            blocked: 0,
+            speech_s: 0,
+            today: 0,
+            daily_limit: p.daily_limit,
+            per_day: Default::default(),
+        })
+        .collect();
+    for row in rows {
+        let Some(u) = out.iter_mut().find(|u| u.profile == row.profile) else {
+            continue;
+        };
+        u.requests += row.usage.requests;
+        u.blocked += row.usage.blocked;
+        u.speech_s += row.usage.audio_ms / 1000;
+        if row.day == today {
+            u.today = row.usage.requests;
+        }
+        if row.usage.requests > 0 {
+            u.per_day.insert(row.day.to_string(), row.usage.requests);
+        }
+    }
+    Ok(Json(UsageView {
+        since: since.to_string(),
+        profiles: out,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/backup", tag = "services",

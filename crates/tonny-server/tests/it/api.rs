@@ -473,6 +473,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("get", "/api/v1/services"),
         ("post", "/api/v1/services/{name}/{action}"),
         ("get", "/api/v1/stats"),
+        ("get", "/api/v1/usage"),
         ("get", "/api/v1/devices"),
         ("get", "/api/v1/backup"),
         ("get", "/api/v1/openapi.json"),

@@ -1,5 +1,6 @@
 //! History over the API: paging, full-text search, filters by profile, date and outcome
-//! applied before the page is cut, stage timings on each row, and the streamed export.
+//! applied before the page is cut, stage timings on each row, the streamed export, and the
+//! usage per profile.
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -268,5 +269,76 @@ async fn export_streams_the_selected_rows_as_csv_or_json() {
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
         assert_eq!(body["error"]["code"], code);
+    }
+}
+
+#[tokio::test]
+async fn usage_sums_each_profiles_days_and_shows_today_against_its_limit() {
+    use tonny_store::UsageOutcome::{Blocked, Served};
+    let d = Daemon::start();
+    let mut kid = Profile::new("Kid", Permission::Kid).unwrap();
+    kid.daily_limit = Some(20);
+    d.state.assistant.store().add_profile(&kid).await.unwrap();
+    add_profiles(&d, &[("Gran", Permission::User)]).await;
+    let store = d.state.assistant.store();
+    let today = chrono::Local::now().date_naive();
+    let days_ago = |n: u64| today - chrono::Days::new(n);
+    for (day, outcome, audio_ms) in [
+        (today, Served, 2_000),
+        (today, Served, 3_000),
+        (today, Blocked, 0),
+        (days_ago(2), Served, 1_500),
+        // Outside a 7-day window.
+        (days_ago(10), Served, 9_000),
+    ] {
+        store
+            .count_usage("Kid", day, outcome, audio_ms)
+            .await
+            .unwrap();
+    }
+
+    let (status, usage) = d.call(Method::GET, "/api/v1/usage", None).await;
+    assert_eq!(status, StatusCode::OK, "{usage}");
+    assert_eq!(usage["since"], days_ago(6).to_string());
+    let of = |name: &str| {
+        usage["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["profile"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {usage}"))
+            .clone()
+    };
+    let k = of("Kid");
+    assert_eq!(k["requests"], 3, "{k}");
+    assert_eq!(k["blocked"], 1, "{k}");
+    assert_eq!(k["speech_s"], 6, "{k}");
+    assert_eq!(k["today"], 2, "{k}");
+    assert_eq!(k["daily_limit"], 20, "{k}");
+    assert_eq!(
+        k["per_day"],
+        json!({ today.to_string(): 2, days_ago(2).to_string(): 1 })
+    );
+    let g = of("Gran");
+    assert_eq!(
+        (g["requests"].clone(), g["today"].clone()),
+        (json!(0), json!(0))
+    );
+
+    let (_, month) = d.call(Method::GET, "/api/v1/usage?days=30", None).await;
+    let k = month["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["profile"] == "Kid")
+        .unwrap()
+        .clone();
+    assert_eq!(k["requests"], 4, "{month}");
+
+    for q in ["days=0", "days=400", "days=week"] {
+        let (status, body) = d
+            .call(Method::GET, &format!("/api/v1/usage?{q}"), None)
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {body}");
     }
 }

@@ -328,6 +328,10 @@ impl Store for SqliteStore {
         self.run_quick(move |db| db.usage(&profile, day)).await
     }
 
+    async fn usage_since(&self, since: chrono::NaiveDate) -> Result<Vec<ProfileDay>> {
+        self.run_quick(move |db| db.usage_since(since)).await
+    }
+
     async fn active_profile(&self) -> Result<Profile> {
         self.run_quick(move |db| db.active_profile()).await
     }

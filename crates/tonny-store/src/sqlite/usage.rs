@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteDb, profile_id};
 use crate::error::Result;
-use crate::records::{DailyUsage, UsageOutcome};
+use crate::records::{DailyUsage, ProfileDay, UsageOutcome};
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DailyUsage> {
     Ok(DailyUsage {
@@ -59,6 +59,36 @@ impl SqliteDb {
             )
             .optional()?
             .unwrap_or_default())
+        })
+    }
+
+    /// Every profile's totals per day from `since` on, newest day first.
+    pub fn usage_since(&self, since: NaiveDate) -> Result<Vec<ProfileDay>> {
+        self.read("read usage", |c| {
+            let mut stmt = c.prepare(
+                "SELECT p.name, u.day, u.requests, u.blocked, u.audio_ms
+                 FROM usage_daily u JOIN profiles p ON p.id = u.profile_id
+                 WHERE u.day >= ?1 ORDER BY u.day DESC, p.name",
+            )?;
+            let rows = stmt.query_map([since.to_string()], |r| {
+                let day: String = r.get(1)?;
+                Ok(ProfileDay {
+                    profile: r.get(0)?,
+                    day: day.parse().map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            1,
+                            rusqlite::types::Type::Text,
+                            Box::new(e),
+                        )
+                    })?,
+                    usage: DailyUsage {
+                        requests: r.get(2)?,
+                        blocked: r.get(3)?,
+                        audio_ms: r.get::<_, i64>(4)? as u64,
+                    },
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 }
