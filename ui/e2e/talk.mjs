@@ -172,6 +172,15 @@ try {
   await page.reload();
   await state.filter({ hasText: "idle" }).waitFor({ timeout: 10_000 });
   if (problems.length) fail(`page errors: ${problems.join("; ")}`);
+
+  // A new tab without the token explains how to get one, and asks the API for nothing.
+  const bare = await browser.newPage();
+  const refused = [];
+  bare.on("response", (r) => r.status() === 401 && refused.push(r.url()));
+  await bare.goto(url.split("#")[0]);
+  await bare.getByText(/tonny ui-url/).first().waitFor({ timeout: 10_000 });
+  await bare.waitForTimeout(500);
+  if (refused.length) fail(`the page without a token still called the API: ${refused.join(", ")}`);
   console.log("e2e: ok");
 } finally {
   await browser.close();

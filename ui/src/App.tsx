@@ -22,7 +22,7 @@ export function App() {
   const [view, setView] = useState<View>("Talk");
   // What is being heard while someone speaks (cleared by the final transcript).
   const [partial, setPartial] = useState("");
-  const { data: settings, reload: loadSettings } = useApi<SettingsView>(token ?? "", "/api/v1/settings");
+  const { data: settings, reload: loadSettings } = useApi<SettingsView>(token ?? "", token ? "/api/v1/settings" : null);
 
   const refresh = useCallback(async () => {
     if (!token) return;

@@ -3,11 +3,13 @@
 import { useCallback, useEffect, useState } from "react";
 import { call, describe } from "./client";
 
-export function useApi<T>(token: string, path: string) {
+/** `path` null: nothing to load yet (no token). */
+export function useApi<T>(token: string, path: string | null) {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState("");
   const [version, setVersion] = useState(0);
   useEffect(() => {
+    if (path === null) return;
     let current = true;
     call<T>(token, "GET", path)
       .then((d) => {
