@@ -76,7 +76,7 @@ impl BackendSecrets {
 
 fn missing(backend: &str, secret: SecretName) -> String {
     format!(
-        "{backend} needs {} and it is not set; set it under Secrets in Settings or with \
+        "{backend} cannot be used: {} is not set; set it under Secrets in Settings or with \
          `tonny secrets set {}`",
         secret.as_str(),
         secret.as_str()
