@@ -48,20 +48,36 @@ def tree(pid):
     return out
 
 
+def binary_pss(pid):
+    """PSS (MB) of the pages mapped from the process's own executable: its code and constants
+    touched so far (C++ static initialisers touch much of a statically linked library's)."""
+    exe = os.path.realpath(f"/proc/{pid}/exe")
+    total, mine = 0, False
+    for line in open(f"/proc/{pid}/smaps"):
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            fields = line.split()
+            mine = len(fields) > 5 and os.path.realpath(fields[5]) == exe
+        elif mine and line.startswith("Pss:"):
+            total += int(line.split()[1])
+    return total / 1024
+
+
 def memory(pids):
-    """(RSS MB, PSS MB) summed over pids, with each process's share."""
+    """(RSS MB, PSS MB) summed over pids, with each process's share (and, for the first, how
+    much of it is its own executable's pages)."""
     rss = pss = 0
     parts = []
-    for p in pids:
+    for i, p in enumerate(pids):
         try:
             text = open(f"/proc/{p}/smaps_rollup").read()
             name = open(f"/proc/{p}/comm").read().strip()
+            exe = binary_pss(p) if i == 0 else None
         except OSError:
             continue
         r = int(re.search(r"^Rss:\s+(\d+)", text, re.M).group(1)) / 1024
         s = int(re.search(r"^Pss:\s+(\d+)", text, re.M).group(1)) / 1024
         rss, pss = rss + r, pss + s
-        parts.append(f"{name} {s:.0f}")
+        parts.append(f"{name} {s:.0f}" + (f" (own executable {exe:.0f})" if exe is not None else ""))
     return rss, pss, parts
 
 
