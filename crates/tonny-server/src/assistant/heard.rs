@@ -59,16 +59,15 @@ impl Assistant {
         self.coordinator.step(utterance, Step::Transcribed).await?;
         let stt_ms = transcript.elapsed_ms.min(u64::from(u32::MAX)) as u32;
         let keep = self.settings.lock().expect("settings lock").history.enabled;
+        // Read once: the transcript is kept under the profile the request then runs under,
+        // so History can filter by person.
+        let profile = self.store.active_profile().await?;
         let transcription_id = if keep {
-            // Kept under the profile that was active when it was said, so History can filter
-            // by person (the request below reads it again: a switch in between is its own
-            // event).
-            let profile = self.store.active_profile().await?.name;
             Some(
                 self.store
                     .insert_transcription(&NewTranscription {
                         text: transcript.text.clone(),
-                        profile: Some(profile),
+                        profile: Some(profile.name.clone()),
                         speaker: transcript.speaker.clone(),
                         confidence: Some(transcript.confidence),
                         language: Some(transcript.language.clone()),
@@ -96,6 +95,7 @@ impl Assistant {
                     },
                     speaker: transcript.speaker,
                     voice,
+                    profile: Some(profile),
                 },
             )
             .await?;

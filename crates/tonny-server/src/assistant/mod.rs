@@ -105,6 +105,9 @@ pub struct Request {
     pub speaker: Option<String>,
     /// Where the spoken reply goes.
     pub voice: VoiceTarget,
+    /// The profile it runs under when the caller has already read the active one (a spoken
+    /// request is stored under it first); `None`: the active profile.
+    pub profile: Option<Profile>,
 }
 
 /// What happened to a request.
@@ -269,6 +272,7 @@ impl Assistant {
                 source: Source::Typed,
                 speaker: None,
                 voice: VoiceTarget::Host,
+                profile: None,
             },
         )
         .await
@@ -339,7 +343,10 @@ impl Assistant {
         if chars > MAX_REQUEST_CHARS {
             return Err(AssistantError::TooLong { chars });
         }
-        let profile = self.store.active_profile().await?;
+        let profile = match &request.profile {
+            Some(p) => p.clone(),
+            None => self.store.active_profile().await?,
+        };
         let now = local_now();
         let mut timings = StageTimings::default();
         if let Source::Voice {

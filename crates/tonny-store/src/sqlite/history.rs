@@ -1,6 +1,7 @@
 //! Transcriptions and their full-text index.
 
-use rusqlite::{Row, params};
+use rusqlite::types::ToSql;
+use rusqlite::{Row, params, params_from_iter};
 
 use super::{SqliteDb, from_ms, now_ms};
 use crate::error::{Result, StoreError};
@@ -24,6 +25,18 @@ const FILTERS: &str = "(?1 IS NULL OR t.id < ?1)
                        AND (?3 IS NULL OR t.created_at >= ?3)
                        AND (?4 IS NULL OR t.created_at < ?4)
                        AND (?5 IS NULL OR COALESCE(a.status, t.status) = ?5)";
+
+/// The values of ?1–?5 ([`FILTERS`]) and ?6 (the limit) for `q`, in order.
+fn filter_values(q: &HistoryQuery) -> Vec<Box<dyn ToSql>> {
+    vec![
+        Box::new(q.before_id),
+        Box::new(q.profile.clone()),
+        Box::new(q.since.map(|s| s.timestamp_millis())),
+        Box::new(q.until.map(|s| s.timestamp_millis())),
+        Box::new(q.status.clone()),
+        Box::new(q.limit),
+    ]
+}
 
 fn filtered(q: &HistoryQuery) -> bool {
     q.profile.is_some() || q.since.is_some() || q.until.is_some() || q.status.is_some()
@@ -116,17 +129,7 @@ impl SqliteDb {
                  WHERE {FILTERS}
                  ORDER BY t.id DESC LIMIT ?6"
             ))?;
-            let rows = stmt.query_map(
-                params![
-                    q.before_id,
-                    q.profile,
-                    q.since.map(|s| s.timestamp_millis()),
-                    q.until.map(|s| s.timestamp_millis()),
-                    q.status,
-                    q.limit
-                ],
-                from_row,
-            )?;
+            let rows = stmt.query_map(params_from_iter(filter_values(q)), from_row)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -168,23 +171,14 @@ impl SqliteDb {
         };
         self.read("search history", |c| {
             let mut stmt = c.prepare_cached(&sql)?;
-            let rows = stmt.query_map(
-                params![
-                    q.before_id,
-                    q.profile,
-                    q.since.map(|s| s.timestamp_millis()),
-                    q.until.map(|s| s.timestamp_millis()),
-                    q.status,
-                    q.limit,
-                    fts
-                ],
-                |r| {
-                    Ok(SearchHit {
-                        transcription: from_row(r)?,
-                        snippet: r.get(19)?,
-                    })
-                },
-            )?;
+            let mut values = filter_values(q);
+            values.push(Box::new(fts.clone()));
+            let rows = stmt.query_map(params_from_iter(values), |r| {
+                Ok(SearchHit {
+                    transcription: from_row(r)?,
+                    snippet: r.get(19)?,
+                })
+            })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
