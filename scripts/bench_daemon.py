@@ -1,7 +1,8 @@
 """Measures the daemon and the tray in one run (called by scripts/bench-daemon.sh).
 
 Start to /healthz without and with the model warm-up; idle RSS and PSS of `tonny serve`, of
-the tray with its window closed and open, and of a bare Tauri app (tray only, and with one
+the tray with its window closed and open and after one spoken request (its speech worker
+reported on its own), and of a bare Tauri app (tray only, and with one
 400x300 window) built the same way; binary sizes; API latency (p50/p99) of history search on
 100k transcriptions under 50 concurrent clients (wrk, 10 s), beside /healthz as the floor.
 Usage: bench_daemon.py TARGET_DIR MODEL_DIR [debug|release]
@@ -147,7 +148,25 @@ xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24
 display = ":" + xvfb.stdout.readline().decode().strip()
 
 
-def gui(label, argv, home, ready, settle):
+def speak_once(home):
+    """One spoken request through the tray's API (the shared timer recording), so the tray
+    starts its speech worker and the figures include what hearing leaves behind."""
+    data = os.path.join(home, "data")
+    address = open(os.path.join(data, "api-address")).read().strip()
+    token = open(os.path.join(data, "api-token")).read().strip()
+    audio = os.path.join(os.environ.get("TONNY_SHARED_AUDIO", "../shared/audio"), "timer.wav")
+    req = urllib.request.Request(f"{address}api/v1/talk/upload", data=open(audio, "rb").read(),
+                                 headers={"Authorization": f"Bearer {token}",
+                                          "Content-Type": "application/octet-stream"})
+    reply = json.load(urllib.request.urlopen(req, timeout=120))
+    if "timer" not in reply.get("transcript", "").lower():
+        raise SystemExit(f"the tray did not hear the timer request: {reply}")
+
+
+workers = {}
+
+
+def gui(label, argv, home, ready, settle, action=None):
     proc = subprocess.Popen(["dbus-run-session", "--", *argv], env=env_for(home, display),
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seen = b""
@@ -160,10 +179,17 @@ def gui(label, argv, home, ready, settle):
             time.sleep(0.05)
         if ready.encode() not in seen:
             raise SystemExit(f"{label}: never printed {ready!r}: {seen.decode()[-2000:]}")
+    if action:
+        action(home)
     time.sleep(settle)
-    # The app's own processes (not dbus-run-session and its bus).
-    pids = [p for p in tree(proc.pid) if open(f"/proc/{p}/comm").read().strip() not in ("dbus-run-sessio", "dbus-daemon")]
-    results[label] = memory(pids)
+    # The app's own processes (not dbus-run-session and its bus); the speech worker (`tonny
+    # stt-worker`, the model's process) is reported on its own.
+    comm = lambda p: open(f"/proc/{p}/comm").read().strip()
+    pids = [p for p in tree(proc.pid) if comm(p) not in ("dbus-run-sessio", "dbus-daemon")]
+    results[label] = memory([p for p in pids if comm(p) != "tonny"])
+    worker = [p for p in pids if comm(p) == "tonny"]
+    if worker:
+        workers[label] = memory(worker)
     stop(proc)
 
 
@@ -173,14 +199,22 @@ try:
         gui("bare Tauri, 400x300 window", [bare, "--window"], home, None, 6)
         gui("tonny-tray, window closed", [tray, "--port", str(free_port())], home, "tonny-tray: ready", 3)
         gui("tonny-tray, window open", [tray, "--port", str(free_port()), "--open"], home, "tonny-tray: window open", 6)
+    with tempfile.TemporaryDirectory() as home:
+        gui("tonny-tray, window closed, after one spoken request", [tray, "--port", str(free_port())],
+            home, "tonny-tray: ready", 3, speak_once)
 finally:
     xvfb.kill()
 for label, (rss, pss, parts) in results.items():
     print(f"  {label}: RSS {rss:.0f} MB, PSS {pss:.0f} MB ({', '.join(parts)})")
+    if label in workers:
+        rss, pss, _ = workers[label]
+        print(f"    + its speech worker (tonny stt-worker, the model): RSS {rss:.0f} MB, PSS {pss:.0f} MB")
 b1, t1 = results["bare Tauri, tray only"][1], results["tonny-tray, window closed"][1]
 b2, t2 = results["bare Tauri, 400x300 window"][1], results["tonny-tray, window open"][1]
 print(f"  tray closed vs bare tray-only: +{t1 - b1:.0f} MB PSS (ratio {t1 / b1:.2f}; goal +30 MB)")
 print(f"  tray open vs bare windowed: +{t2 - b2:.0f} MB PSS (ratio {t2 / b2:.2f}; goal +40 MB)")
+t3 = results["tonny-tray, window closed, after one spoken request"][1]
+print(f"  tray closed after hearing vs bare tray-only: +{t3 - b1:.0f} MB PSS besides the speech worker (ratio {t3 / b1:.2f}; goal +30 MB)")
 
 print(f"== binary sizes ({profile} profile)")
 for path in (tonny, tray, bare):

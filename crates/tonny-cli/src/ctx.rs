@@ -10,12 +10,16 @@ use tonny_store::log_sink::{LogSinkGuard, StoreLogLayer, store_log_layer};
 use tonny_store::secrets::{BACKEND_ENV, BackendChoice, SecretStore};
 use tonny_store::{SqliteStore, Store};
 
+use crate::cmd::pipeline::EmbeddedLoader;
+
 /// Shared state for one `tonny` invocation.
 pub struct Ctx {
     /// Where everything lives.
     pub paths: Paths,
     /// `--json` was given.
     pub json: bool,
+    /// How this program runs the embedded speech engine (in-process, or in a worker).
+    pub embedded: EmbeddedLoader,
     /// The database, if it opened.
     store: Option<SqliteStore>,
     /// Why the database did not open (kept so `doctor` can report it instead of failing).
@@ -28,7 +32,12 @@ pub struct Ctx {
 
 impl Ctx {
     /// Resolves paths and opens the database (an open failure is kept, not raised).
-    pub async fn new(home: Option<PathBuf>, json: bool) -> anyhow::Result<Self> {
+    /// `embedded` is how the program runs the embedded speech engine.
+    pub async fn new(
+        home: Option<PathBuf>,
+        json: bool,
+        embedded: EmbeddedLoader,
+    ) -> anyhow::Result<Self> {
         let paths = match home.filter(|h| !h.as_os_str().is_empty()) {
             Some(h) => Paths::under(&h),
             None => Paths::xdg()?,
@@ -45,6 +54,7 @@ impl Ctx {
         let mut ctx = Self {
             paths,
             json,
+            embedded,
             store,
             open_error,
             log_layer: None,
@@ -102,6 +112,7 @@ impl Ctx {
         Self {
             paths: self.paths.clone(),
             json: self.json,
+            embedded: Arc::clone(&self.embedded),
             store: self.store.clone(),
             open_error: self.open_error.clone(),
             log_layer: None,

@@ -1,14 +1,24 @@
 //! `tonny`: configure, inspect and maintain TonnyTray from a terminal. The commands live in
 //! the package's library (shared with the tray, which runs the same daemon in-process); this
 //! file parses arguments, sets up logging and turns results into exit codes.
+//!
+//! Only this file names the embedded engine (`tonny_whisper`, CTranslate2): `tonny` runs it
+//! in-process, and serves it to the tray as `tonny stt-worker`. The library must not name it,
+//! or the tray would link the engine too (a test checks that it does not).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use tonny_cli::cmd;
+use tonny_cli::cmd::pipeline::EmbeddedLoader;
 use tonny_cli::ctx::Ctx;
 use tonny_cli::logging::init_logging;
+use tonny_core::settings::{ComputeType, SttSettings};
+use tonny_core::stt::{Stt, SttError};
+use tonny_providers::stt::worker::serve;
+use tonny_whisper::{EngineOptions, WhisperEngine};
 
 /// TonnyTray: a voice-to-action companion for the household desktop.
 ///
@@ -87,6 +97,55 @@ enum Command {
     Models(cmd::models::ModelsCmd),
     /// Check the installation and explain how to fix what is wrong.
     Doctor,
+    /// Serve the embedded speech engine on stdin/stdout (started by the tray, not by people).
+    #[command(name = "stt-worker", hide = true)]
+    SttWorker(SttWorkerArgs),
+}
+
+/// Options for `tonny stt-worker`, as `tonny_cli::cmd::pipeline::worker_loader` passes them.
+#[derive(Debug, clap::Args)]
+struct SttWorkerArgs {
+    /// The model directory.
+    #[arg(long)]
+    model_dir: PathBuf,
+    /// CPU threads (0: every core).
+    #[arg(long, default_value_t = 0)]
+    threads: u32,
+    /// Numeric precision.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "int8", "float32"])]
+    compute: String,
+}
+
+/// The engine loaded in this process, for every command that hears.
+fn in_process(dir: &std::path::Path, stt: &SttSettings) -> Result<Arc<dyn Stt>, SttError> {
+    let engine = WhisperEngine::load(dir, EngineOptions::from_settings(stt))
+        .map_err(|e| SttError::Model(Box::new(e)))?;
+    Ok(Arc::new(engine))
+}
+
+/// `tonny stt-worker`: loads the model and answers requests until stdin ends. It opens no
+/// database and no log file: the tray that started it reads its stderr.
+fn stt_worker(args: &SttWorkerArgs) -> ExitCode {
+    let compute: ComputeType =
+        serde_json::from_value(serde_json::Value::String(args.compute.clone()))
+            .expect("checked by clap");
+    let stt = SttSettings {
+        threads: args.threads,
+        compute_type: compute,
+        ..SttSettings::default()
+    };
+    let (input, output) = (std::io::stdin().lock(), std::io::stdout().lock());
+    let served = match in_process(&args.model_dir, &stt) {
+        Ok(engine) => serve(Ok(engine.as_ref()), input, output),
+        Err(why) => serve(Err(why), input, output),
+    };
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tonny stt-worker: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// A closed stdout (`tonny history list | head`) is not a failure.
@@ -100,7 +159,11 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut ctx = match Ctx::new(cli.home.clone(), cli.json).await {
+    if let Command::SttWorker(args) = &cli.command {
+        return stt_worker(args);
+    }
+    let embedded: EmbeddedLoader = Arc::new(in_process);
+    let mut ctx = match Ctx::new(cli.home.clone(), cli.json, embedded).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("tonny: error: {e:#}");
@@ -132,6 +195,7 @@ async fn main() -> ExitCode {
         }
         Command::Actions(c) => cmd::actions::run(&mut ctx, c).await,
         Command::Doctor => cmd::doctor::run(&mut ctx).await,
+        Command::SttWorker(_) => unreachable!("served before the database is opened"),
     };
     // Flush recorded log lines before exiting.
     drop(ctx);

@@ -1,6 +1,6 @@
 //! Speech-to-text: what every engine takes and returns, so the pipeline never names one.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Samples per second of the audio every engine takes (mono `f32` in [-1, 1]).
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -24,7 +24,7 @@ impl Default for TranscribeOptions {
 }
 
 /// A stretch of recognised speech.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segment {
     /// Start, from the beginning of the recording.
     pub start_ms: u64,
@@ -39,7 +39,7 @@ pub struct Segment {
 }
 
 /// The result of transcribing one recording.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transcript {
     /// All segments' text, joined.
     pub text: String,

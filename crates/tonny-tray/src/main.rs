@@ -19,6 +19,7 @@ use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_global_shortcut::{GlobalShortcutExt as _, ShortcutState};
 use tauri_plugin_notification::NotificationExt as _;
 use tokio::sync::mpsc;
+use tonny_cli::cmd::pipeline::worker_loader;
 use tonny_cli::cmd::run::{Control, Embedding, Ready, RunArgs};
 use tonny_cli::ctx::Ctx;
 use tonny_core::pipeline::Event;
@@ -103,6 +104,18 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `tonny` program, which runs the speech engine for the tray (`tonny stt-worker`): the
+/// one installed next to this program, else the one on PATH. The tray does not link the engine
+/// (CTranslate2) itself, so its idle footprint stays small and an engine crash cannot take it
+/// down.
+fn speech_worker_program() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .map(|exe| exe.with_file_name("tonny"))
+        .filter(|sibling| sibling.is_file())
+        .unwrap_or_else(|| PathBuf::from("tonny"))
+}
+
 /// Runs the daemon on its own thread and runtime (it blocks on stdin, signals and hotkey
 /// events like `tonny serve`); when it stops, the app exits with it.
 fn start_daemon(
@@ -119,7 +132,8 @@ fn start_daemon(
             .expect("a runtime for the daemon");
         let shortcuts_app = app.clone();
         let code = runtime.block_on(async move {
-            let mut ctx = match Ctx::new(args.home, false).await {
+            let embedded = worker_loader(speech_worker_program());
+            let mut ctx = match Ctx::new(args.home, false, embedded).await {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("tonny-tray: error: {e:#}");

@@ -1,19 +1,63 @@
 //! What `ask`, `listen`, `dictate`, `run` and `say` share: the assistant built from settings,
 //! the speech engine, and a text output that prints.
 
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use tonny_core::agent::Agent;
 use tonny_core::output::{Delivery, OutputError, TextOutput, VoiceOutput};
-use tonny_core::settings::{AgentBackend, ComputeType, Settings, SttBackend, TtsEngine};
+use tonny_core::settings::{
+    AgentBackend, ComputeType, Settings, SttBackend, SttSettings, TtsEngine,
+};
 use tonny_core::stt::{Stt, SttError};
-use tonny_providers::stt::whisper::{ComputeChoice, EngineOptions, WhisperEngine};
+use tonny_providers::stt::worker::{WorkerCommand, WorkerStt};
 use tonny_server::assistant::Assistant;
 use tonny_server::wiring::{self, BackendSecrets};
 
 use crate::cmd::models::store as model_store;
 use crate::ctx::{Ctx, blocking};
+
+/// Loads the embedded speech engine from a model directory, as `stt.threads` and
+/// `stt.compute_type` say. The `tonny` command loads it in-process; the tray, which does not
+/// link the engine (CTranslate2), runs it in a worker with [`worker_loader`]. Blocking.
+pub type EmbeddedLoader =
+    Arc<dyn Fn(&Path, &SttSettings) -> Result<Arc<dyn Stt>, SttError> + Send + Sync>;
+
+/// The subcommand of `tonny` that serves the embedded engine to [`worker_loader`].
+pub const WORKER_SUBCOMMAND: &str = "stt-worker";
+
+/// How to start `program stt-worker` for the model in `dir`, as `stt` says.
+pub fn worker_command(program: &Path, dir: &Path, stt: &SttSettings) -> WorkerCommand {
+    let compute = match stt.compute_type {
+        ComputeType::Auto => "auto",
+        ComputeType::Int8 => "int8",
+        ComputeType::Float32 => "float32",
+    };
+    let args: Vec<OsString> = vec![
+        WORKER_SUBCOMMAND.into(),
+        "--model-dir".into(),
+        dir.into(),
+        "--threads".into(),
+        stt.threads.to_string().into(),
+        "--compute".into(),
+        compute.into(),
+    ];
+    WorkerCommand {
+        program: program.to_path_buf(),
+        args,
+    }
+}
+
+/// A loader that runs the engine in `program stt-worker` (the `tonny` binary), started when
+/// first needed and restarted if it dies.
+pub fn worker_loader(program: PathBuf) -> EmbeddedLoader {
+    Arc::new(move |dir, stt| {
+        let worker = WorkerStt::start(worker_command(&program, dir, stt))?;
+        Ok(Arc::new(worker) as Arc<dyn Stt>)
+    })
+}
 
 /// Text output for a terminal: the reply is printed on stdout (unless `--json` collects it).
 pub struct Printed {
@@ -71,7 +115,7 @@ pub async fn secrets(
 /// falls back to it (loaded only if needed).
 pub async fn stt(ctx: &Ctx, settings: &Settings) -> anyhow::Result<Arc<dyn Stt>> {
     if settings.stt.backend == SttBackend::Embedded {
-        return Ok(engine(ctx, settings, None).await? as Arc<dyn Stt>);
+        return engine(ctx, settings, None).await;
     }
     let mut warnings = Vec::new();
     let secrets = secrets(ctx, settings, &mut warnings).await?;
@@ -79,28 +123,15 @@ pub async fn stt(ctx: &Ctx, settings: &Settings) -> anyhow::Result<Arc<dyn Stt>>
         tracing::warn!(component = "stt", "{w}");
     }
     let models = Arc::new(model_store(ctx));
-    let spec = settings.stt.model.clone();
-    let opts = engine_options(settings);
+    let stt = settings.stt.clone();
+    let embedded = Arc::clone(&ctx.embedded);
     let load: tonny_providers::stt::fallback::Loader = Box::new(move || {
         let found = models
-            .resolve(&spec)
+            .resolve(&stt.model)
             .map_err(|e| SttError::Model(Box::new(e)))?;
-        let engine =
-            WhisperEngine::load(&found.dir, opts).map_err(|e| SttError::Model(Box::new(e)))?;
-        Ok(Arc::new(engine) as Arc<dyn Stt>)
+        embedded(&found.dir, &stt)
     });
     Ok(wiring::stt(settings, &secrets, load)?)
-}
-
-fn engine_options(settings: &Settings) -> EngineOptions {
-    EngineOptions {
-        threads: settings.stt.threads as usize,
-        compute: match settings.stt.compute_type {
-            ComputeType::Auto => ComputeChoice::Auto,
-            ComputeType::Int8 => ComputeChoice::Int8,
-            ComputeType::Float32 => ComputeChoice::Float32,
-        },
-    }
 }
 
 /// Builds the agents and (when `speak`) the voice. Secrets are read only when a configured
@@ -152,18 +183,21 @@ pub async fn assistant(
     ))
 }
 
-/// Loads the configured (or given) Whisper model once.
+/// Loads the configured (or given) Whisper model once, as this program runs the engine.
 pub async fn engine(
     ctx: &Ctx,
     settings: &Settings,
     model: Option<String>,
-) -> anyhow::Result<Arc<WhisperEngine>> {
+) -> anyhow::Result<Arc<dyn Stt>> {
     let spec = model.unwrap_or(settings.stt.model.clone());
     let models = model_store(ctx);
     let found = blocking(move || models.resolve(&spec)).await??;
-    let opts = engine_options(settings);
-    let dir = found.dir.clone();
-    let engine = Arc::new(blocking(move || WhisperEngine::load(&dir, opts)).await??);
+    let (dir, stt, embedded) = (
+        found.dir.clone(),
+        settings.stt.clone(),
+        Arc::clone(&ctx.embedded),
+    );
+    let engine = blocking(move || embedded(&dir, &stt)).await??;
     tracing::info!(
         component = "stt",
         model = found.name.as_str(),

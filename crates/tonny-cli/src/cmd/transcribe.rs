@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use serde::Serialize;
-use tonny_core::stt::Transcript;
-use tonny_providers::stt::whisper::DecodeOptions;
+use tonny_core::stt::{TranscribeOptions, Transcript};
 use tonny_store::{NewTranscription, Store};
 
 use crate::ctx::{Ctx, blocking};
@@ -62,22 +61,18 @@ pub async fn run(ctx: &mut Ctx, args: TranscribeArgs) -> anyhow::Result<ExitCode
         .language
         .clone()
         .unwrap_or(settings.stt.language.clone());
-    let decode = DecodeOptions {
-        beam_size: args.beam.unwrap_or(settings.stt.beam_size) as usize,
-        ..DecodeOptions::default()
-    };
+    let beam_size = args.beam.unwrap_or(settings.stt.beam_size) as usize;
     let keep = !args.no_store && settings.history.enabled;
     let many = args.files.len() > 1;
     let mut results = Vec::new();
     let mut failed = false;
     for file in &args.files {
         let label = file.display().to_string();
-        let (engine, path, lang, decode) = (
-            Arc::clone(&engine),
-            file.clone(),
-            language.clone(),
-            decode.clone(),
-        );
+        let (engine, path) = (Arc::clone(&engine), file.clone());
+        let opts = TranscribeOptions {
+            language: (language != "auto").then(|| language.clone()),
+            beam_size,
+        };
         let outcome = blocking(move || -> anyhow::Result<Transcript> {
             let audio = if path == Path::new("-") {
                 tonny_audio::decode::decode_reader(std::io::stdin().lock(), "standard input")?
@@ -90,8 +85,7 @@ pub async fn run(ctx: &mut Ctx, args: TranscribeArgs) -> anyhow::Result<ExitCode
                     "input ended early; transcribing what was there"
                 );
             }
-            let lang = (lang != "auto").then_some(lang);
-            Ok(engine.transcribe_with(&audio.samples, lang.as_deref(), decode)?)
+            Ok(engine.transcribe(&audio.samples, &opts)?)
         })
         .await?;
         match outcome {

@@ -15,6 +15,7 @@ mod say;
 mod secrets;
 mod serve;
 mod services;
+mod stt_worker;
 mod transcribe;
 mod ui;
 

@@ -1,11 +1,9 @@
-//! The WhisperLiveKit and OpenAI-compatible transcription clients against the fake server, and
-//! the fallback to the embedded engine (the real `tiny.en`) when the server is down.
+//! The WhisperLiveKit and OpenAI-compatible transcription clients against the fake server. (The
+//! fallback to the embedded engine is tested in tonny-whisper, next to the engine.)
 
 use std::sync::{Arc, Mutex};
 
-use tonny_core::breaker::BreakerPolicy;
 use tonny_core::stt::{Stt, SttError, TranscribeOptions};
-use tonny_providers::stt::fallback::FallbackStt;
 use tonny_providers::stt::openai::{OpenAiStt, OpenAiSttConfig};
 use tonny_providers::stt::whisperlivekit::{WhisperLiveKitConfig, WhisperLiveKitStt};
 use tonny_testkit::fakes::{FakeWhisperLiveKit, WlkScript};
@@ -130,35 +128,4 @@ fn openai_compatible_transcription_uploads_wav_and_refuses_oversize_audio() {
         .unwrap_err();
     assert!(matches!(err, SttError::Audio(_)));
     assert!(err.to_string().contains("at most 25 MB"), "{err}");
-}
-
-#[test]
-fn a_dead_server_falls_back_to_the_embedded_engine_and_says_so_once() {
-    let wlk = FakeWhisperLiveKit::start(WlkScript::default());
-    let url = wlk.asr_url();
-    drop(wlk);
-    let stt = FallbackStt::new(
-        Arc::new(client(&url, None)),
-        Box::new(|| Ok(crate::engine() as Arc<dyn Stt>)),
-        BreakerPolicy::default(),
-    );
-    let opts = TranscribeOptions {
-        beam_size: 1,
-        ..TranscribeOptions::default()
-    };
-    let t = stt.transcribe(&speech_16k(), &opts).unwrap();
-    assert_eq!(
-        t.text.to_lowercase().trim_end_matches('.'),
-        "turn on the living room lights",
-        "the embedded engine heard it"
-    );
-    let notice = stt.take_notice().expect("the fallback is announced");
-    assert!(
-        notice.contains("WhisperLiveKit is not available"),
-        "{notice}"
-    );
-    for _ in 0..3 {
-        stt.transcribe(&speech_16k(), &opts).unwrap();
-    }
-    assert_eq!(stt.take_notice(), None, "announced once, not per utterance");
 }

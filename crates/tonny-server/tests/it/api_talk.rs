@@ -14,9 +14,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tonny_core::settings::Settings;
 use tonny_core::stt::{Stt, TranscribeOptions};
-use tonny_providers::stt::whisper::{EngineOptions, WhisperEngine};
 use tonny_providers::tts::espeak::EspeakTts;
 use tonny_server::api::{MAX_AUDIO_BYTES, SpeechParts};
+use tonny_whisper::{EngineOptions, WhisperEngine};
 
 use crate::api::{Daemon, Socket, TOKEN, connect};
 

@@ -1,7 +1,8 @@
 //! The tray app for real: under its own D-Bus session (`dbus-run-session`) and a real X server
 //! (Xvfb), with WebKitGTK rendering in software. Its dashboard window shows the web UI (a
 //! screenshot of the screen is checked for a rendered page), the state it shows in the tray
-//! follows an utterance, and SIGTERM stops it cleanly.
+//! follows an utterance, it hears a spoken request through the speech worker it starts, and
+//! SIGTERM stops it (and the worker) cleanly. Its binary does not carry the speech engine.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -171,6 +172,30 @@ fn the_tray_shows_the_dashboard_and_follows_an_utterance() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
+    // A spoken request: the tray hears through `tonny stt-worker`, which it starts on this
+    // first need (it does not link the engine itself).
+    let wav = std::fs::read(tonny_testkit::speech::shared_audio_dir().join("timer.wav")).unwrap();
+    let heard: serde_json::Value = reqwest::blocking::Client::new()
+        .post(format!("{}api/v1/talk/upload", address.trim()))
+        .bearer_auth(token.trim())
+        .header("content-type", "application/octet-stream")
+        .body(wav)
+        .timeout(Duration::from_secs(60))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let transcript = heard["transcript"].as_str().unwrap_or("").to_lowercase();
+    assert!(transcript.contains("timer"), "{heard}\n{}", tray.text());
+    assert!(
+        heard["outcome"]["reply"]
+            .as_str()
+            .unwrap_or("")
+            .contains("10 minutes"),
+        "{heard}"
+    );
+    let worker = speech_worker_of(&tray).expect("a `tonny stt-worker` started by the tray");
+
     // A second start hands over to the first (single instance): it exits, and the first
     // shows its window.
     let mut second = Command::new(env!("CARGO_BIN_EXE_tonny-tray"))
@@ -201,6 +226,59 @@ fn the_tray_shows_the_dashboard_and_follows_an_utterance() {
     tray.wait_for("tonny-tray: window shown", Duration::from_secs(10));
 
     assert_eq!(tray.stop(), 0, "the tray did not exit cleanly");
+    assert!(
+        !Path::new(&format!("/proc/{worker}")).exists(),
+        "the speech worker outlived the tray"
+    );
+}
+
+/// Processes whose parent is `pid`.
+fn children_of(pid: &str) -> Vec<String> {
+    let out = Command::new("pgrep").args(["-P", pid]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The speech worker the tray started (the tray is a child of the D-Bus wrapper).
+fn speech_worker_of(tray: &Tray) -> Option<String> {
+    children_of(&tray.child.id().to_string())
+        .iter()
+        .flat_map(|app| children_of(app))
+        .find(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains("stt-worker"))
+        })
+}
+
+/// Names in a program's symbol table that belong to the speech engine's C++ libraries.
+fn engine_symbols(program: &Path) -> usize {
+    let out = Command::new("nm")
+        .arg(program)
+        .output()
+        .expect("nm (binutils, installed with gcc)");
+    assert!(out.status.success(), "nm {}", program.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("ctranslate2") || l.contains("dnnl"))
+        .count()
+}
+
+#[test]
+fn the_tray_does_not_link_the_speech_engine() {
+    // CTranslate2 and oneDNN fault in ~14 MB of code at start through their static
+    // initialisers; the tray runs them in `tonny stt-worker` instead. `tonny`, built beside
+    // it, shows what the check finds when they are linked.
+    let tray = Path::new(env!("CARGO_BIN_EXE_tonny-tray"));
+    let tonny = tray.with_file_name("tonny");
+    assert!(
+        tonny.is_file(),
+        "{} is missing: build the workspace (the tray hears through it)",
+        tonny.display()
+    );
+    assert!(engine_symbols(&tonny) > 1000, "the check finds nothing");
+    assert_eq!(engine_symbols(tray), 0, "the tray links the speech engine");
 }
 
 /// The D-Bus session address the tray's wrapper started (read from the tray's environment).

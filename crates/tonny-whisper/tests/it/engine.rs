@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use tonny_core::stt::{Stt, TranscribeOptions};
-use tonny_providers::stt::whisper::{DecodeOptions, EngineError};
 use tonny_testkit::speech;
+use tonny_whisper::{DecodeOptions, EngineError};
 
 use crate::{engine, load};
 
@@ -144,7 +144,7 @@ fn concurrent_transcriptions_are_safe_and_give_the_same_text() {
 
 #[test]
 fn partial_results_grow_and_stable_words_are_never_taken_back() {
-    use tonny_providers::stt::whisper::LiveTranscriber;
+    use tonny_whisper::LiveTranscriber;
     let (wav, reference) = speech::shared_recordings()
         .into_iter()
         .find(|(p, _)| p.ends_with("neural_dinner.wav"))

@@ -39,7 +39,8 @@ pub enum ModelError {
 }
 
 impl ModelError {
-    pub(crate) fn bad(path: &Path, reason: String) -> Self {
+    /// A damaged file, for checks outside this module (the engine's vocabulary reader).
+    pub fn bad(path: &Path, reason: String) -> Self {
         ModelError::Bad {
             path: path.to_path_buf(),
             reason,

@@ -12,10 +12,10 @@ use ct2rs::sys::{ComputeType, Config, Device, StorageView, Whisper};
 use tonny_audio::vad::{VadOptions, speech_regions, windows_from_regions};
 use tonny_core::stt::{Stt, SttError, TranscribeOptions, Transcript};
 
-use super::decode::{DecodeOptions, Decoder};
-use super::features::{FRAMES_PER_WINDOW, HOP, MelExtractor, SAMPLE_RATE};
-use super::model::{ModelError, ModelFiles, inspect};
-use super::vocab::Vocabulary;
+use crate::decode::{DecodeOptions, Decoder};
+use crate::features::{FRAMES_PER_WINDOW, HOP, MelExtractor, SAMPLE_RATE};
+use crate::vocab::Vocabulary;
+use tonny_providers::stt::models::{ModelError, ModelFiles, inspect};
 
 /// Numeric precision the model runs at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,21 @@ pub struct EngineOptions {
     pub compute: ComputeChoice,
 }
 
+impl EngineOptions {
+    /// The options the settings ask for (`stt.threads`, `stt.compute_type`).
+    pub fn from_settings(stt: &tonny_core::settings::SttSettings) -> Self {
+        use tonny_core::settings::ComputeType as Setting;
+        Self {
+            threads: stt.threads as usize,
+            compute: match stt.compute_type {
+                Setting::Auto => ComputeChoice::Auto,
+                Setting::Int8 => ComputeChoice::Int8,
+                Setting::Float32 => ComputeChoice::Float32,
+            },
+        }
+    }
+}
+
 impl Default for EngineOptions {
     fn default() -> Self {
         Self {
@@ -103,7 +118,7 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    pub(super) fn engine(e: impl std::fmt::Display) -> Self {
+    pub(crate) fn engine(e: impl std::fmt::Display) -> Self {
         EngineError::Engine {
             detail: e.to_string(),
         }
@@ -187,11 +202,11 @@ impl WhisperEngine {
         })
     }
 
-    pub(super) fn model(&self) -> &Whisper {
+    pub(crate) fn model(&self) -> &Whisper {
         &self.model
     }
 
-    pub(super) fn vocab(&self) -> &Vocabulary {
+    pub(crate) fn vocab(&self) -> &Vocabulary {
         &self.vocab
     }
 

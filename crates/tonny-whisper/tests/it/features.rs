@@ -2,8 +2,8 @@
 
 use std::process::Command;
 
-use tonny_providers::stt::whisper::features::MelExtractor;
 use tonny_testkit::speech;
+use tonny_whisper::features::MelExtractor;
 
 use crate::load;
 
@@ -92,7 +92,7 @@ print(json.dumps(out))
 
 #[test]
 fn word_error_rate_is_no_worse_than_faster_whisper_at_beam_1_and_5() {
-    use tonny_providers::stt::whisper::DecodeOptions;
+    use tonny_whisper::DecodeOptions;
     let recordings = speech::shared_recordings();
     let out = Command::new(speech::faster_whisper_python())
         .args(["-c", FW_TRANSCRIBE])

@@ -1,0 +1,181 @@
+//! The speech worker the tray hears through: the real `tonny stt-worker` with `tiny.en`,
+//! against the engine in this process, and what happens when the worker cannot start, dies or
+//! keeps dying.
+
+use std::path::{Path, PathBuf};
+
+use tonny_cli::cmd::pipeline::{worker_command, worker_loader};
+use tonny_core::settings::{ComputeType, SttSettings};
+use tonny_core::stt::{Stt, SttError, TranscribeOptions};
+use tonny_providers::stt::worker::{MAX_SAMPLES, WorkerCommand, WorkerStt};
+use tonny_testkit::speech;
+use tonny_whisper::{EngineOptions, WhisperEngine};
+
+fn program() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tonny"))
+}
+
+fn settings() -> SttSettings {
+    SttSettings {
+        threads: 2,
+        compute_type: ComputeType::Int8,
+        ..SttSettings::default()
+    }
+}
+
+fn samples(name: &str) -> Vec<f32> {
+    tonny_audio::decode_file(&speech::shared_audio_dir().join(name))
+        .unwrap()
+        .samples
+}
+
+fn greedy() -> TranscribeOptions {
+    TranscribeOptions {
+        language: Some("en".into()),
+        beam_size: 1,
+    }
+}
+
+#[test]
+fn the_worker_hears_exactly_what_the_engine_in_process_hears() {
+    let stt = settings();
+    let here = WhisperEngine::load(&speech::model_dir(), EngineOptions::from_settings(&stt))
+        .expect("loading tiny.en");
+    let worker = worker_loader(program())(&speech::model_dir(), &stt).expect("starting");
+    assert!(
+        worker.name().ends_with("in a worker process") && worker.name().contains("int8"),
+        "{}",
+        worker.name()
+    );
+    for (file, opts) in [
+        ("lights.wav", greedy()),
+        ("timer.wav", TranscribeOptions::default()),
+    ] {
+        let audio = samples(file);
+        let a = here.transcribe(&audio, &opts).unwrap();
+        let b = worker.transcribe(&audio, &opts).unwrap();
+        assert!(!a.text.is_empty(), "{file}");
+        assert_eq!(a.text, b.text, "{file}");
+        assert_eq!(
+            a.segments, b.segments,
+            "{file}: same times and probabilities"
+        );
+        assert_eq!((a.language, a.audio_ms), (b.language, b.audio_ms));
+    }
+    // Nothing said is nothing heard, as in-process.
+    let silence = worker.transcribe(&vec![0.0; 16_000], &greedy()).unwrap();
+    assert_eq!(silence.text, "");
+    // An empty recording is answered too (not a hang on a zero-length read).
+    let empty = worker.transcribe(&[], &greedy()).unwrap();
+    assert_eq!(empty.text, "");
+}
+
+fn is_running(pid: u32) -> bool {
+    // A killed child stays a zombie until it is reaped: only a live one counts.
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| !stat.contains(") Z "))
+}
+
+#[test]
+fn a_killed_worker_is_replaced_without_losing_the_request() {
+    let worker = WorkerStt::start(worker_command(
+        &program(),
+        &speech::model_dir(),
+        &settings(),
+    ))
+    .unwrap();
+    let first = worker.worker_pid().unwrap();
+    let audio = samples("lights.wav");
+    let heard = worker.transcribe(&audio, &greedy()).unwrap().text;
+
+    // Killed while idle (the out-of-memory killer, a person with `kill -9`).
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &first.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let again = worker
+        .transcribe(&audio, &greedy())
+        .expect("retried on a new worker");
+    assert_eq!(again.text, heard);
+    let second = worker.worker_pid().unwrap();
+    assert_ne!(first, second, "a new worker");
+    assert!(!is_running(first));
+
+    // The worker ends with its owner.
+    drop(worker);
+    assert!(!is_running(second), "the worker outlived the tray");
+}
+
+fn failing(program: &str, args: &[&str]) -> SttError {
+    let command = WorkerCommand {
+        program: program.into(),
+        args: args.iter().map(Into::into).collect(),
+    };
+    match WorkerStt::start(command) {
+        Ok(w) => w.transcribe(&samples("lights.wav"), &greedy()).unwrap_err(),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn a_worker_that_cannot_start_or_keeps_dying_is_reported_clearly() {
+    // A missing model: the engine's own message, naming the directory and what to do.
+    let missing = Path::new("/nonexistent/tiny.en");
+    let err = worker_loader(program())(missing, &settings())
+        .err()
+        .expect("no model there");
+    assert!(matches!(err, SttError::Model(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("/nonexistent/tiny.en") && text.contains("tonny models install"),
+        "{text}"
+    );
+
+    // No such program: where the engine is expected to be.
+    let err = failing("/nonexistent/tonny", &[]);
+    assert!(matches!(err, SttError::Unavailable(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("/nonexistent/tonny could not be started")
+            && err.to_string().contains("next to this one or on PATH"),
+        "{err}"
+    );
+
+    // A program that ends without saying it is ready (an old `tonny` without the worker).
+    let err = failing("/bin/sh", &["-c", "echo 'unknown command' >&2; exit 2"]);
+    assert!(
+        err.to_string()
+            .contains("ended before it was ready (exit status: 2)"),
+        "{err}"
+    );
+
+    // A worker that says it is ready, then dies on every request: retried once, then reported.
+    let crashing = r#"echo '{"ready":{"name":"crashing"}}'; read -r header; kill -9 $$"#;
+    let err = failing("/bin/sh", &["-c", crashing]);
+    assert!(matches!(err, SttError::Engine(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("stopped twice in a row") && err.to_string().contains("signal: 9"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_recording_over_an_hour_is_refused_before_it_is_sent() {
+    let worker = WorkerStt::start(worker_command(
+        &program(),
+        &speech::model_dir(),
+        &settings(),
+    ))
+    .unwrap();
+    let pid = worker.worker_pid();
+    // Zeroed memory the kernel has not handed out yet: the refusal must come before a copy.
+    let long = vec![0.0f32; MAX_SAMPLES + 1];
+    let err = worker.transcribe(&long, &greedy()).unwrap_err();
+    assert!(matches!(err, SttError::Audio(_)), "{err:?}");
+    assert!(err.to_string().contains("longer than an hour"), "{err}");
+    assert_eq!(worker.worker_pid(), pid, "the worker was not disturbed");
+    let heard = worker
+        .transcribe(&samples("lights.wav"), &greedy())
+        .unwrap();
+    assert!(!heard.text.is_empty());
+}
