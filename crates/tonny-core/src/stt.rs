@@ -156,6 +156,10 @@ pub trait Stt: Send + Sync {
         None
     }
 
+    /// A recording has just started: an engine that loads on demand starts loading now, so
+    /// the load overlaps the speech instead of following it. Never blocks.
+    fn prepare(&self) {}
+
     /// Something the person should be told about the engine since the last call (the server
     /// is down and the embedded engine transcribes instead). Each notice is returned once.
     fn take_notice(&self) -> Option<String> {

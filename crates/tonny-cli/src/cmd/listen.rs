@@ -213,6 +213,8 @@ pub async fn hear_and_do(
             let (events_tx, events_rx) = std::sync::mpsc::channel();
             let bus = assistant.bus().clone();
             let partial_bus = bus.clone();
+            // A model freed while idle starts loading now, while the person speaks.
+            engine.prepare();
             let mut session = engine.start_session(
                 &transcribe_options(settings),
                 Box::new(move |text: &str| {

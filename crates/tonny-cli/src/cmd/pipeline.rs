@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use tonny_core::agent::Agent;
@@ -12,6 +13,7 @@ use tonny_core::settings::{
     AgentBackend, ComputeType, Settings, SttBackend, SttSettings, TtsEngine,
 };
 use tonny_core::stt::{Stt, SttError};
+use tonny_providers::stt::on_demand::{Load, OnDemandStt};
 use tonny_providers::stt::worker::{WorkerCommand, WorkerStt};
 use tonny_server::assistant::Assistant;
 use tonny_server::wiring::{self, BackendSecrets};
@@ -117,6 +119,39 @@ pub async fn stt(ctx: &Ctx, settings: &Settings) -> anyhow::Result<Arc<dyn Stt>>
     if settings.stt.backend == SttBackend::Embedded {
         return engine(ctx, settings, None).await;
     }
+    server_stt(ctx, settings).await
+}
+
+/// The engine for a daemon, which may wait all day between requests: as [`stt`], but the
+/// embedded model is loaded when a recording starts (or now, with `warm`) and freed after
+/// `stt.unload_after_minutes` without one. A model that is not installed is reported now.
+pub async fn daemon_stt(
+    ctx: &Ctx,
+    settings: &Settings,
+    warm: bool,
+) -> anyhow::Result<Arc<dyn Stt>> {
+    let minutes = settings.stt.unload_after_minutes;
+    if settings.stt.backend != SttBackend::Embedded || (minutes == 0 && warm) {
+        return stt(ctx, settings).await;
+    }
+    let models = model_store(ctx);
+    let spec = settings.stt.model.clone();
+    let found = blocking(move || models.resolve(&spec)).await??;
+    let (stt, embedded) = (settings.stt.clone(), Arc::clone(&ctx.embedded));
+    let load: Load = Arc::new(move || embedded(&found.dir, &stt));
+    let engine = Arc::new(OnDemandStt::new(
+        load,
+        Duration::from_secs(u64::from(minutes) * 60),
+    ));
+    if warm {
+        let e = Arc::clone(&engine);
+        blocking(move || e.load_now()).await??;
+    }
+    Ok(engine)
+}
+
+/// A speech server's client, falling back to the embedded engine (loaded if it is needed).
+async fn server_stt(ctx: &Ctx, settings: &Settings) -> anyhow::Result<Arc<dyn Stt>> {
     let mut warnings = Vec::new();
     let secrets = secrets(ctx, settings, &mut warnings).await?;
     for w in warnings {

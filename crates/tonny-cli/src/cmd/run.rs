@@ -216,7 +216,7 @@ pub async fn run(
     };
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     // One speech engine for the hotkeys and the web UI, loaded on first need (or now).
-    let speech = Arc::new(crate::cmd::serve::speech_parts(ctx, &settings).await?);
+    let speech = Arc::new(crate::cmd::serve::speech_parts(ctx, &settings, args.warm_up).await?);
     if args.warm_up {
         let started = std::time::Instant::now();
         match speech.engine().await {

@@ -61,9 +61,13 @@ impl Served {
     }
 }
 
-/// The speech engine (loaded when first needed) and the voice that renders replies for the
-/// web UI, as the settings say.
-pub async fn speech_parts(ctx: &Ctx, settings: &Settings) -> anyhow::Result<SpeechParts> {
+/// The speech engine (loaded when first needed, or when first asked for with `warm`) and the
+/// voice that renders replies for the web UI, as the settings say.
+pub async fn speech_parts(
+    ctx: &Ctx,
+    settings: &Settings,
+    warm: bool,
+) -> anyhow::Result<SpeechParts> {
     let mut warnings = Vec::new();
     let secrets = crate::cmd::pipeline::secrets(ctx, settings, &mut warnings).await?;
     let (voice, _) = tonny_server::wiring::tts(settings, &secrets);
@@ -71,7 +75,7 @@ pub async fn speech_parts(ctx: &Ctx, settings: &Settings) -> anyhow::Result<Spee
     let load: SttLoader = Box::new(move || {
         let (c, s) = (Arc::clone(&task_ctx), task_settings.clone());
         Box::pin(async move {
-            crate::cmd::pipeline::stt(&c, &s)
+            crate::cmd::pipeline::daemon_stt(&c, &s, warm)
                 .await
                 .map_err(|e| format!("{e:#}"))
         })

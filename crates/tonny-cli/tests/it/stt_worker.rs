@@ -1,14 +1,16 @@
 //! The speech worker the tray hears through: the real `tonny stt-worker` with `tiny.en`,
 //! against the engine in this process, and what happens when the worker cannot start, dies or
-//! keeps dying.
+//! keeps dying; and a model that a daemon frees while idle and loads again when a recording
+//! starts.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tonny_cli::cmd::pipeline::{worker_command, worker_loader};
 use tonny_core::settings::{ComputeType, SttSettings};
 use tonny_core::stt::{Stt, SttError, TranscribeOptions};
 use tonny_providers::stt::worker::{MAX_SAMPLES, WorkerCommand, WorkerStt};
-use tonny_testkit::speech;
+use tonny_testkit::{TempHome, speech};
 use tonny_whisper::{EngineOptions, WhisperEngine};
 
 fn program() -> PathBuf {
@@ -178,4 +180,84 @@ fn a_recording_over_an_hour_is_refused_before_it_is_sent() {
         .transcribe(&samples("lights.wav"), &greedy())
         .unwrap();
     assert!(!heard.text.is_empty());
+}
+
+/// Worker processes whose command line names `dir`.
+fn workers_for(dir: &Path) -> Vec<u32> {
+    let needle = dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| is_running(*pid))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                let c = String::from_utf8_lossy(&c);
+                c.contains("stt-worker") && c.contains(&needle)
+            })
+        })
+        .collect()
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done() {
+        assert!(std::time::Instant::now() < end, "{what} did not happen");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn an_idle_model_is_freed_and_loads_again_when_a_recording_starts() {
+    use std::time::Duration;
+    use tonny_providers::stt::on_demand::OnDemandStt;
+
+    // A path of its own for the model, so this test's workers can be told from the others'.
+    let home = TempHome::new();
+    let dir = home.path().join("tiny.en");
+    std::os::unix::fs::symlink(speech::model_dir(), &dir).unwrap();
+    let (load_dir, stt) = (dir.clone(), settings());
+    let loader = worker_loader(program());
+    let engine = OnDemandStt::new(
+        Arc::new(move || loader(&load_dir, &stt)),
+        Duration::from_millis(300),
+    );
+    assert!(!engine.is_loaded());
+    assert!(
+        workers_for(&dir).is_empty(),
+        "nothing runs before it is needed"
+    );
+    assert!(engine.name().contains("loads when first needed"));
+
+    let heard = engine
+        .transcribe(&samples("lights.wav"), &greedy())
+        .unwrap();
+    assert!(!heard.text.is_empty());
+    assert_eq!(workers_for(&dir).len(), 1);
+    assert!(engine.name().contains("tiny.en"), "{}", engine.name());
+
+    // Idle: the model's process ends, and with it the model's memory.
+    wait_until("the idle model being freed", || {
+        workers_for(&dir).is_empty()
+    });
+    assert!(!engine.is_loaded());
+
+    // A recording starts: the load begins at once, before any audio is handed over.
+    engine.prepare();
+    wait_until("the load a recording starts", || engine.is_loaded());
+    assert_eq!(workers_for(&dir).len(), 1);
+    let again = engine
+        .transcribe(&samples("lights.wav"), &greedy())
+        .unwrap();
+    assert_eq!(again.text, heard.text);
+
+    // Kept while in use: a second transcription right after finds the same worker.
+    let pid = workers_for(&dir);
+    engine
+        .transcribe(&samples("lights.wav"), &greedy())
+        .unwrap();
+    assert_eq!(workers_for(&dir), pid);
+    drop(engine);
+    wait_until("the worker ending with its owner", || {
+        workers_for(&dir).is_empty()
+    });
 }

@@ -88,6 +88,9 @@ pub struct SttSettings {
     pub compute_type: ComputeType,
     /// CPU threads for the embedded engine; 0 uses every core.
     pub threads: u32,
+    /// Minutes without a recording after which a running daemon frees the embedded model's
+    /// memory (it loads again when someone next speaks, while they speak); 0 keeps it loaded.
+    pub unload_after_minutes: u32,
     /// WhisperLiveKit's `/asr` WebSocket URL.
     pub whisperlivekit_url: String,
     /// Base URL of the OpenAI-compatible transcription API.
@@ -107,6 +110,7 @@ impl Default for SttSettings {
             beam_size: 5,
             compute_type: ComputeType::Auto,
             threads: 0,
+            unload_after_minutes: 10,
             whisperlivekit_url: "ws://127.0.0.1:8000/asr".into(),
             openai_url: "https://api.openai.com/v1".into(),
             openai_model: "whisper-1".into(),

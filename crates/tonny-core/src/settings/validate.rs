@@ -168,6 +168,12 @@ impl Settings {
         }
         c.range("stt.beam_size", self.stt.beam_size, 1..=10, "");
         c.range("stt.threads", self.stt.threads, 0..=64, " (0 = every core)");
+        c.range(
+            "stt.unload_after_minutes",
+            self.stt.unload_after_minutes,
+            0..=1440,
+            " (0 = keep the model loaded)",
+        );
         c.endpoint(
             "stt.whisperlivekit_url",
             &self.stt.whisperlivekit_url,

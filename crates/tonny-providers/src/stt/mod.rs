@@ -6,6 +6,7 @@
 
 pub mod fallback;
 pub mod models;
+pub mod on_demand;
 pub mod openai;
 pub mod whisperlivekit;
 pub mod worker;

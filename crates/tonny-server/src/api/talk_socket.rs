@@ -88,10 +88,14 @@ async fn talk(mut ws: WebSocket, s: ApiState) {
     let Some(speech) = s.speech.clone() else {
         return refuse(&mut ws, &no_speech(), CLOSE_ERROR).await;
     };
-    // Loaded before listening is announced, so the first words are not lost to the load.
-    if let Err(e) = speech.engine().await {
-        let e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "speech_unavailable", e);
-        return refuse(&mut ws, &e, CLOSE_ERROR).await;
+    // Set up before listening is announced, so the first words are not lost to it; a model
+    // freed while idle starts loading now, while the person speaks.
+    match speech.engine().await {
+        Ok(engine) => engine.prepare(),
+        Err(e) => {
+            let e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "speech_unavailable", e);
+            return refuse(&mut ws, &e, CLOSE_ERROR).await;
+        }
     }
     let coordinator = s.assistant.coordinator().clone();
     let utterance = match coordinator.listen().await {
