@@ -1,0 +1,250 @@
+//! The sections about the desktop and the daemon itself, rather than the pipeline's backends:
+//! typing, hotkeys, audio devices and endpointing, conversation memory, history, logs, the web
+//! UI and the API server. Re-exported from [`super`]; split out to keep each file readable.
+
+use serde::{Deserialize, Serialize};
+
+/// How text is put into the focused window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TypingMethod {
+    /// Detect the display server and use the first tool that works, falling back to paste and
+    /// then to the clipboard.
+    Auto,
+    /// X11 XTest through `xdotool`.
+    Xdotool,
+    /// Wayland virtual keyboard through `wtype`.
+    Wtype,
+    /// Kernel uinput through `ydotool` (any display server; needs `ydotoold`).
+    Ydotool,
+    /// Never type: leave the text on the clipboard.
+    Clipboard,
+}
+
+/// What is added after typed text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trailing {
+    /// Nothing.
+    None,
+    /// A space, so the next dictation continues the sentence.
+    Space,
+    /// A line break.
+    Newline,
+}
+
+/// Typing options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TypingSettings {
+    /// Which tool types.
+    pub method: TypingMethod,
+    /// Added after the text.
+    pub trailing: Trailing,
+    /// Press Enter after typing (sends a chat message, runs a search).
+    pub press_enter: bool,
+}
+
+impl Default for TypingSettings {
+    fn default() -> Self {
+        Self {
+            method: TypingMethod::Auto,
+            trailing: Trailing::Space,
+            press_enter: false,
+        }
+    }
+}
+
+/// Global shortcuts, written like `Ctrl+Shift+Space`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HotkeySettings {
+    /// Hold to talk.
+    pub push_to_talk: String,
+    /// Press once to start listening, again to stop.
+    pub toggle_listening: String,
+    /// Cancel whatever the pipeline is doing.
+    pub cancel: String,
+}
+
+impl Default for HotkeySettings {
+    fn default() -> Self {
+        Self {
+            push_to_talk: "Ctrl+Shift+Space".into(),
+            toggle_listening: "Ctrl+Shift+L".into(),
+            cancel: "Ctrl+Shift+Escape".into(),
+        }
+    }
+}
+
+/// Audio device and voice-activity options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AudioSettings {
+    /// Capture device name; unset means the system default.
+    pub input_device: Option<String>,
+    /// Playback device name; unset means the system default.
+    pub output_device: Option<String>,
+    /// Silence that ends an utterance.
+    pub vad_silence_ms: u32,
+    /// Longest utterance accepted before capture stops on its own.
+    pub max_utterance_s: u32,
+}
+
+impl Default for AudioSettings {
+    fn default() -> Self {
+        Self {
+            input_device: None,
+            output_device: None,
+            vad_silence_ms: 800,
+            max_utterance_s: 60,
+        }
+    }
+}
+
+/// Conversation context options (the context itself is in memory only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConversationSettings {
+    /// Exchanges remembered for follow-up questions; 0 disables context.
+    pub history_length: u32,
+    /// Forget the context after this many idle minutes; 0 never forgets.
+    pub auto_clear_minutes: u32,
+}
+
+impl Default for ConversationSettings {
+    fn default() -> Self {
+        Self {
+            history_length: 10,
+            auto_clear_minutes: 5,
+        }
+    }
+}
+
+/// What the history tables keep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistorySettings {
+    /// Store transcripts and replies at all.
+    pub enabled: bool,
+    /// Delete history, logs and notifications older than this many days; 0 keeps everything.
+    pub retention_days: u32,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            retention_days: 90,
+        }
+    }
+}
+
+/// Log verbosity, most to least severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// Verbose tracing.
+    Trace,
+    /// Diagnostics.
+    Debug,
+    /// Normal operation.
+    Info,
+    /// Something degraded.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+impl LogLevel {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+
+    /// Parses a name as written by users (`warn`, `WARNING`, …).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "trace" => Some(LogLevel::Trace),
+            "debug" => Some(LogLevel::Debug),
+            "info" => Some(LogLevel::Info),
+            "warn" | "warning" => Some(LogLevel::Warn),
+            "error" => Some(LogLevel::Error),
+            _ => None,
+        }
+    }
+}
+
+/// Logging options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// Least severe level recorded.
+    pub level: LogLevel,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: LogLevel::Info,
+        }
+    }
+}
+
+/// Colour scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follow the desktop.
+    System,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+/// Appearance options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiSettings {
+    /// Colour scheme.
+    pub theme: Theme,
+    /// Whether the first-run wizard has been completed or skipped (the web UI shows it until
+    /// then).
+    pub setup_done: bool,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        Self {
+            theme: Theme::System,
+            setup_done: false,
+        }
+    }
+}
+
+/// Where the daemon (`tonny serve`, the tray) listens for its API and web UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to bind. Loopback by default: the token guards the API, but a household
+    /// computer's API has no business on the network.
+    pub host: String,
+    /// Port (0 picks a free one; `tonny ui-url` prints the address either way).
+    pub port: u16,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8787,
+        }
+    }
+}
