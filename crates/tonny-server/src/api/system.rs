@@ -169,22 +169,28 @@ pub(super) async fn backup(State(s): State<ApiState>) -> Result<Response, ApiErr
     let dest = dir.join(format!("download-{}.db", uuid::Uuid::new_v4()));
     // The online backup API gives a consistent copy while requests keep writing.
     let result = s.assistant.store().backup(&dest).await;
-    let bytes = match result {
-        Ok(_) => tokio::fs::read(&dest).await.map_err(ApiError::internal),
+    // Opened, then unlinked at once: the open file streams to the client and its space is
+    // returned when the download ends, however it ends (a client that goes away included).
+    let opened = match result {
+        Ok(_) => tokio::fs::File::open(&dest)
+            .await
+            .map_err(ApiError::internal),
         Err(e) => Err(e.into()),
     };
     let _ = tokio::fs::remove_file(&dest).await;
-    let bytes = bytes?;
+    let file = opened?;
+    let length = file.metadata().await.map_err(ApiError::internal)?.len();
     let name = format!("tonnytray-{}.db", now.format("%Y%m%d-%H%M%S"));
     Ok((
         [
             (header::CONTENT_TYPE, "application/vnd.sqlite3".to_owned()),
+            (header::CONTENT_LENGTH, length.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        bytes,
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)),
     )
         .into_response())
 }

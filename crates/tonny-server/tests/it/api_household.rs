@@ -278,17 +278,25 @@ async fn a_backup_downloads_as_a_whole_database_and_leaves_no_copy_behind() {
         disposition.starts_with("attachment; filename=\"tonnytray-"),
         "{disposition}"
     );
+    let length: usize = res.headers()[header::CONTENT_LENGTH]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Streamed from an unlinked file: nothing is left in the backups folder even before the
+    // download is read.
+    let left: Vec<_> = std::fs::read_dir(d.state.paths.backups_dir())
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
     let bytes = axum::body::to_bytes(res.into_body(), 64 << 20)
         .await
         .unwrap();
+    assert_eq!(bytes.len(), length);
     assert!(bytes.starts_with(b"SQLite format 3\0"));
     // It is a real copy: the profile is in it.
     let copy = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(copy.path(), &bytes).unwrap();
     let store = tonny_store::SqliteStore::open(copy.path()).unwrap();
     assert!(store.get_profile("Mum").await.unwrap().is_some());
-    let left: Vec<_> = std::fs::read_dir(d.state.paths.backups_dir())
-        .unwrap()
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
 }
