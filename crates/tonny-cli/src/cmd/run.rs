@@ -16,6 +16,7 @@ use tonny_core::output::TextOutput;
 use tonny_core::pipeline::Event;
 use tonny_core::router::Purpose;
 use tonny_core::settings::HotkeySettings;
+use tonny_server::api::SpeechParts;
 use tonny_server::assistant::Assistant;
 use tonny_store::Store;
 
@@ -159,6 +160,20 @@ fn register(manager: &GlobalHotKeyManager, keys: &HotkeySettings) -> Vec<(u32, A
     ids
 }
 
+/// The engine for a recording: the one already set up, or asked for again (a model
+/// installed since the daemon started is picked up).
+async fn engine_for_talk(
+    speech: &SpeechParts,
+    loaded: &mut Option<Arc<dyn tonny_core::stt::Stt>>,
+) -> Result<Arc<dyn tonny_core::stt::Stt>, String> {
+    if let Some(e) = loaded {
+        return Ok(Arc::clone(e));
+    }
+    let e = speech.engine().await?;
+    *loaded = Some(Arc::clone(&e));
+    Ok(e)
+}
+
 /// Runs `tonny run`; with `api` (`tonny serve`, an optional port override), the daemon API
 /// and web UI too.
 pub async fn run(
@@ -275,7 +290,15 @@ pub async fn run(
             Err(e) => eprintln!("tonny: {e}; hotkeys cannot listen, type requests below instead"),
         }
         if mic.is_some() {
-            engine_loaded = Some(speech.engine().await.map_err(anyhow::Error::msg)?);
+            // A missing model does not stop the daemon: the dashboard's wizard can install
+            // one, and the next Talk asks for the engine again.
+            match speech.engine().await {
+                Ok(e) => engine_loaded = Some(e),
+                Err(e) => eprintln!(
+                    "tonny: {e}; listening waits until a speech model is installed (the \
+                     dashboard's setup, or `tonny models install tiny.en`)"
+                ),
+            }
         }
     }
 
@@ -312,6 +335,10 @@ pub async fn run(
                     }
                 }
             }))
+        }
+        (true, Some(_), None) => {
+            eprintln!("tonny: hands-free needs a speech model; type requests below instead");
+            None
         }
         (true, _, _) => {
             eprintln!("tonny: hands-free needs a microphone; type requests below instead");
@@ -388,8 +415,15 @@ pub async fn run(
                     }
                     (Action::Toggle, HotKeyState::Pressed, Some((stop, _))) => stop.stop(),
                     (Action::Toggle | Action::PushToTalk, HotKeyState::Pressed, None) if hands_free.is_none() => {
-                        let (Some(mic), Some(engine)) = (&mic, &engine_loaded) else { continue };
-                        let hearing = Hearing { ctx, assistant: &assistant, engine, mic, settings: &settings, voice_out: &voice_out };
+                        let Some(mic) = &mic else { continue };
+                        let engine = match engine_for_talk(&speech, &mut engine_loaded).await {
+                            Ok(e) => e,
+                            Err(e) => {
+                                assistant.notify("warn", "Cannot listen", &e).await;
+                                continue;
+                            }
+                        };
+                        let hearing = Hearing { ctx, assistant: &assistant, engine: &engine, mic, settings: &settings, voice_out: &voice_out };
                         recording = Some(hearing.start(action == Action::Toggle, Purpose::Command));
                     }
                     _ => {}
@@ -408,11 +442,18 @@ pub async fn run(
                     // A second Talk ends the recording early, like the toggle hotkey.
                     (Control::Talk(_), Some((stop, _))) => stop.stop(),
                     (Control::Talk(purpose), None) if hands_free.is_none() => {
-                        let (Some(mic), Some(engine)) = (&mic, &engine_loaded) else {
+                        let Some(mic) = &mic else {
                             assistant.notify("warn", "Cannot listen", "no microphone could be opened; type the request in the dashboard instead").await;
                             continue;
                         };
-                        let hearing = Hearing { ctx, assistant: &assistant, engine, mic, settings: &settings, voice_out: &voice_out };
+                        let engine = match engine_for_talk(&speech, &mut engine_loaded).await {
+                            Ok(e) => e,
+                            Err(e) => {
+                                assistant.notify("warn", "Cannot listen", &e).await;
+                                continue;
+                            }
+                        };
+                        let hearing = Hearing { ctx, assistant: &assistant, engine: &engine, mic, settings: &settings, voice_out: &voice_out };
                         recording = Some(hearing.start(true, purpose));
                     }
                     _ => {}

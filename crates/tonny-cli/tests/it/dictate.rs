@@ -238,3 +238,40 @@ fn push_to_talk_records_while_the_key_is_held_through_auto_repeat() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn without_a_speech_model_tonny_run_keeps_running_and_hears_once_one_is_installed() {
+    let home = TempHome::new();
+    let (pulse, x) = (PulseServer::start(), XServer::start());
+    let model = home.path().join("models-to-come").join("tiny.en");
+    let mut run = tonny(&home)
+        .pulse(&pulse)
+        .x11(&x)
+        .env("TONNY_STT_MODEL", &model)
+        .args(["run", "--silent"])
+        .spawn();
+    run.wait_for_stderr("TonnyTray is running", Duration::from_secs(60));
+    assert!(
+        run.stderr_text()
+            .contains("listening waits until a speech model is installed"),
+        "{}",
+        run.stderr_text()
+    );
+    // Talk without a model: told why, and still running.
+    x.key("ctrl+shift+l");
+    run.wait_for_stderr("[Cannot listen]", Duration::from_secs(30));
+    assert!(
+        run.stderr_text().contains(&model.display().to_string()),
+        "the message names the missing model: {}",
+        run.stderr_text()
+    );
+    // The model arrives (the dashboard's setup, `tonny models install`): the next Talk hears.
+    std::fs::create_dir_all(model.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(speech::model_dir(), &model).unwrap();
+    x.key("ctrl+shift+l");
+    run.wait_for_stderr("speak now", Duration::from_secs(30));
+    pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
+    run.wait_for_stderr("heard:", Duration::from_secs(60));
+    let heard = run.stderr_text();
+    assert!(heard.to_lowercase().contains("timer"), "{heard}");
+}
