@@ -111,9 +111,15 @@ struct SttWorkerArgs {
     /// CPU threads (0: every core).
     #[arg(long, default_value_t = 0)]
     threads: u32,
-    /// Numeric precision.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "int8", "float32"])]
-    compute: String,
+    /// Numeric precision, spelled as the `stt.compute_type` setting (auto, int8, float32).
+    #[arg(long, default_value = "auto", value_parser = compute_type)]
+    compute: ComputeType,
+}
+
+/// `--compute` as the setting spells it.
+fn compute_type(value: &str) -> Result<ComputeType, String> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|_| format!("{value:?} is not one of auto, int8, float32"))
 }
 
 /// The engine loaded in this process, for every command that hears.
@@ -126,12 +132,9 @@ fn in_process(dir: &std::path::Path, stt: &SttSettings) -> Result<Arc<dyn Stt>, 
 /// `tonny stt-worker`: loads the model and answers requests until stdin ends. It opens no
 /// database and no log file: the tray that started it reads its stderr.
 fn stt_worker(args: &SttWorkerArgs) -> ExitCode {
-    let compute: ComputeType =
-        serde_json::from_value(serde_json::Value::String(args.compute.clone()))
-            .expect("checked by clap");
     let stt = SttSettings {
         threads: args.threads,
-        compute_type: compute,
+        compute_type: args.compute,
         ..SttSettings::default()
     };
     let (input, output) = (std::io::stdin().lock(), std::io::stdout().lock());

@@ -9,9 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tonny_core::agent::Agent;
 use tonny_core::output::{Delivery, OutputError, TextOutput, VoiceOutput};
-use tonny_core::settings::{
-    AgentBackend, ComputeType, Settings, SttBackend, SttSettings, TtsEngine,
-};
+use tonny_core::settings::{AgentBackend, Settings, SttBackend, SttSettings, TtsEngine};
 use tonny_core::stt::{Stt, SttError};
 use tonny_providers::stt::on_demand::{Load, OnDemandStt};
 use tonny_providers::stt::worker::{WorkerCommand, WorkerStt};
@@ -32,10 +30,10 @@ pub const WORKER_SUBCOMMAND: &str = "stt-worker";
 
 /// How to start `program stt-worker` for the model in `dir`, as `stt` says.
 pub fn worker_command(program: &Path, dir: &Path, stt: &SttSettings) -> WorkerCommand {
-    let compute = match stt.compute_type {
-        ComputeType::Auto => "auto",
-        ComputeType::Int8 => "int8",
-        ComputeType::Float32 => "float32",
+    // The setting's own spelling, which `tonny stt-worker --compute` parses back.
+    let compute = match serde_json::to_value(stt.compute_type) {
+        Ok(serde_json::Value::String(name)) => name,
+        other => unreachable!("a unit variant serialises to its name, not {other:?}"),
     };
     let args: Vec<OsString> = vec![
         WORKER_SUBCOMMAND.into(),

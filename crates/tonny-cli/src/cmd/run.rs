@@ -161,17 +161,26 @@ fn register(manager: &GlobalHotKeyManager, keys: &HotkeySettings) -> Vec<(u32, A
 }
 
 /// The engine for a recording: the one already set up, or asked for again (a model
-/// installed since the daemon started is picked up).
+/// installed since the daemon started is picked up). While there is none, the person is
+/// told why they cannot be heard (the message says how to install a model).
 async fn engine_for_talk(
     speech: &SpeechParts,
     loaded: &mut Option<Arc<dyn tonny_core::stt::Stt>>,
-) -> Result<Arc<dyn tonny_core::stt::Stt>, String> {
+    assistant: &Assistant,
+) -> Option<Arc<dyn tonny_core::stt::Stt>> {
     if let Some(e) = loaded {
-        return Ok(Arc::clone(e));
+        return Some(Arc::clone(e));
     }
-    let e = speech.engine().await?;
-    *loaded = Some(Arc::clone(&e));
-    Ok(e)
+    match speech.engine().await {
+        Ok(e) => {
+            *loaded = Some(Arc::clone(&e));
+            Some(e)
+        }
+        Err(why) => {
+            assistant.notify("warn", "Cannot listen", &why).await;
+            None
+        }
+    }
 }
 
 /// Runs `tonny run`; with `api` (`tonny serve`, an optional port override), the daemon API
@@ -416,13 +425,7 @@ pub async fn run(
                     (Action::Toggle, HotKeyState::Pressed, Some((stop, _))) => stop.stop(),
                     (Action::Toggle | Action::PushToTalk, HotKeyState::Pressed, None) if hands_free.is_none() => {
                         let Some(mic) = &mic else { continue };
-                        let engine = match engine_for_talk(&speech, &mut engine_loaded).await {
-                            Ok(e) => e,
-                            Err(e) => {
-                                assistant.notify("warn", "Cannot listen", &e).await;
-                                continue;
-                            }
-                        };
+                        let Some(engine) = engine_for_talk(&speech, &mut engine_loaded, &assistant).await else { continue };
                         let hearing = Hearing { ctx, assistant: &assistant, engine: &engine, mic, settings: &settings, voice_out: &voice_out };
                         recording = Some(hearing.start(action == Action::Toggle, Purpose::Command));
                     }
@@ -446,13 +449,7 @@ pub async fn run(
                             assistant.notify("warn", "Cannot listen", "no microphone could be opened; type the request in the dashboard instead").await;
                             continue;
                         };
-                        let engine = match engine_for_talk(&speech, &mut engine_loaded).await {
-                            Ok(e) => e,
-                            Err(e) => {
-                                assistant.notify("warn", "Cannot listen", &e).await;
-                                continue;
-                            }
-                        };
+                        let Some(engine) = engine_for_talk(&speech, &mut engine_loaded, &assistant).await else { continue };
                         let hearing = Hearing { ctx, assistant: &assistant, engine: &engine, mic, settings: &settings, voice_out: &voice_out };
                         recording = Some(hearing.start(true, purpose));
                     }
