@@ -30,6 +30,12 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# Every target the tests run, built first: the integration tests start programs of the
+# workspace (`tonny`, `tonny-tray`, the testkit's `fake-wlk`), and `cargo test` builds a
+# package's programs only when that package has integration tests of its own. Same profile and
+# features as the test run, so nothing is built twice.
+echo "==> cargo build (every program and test)"
+cargo build --workspace --all-targets --locked
 echo "==> cargo test"
 cargo test --workspace --locked
 echo "==> all checks passed"

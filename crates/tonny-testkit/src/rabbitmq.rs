@@ -24,6 +24,10 @@ pub struct RabbitServer {
     node: String,
     port: u16,
     server: Option<Child>,
+    // The Erlang port mapper this broker registers with: started by the test on a port of its
+    // own (not the shared 4369), so ending it by PID ends no other broker's.
+    epmd: Child,
+    epmd_port: u16,
 }
 
 impl RabbitServer {
@@ -40,12 +44,31 @@ impl RabbitServer {
             .tempdir()
             .unwrap();
         std::fs::write(dir.path().join("enabled_plugins"), "[].").unwrap();
+        let epmd_port = crate::free_port();
+        let epmd = Command::new("epmd")
+            .args(["-port", &epmd_port.to_string(), "-address", "127.0.0.1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting epmd (it comes with rabbitmq-server's Erlang)");
+        // Listening before the broker looks for it (else Erlang would start another one).
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", epmd_port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "epmd did not listen on port {epmd_port} within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let mut server = Self {
             _turn: turn,
             node: format!("tonny{}@localhost", std::process::id()),
             port: crate::free_port(),
             dir,
             server: None,
+            epmd,
+            epmd_port,
         };
         server.boot();
         server
@@ -64,7 +87,8 @@ impl RabbitServer {
                 "RABBITMQ_DIST_PORT",
                 (u32::from(self.port) % 20_000 + 30_000).to_string(),
             )
-            .env("ERL_EPMD_ADDRESS", "127.0.0.1");
+            .env("ERL_EPMD_ADDRESS", "127.0.0.1")
+            .env("ERL_EPMD_PORT", self.epmd_port.to_string());
     }
 
     fn ctl(&self, args: &[&str]) -> std::process::Output {
@@ -157,7 +181,8 @@ impl RabbitServer {
 impl Drop for RabbitServer {
     fn drop(&mut self) {
         self.halt();
-        // The broker started its own epmd; nothing else here uses it.
-        let _ = Command::new("pkill").args(["-x", "epmd"]).status();
+        // Only the port mapper this test started, by its PID.
+        let _ = self.epmd.kill();
+        let _ = self.epmd.wait();
     }
 }

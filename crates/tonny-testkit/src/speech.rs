@@ -123,6 +123,96 @@ pub fn faster_whisper_python() -> PathBuf {
     python
 }
 
+/// faster-whisper's transcription of each WAV at `beam`: int8, two threads, English, on the
+/// same `tiny.en` directory the tests load, run on this machine. Accuracy tests bound our word
+/// error rate by the reference engine's on the same audio and CPU (int8 kernels differ between
+/// CPUs, so fixed words or an absolute WER on borderline audio fail on some machines).
+///
+/// Answers are cached on disk by the file's SHA-256 and the beam, so each recording is
+/// transcribed once per machine.
+pub fn reference_texts(wavs: &[&Path], beam: usize) -> Vec<String> {
+    use sha2::Digest;
+    let cache = cache_root().join("fw-reference");
+    fs::create_dir_all(&cache).unwrap();
+    let key = |wav: &Path| {
+        let bytes = fs::read(wav).unwrap_or_else(|e| panic!("reading {}: {e}", wav.display()));
+        cache.join(format!(
+            "{}-beam{beam}.txt",
+            hex::encode(sha2::Sha256::digest(&bytes))
+        ))
+    };
+    let keys: Vec<PathBuf> = wavs.iter().map(|w| key(w)).collect();
+    let missing: Vec<(&Path, &PathBuf)> = wavs
+        .iter()
+        .zip(&keys)
+        .filter(|(_, k)| !k.is_file())
+        .map(|(w, k)| (*w, k))
+        .collect();
+    if !missing.is_empty() {
+        let out = Command::new(faster_whisper_python())
+            .args(["-c", FW_TRANSCRIBE])
+            .arg(model_dir())
+            .arg(beam.to_string())
+            .args(missing.iter().map(|(w, _)| w))
+            .output()
+            .expect("running faster-whisper");
+        assert!(
+            out.status.success(),
+            "faster-whisper failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let texts: Vec<String> =
+            serde_json::from_slice(&out.stdout).expect("faster-whisper's JSON");
+        for ((_, k), text) in missing.iter().zip(texts) {
+            fs::write(k, text).unwrap();
+        }
+    }
+    keys.iter()
+        .map(|k| fs::read_to_string(k).unwrap())
+        .collect()
+}
+
+/// [`reference_texts`] for one file.
+pub fn reference_text(wav: &Path, beam: usize) -> String {
+    reference_texts(&[wav], beam).remove(0)
+}
+
+/// Asserts that `ours` (our transcript of `wav` at `beam`) is within `slack` of the reference
+/// engine's word error rate against `truth` on the same audio; returns both rates for logs.
+pub fn assert_near_reference(
+    truth: &str,
+    ours: &str,
+    wav: &Path,
+    beam: usize,
+    slack: f64,
+) -> (f64, f64) {
+    let theirs = reference_text(wav, beam);
+    let (ours_wer, theirs_wer) = (wer(truth, ours), wer(truth, &theirs));
+    eprintln!(
+        "{} beam {beam}: TonnyTray {ours:?} (WER {ours_wer:.2}), faster-whisper {theirs:?} (WER {theirs_wer:.2})",
+        wav.display()
+    );
+    assert!(
+        ours_wer <= theirs_wer + slack,
+        "{}: our WER {ours_wer:.2} ({ours:?}) is more than {slack} above faster-whisper's \
+         {theirs_wer:.2} ({theirs:?}) against {truth:?}",
+        wav.display()
+    );
+    (ours_wer, theirs_wer)
+}
+
+const FW_TRANSCRIBE: &str = r#"
+import sys, json
+from faster_whisper import WhisperModel
+model = WhisperModel(sys.argv[1], device="cpu", compute_type="int8", cpu_threads=2)
+beam = int(sys.argv[2])
+out = []
+for wav in sys.argv[3:]:
+    segments, _ = model.transcribe(wav, beam_size=beam, language="en")
+    out.append(" ".join(s.text.strip() for s in segments))
+print(json.dumps(out))
+"#;
+
 /// Fourteen household sentences that, spoken with pauses, make a recording of over 60 s: the
 /// long-recording test and `scripts/bench-stt.sh` both use them.
 pub fn household_sentences() -> Vec<&'static str> {

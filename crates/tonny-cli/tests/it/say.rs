@@ -31,7 +31,7 @@ fn spoken_words_come_back_through_speech_recognition() {
         .ok()
         .json();
     let text = heard[0]["text"].as_str().unwrap();
-    assert!(speech::wer(said, text) <= 0.2, "{text}");
+    speech::assert_near_reference(said, text, &wav, 5, 0.2);
 }
 
 #[test]

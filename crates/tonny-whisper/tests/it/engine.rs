@@ -56,12 +56,15 @@ fn a_minute_long_recording_is_transcribed_completely_and_in_order() {
     let t = engine()
         .transcribe_with(&audio, Some("en"), DecodeOptions::default())
         .unwrap();
+    // Accuracy: bounded by the reference engine's on the same recording and CPU.
+    speech::assert_near_reference(&sentences.join(" "), &t.text, &wav, 5, 0.05);
+    // Completeness and order: every sentence is found (not dropped, not garbled beyond
+    // recognition) after the one before it.
     let hyp = speech::normalize(&t.text).join(" ");
+    let hyp_words: Vec<&str> = hyp.split(' ').collect();
     let mut cursor = 0;
     for sentence in &sentences {
         let words = speech::normalize(sentence);
-        // Find this sentence in the transcript at or after the previous one, allowing errors.
-        let hyp_words: Vec<&str> = hyp.split(' ').collect();
         let best = (cursor..hyp_words.len().max(cursor + 1))
             .map(|start| {
                 let end = (start + words.len()).min(hyp_words.len());
@@ -71,8 +74,8 @@ fn a_minute_long_recording_is_transcribed_completely_and_in_order() {
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .unwrap();
         assert!(
-            best.0 <= 0.2,
-            "sentence {sentence:?} missing or garbled (WER {:.2}) in:\n{}",
+            best.0 <= 0.5,
+            "sentence {sentence:?} missing or out of order (WER {:.2}) in:\n{}",
             best.0,
             t.text
         );
@@ -172,11 +175,8 @@ fn partial_results_grow_and_stable_words_are_never_taken_back() {
         );
     }
     let last = partials.last().unwrap();
-    assert!(speech::wer(&reference, &last.stable) <= 0.2, "{last:?}");
+    // Partial text is decoded greedily (beam 1); the final pass uses the default beam 5.
+    speech::assert_near_reference(&reference, &last.stable, &wav, 1, 0.2);
     let final_t = live.finish(DecodeOptions::default()).unwrap();
-    assert!(
-        speech::wer(&reference, &final_t.text) <= 0.2,
-        "{}",
-        final_t.text
-    );
+    speech::assert_near_reference(&reference, &final_t.text, &wav, 5, 0.2);
 }

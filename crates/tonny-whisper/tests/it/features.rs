@@ -78,38 +78,16 @@ fn features_match_faster_whisper_on_every_shared_recording() {
     );
 }
 
-const FW_TRANSCRIBE: &str = r#"
-import sys, json
-from faster_whisper import WhisperModel
-model = WhisperModel(sys.argv[1], device="cpu", compute_type="int8", cpu_threads=2)
-out = {}
-for beam in (1, 5):
-    for wav in sys.argv[2:]:
-        segments, _ = model.transcribe(wav, beam_size=beam, language="en")
-        out[f"{beam} {wav}"] = " ".join(s.text.strip() for s in segments)
-print(json.dumps(out))
-"#;
-
 #[test]
 fn word_error_rate_is_no_worse_than_faster_whisper_at_beam_1_and_5() {
     use tonny_whisper::DecodeOptions;
     let recordings = speech::shared_recordings();
-    let out = Command::new(speech::faster_whisper_python())
-        .args(["-c", FW_TRANSCRIBE])
-        .arg(speech::model_dir())
-        .args(recordings.iter().map(|(w, _)| w))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let wavs: Vec<&std::path::Path> = recordings.iter().map(|(w, _)| w.as_path()).collect();
     let engine = crate::engine();
     for beam in [1usize, 5] {
+        let theirs = speech::reference_texts(&wavs, beam);
         let (mut ours_e, mut theirs_e, mut n) = (0, 0, 0);
-        for (wav, reference) in &recordings {
+        for ((wav, reference), fw) in recordings.iter().zip(&theirs) {
             let text = engine
                 .transcribe_with(
                     &load(wav),
@@ -121,9 +99,6 @@ fn word_error_rate_is_no_worse_than_faster_whisper_at_beam_1_and_5() {
                 )
                 .unwrap()
                 .text;
-            let fw = theirs[format!("{beam} {}", wav.display())]
-                .as_str()
-                .unwrap();
             let (e, words) = speech::word_errors(reference, &text);
             ours_e += e;
             n += words;
