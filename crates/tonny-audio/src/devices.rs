@@ -81,3 +81,18 @@ pub fn available() -> (Vec<String>, Vec<String>) {
     let outputs = host.output_devices().map(device_names).unwrap_or_default();
     (inputs, outputs)
 }
+
+/// The name of the microphone [`crate::capture::Microphone::open`] would open for `device`
+/// now (the named one, or the current default), or `None` when there is none: a daemon compares
+/// it with the microphone it holds to notice an unplugged device or a changed default.
+pub fn current_input(device: Option<&str>) -> Option<String> {
+    use cpal::traits::HostTrait;
+    if !sound_system_present() {
+        return None;
+    }
+    let host = cpal::default_host();
+    match device {
+        Some(wanted) => find_device(host.input_devices().ok()?, wanted).map(|d| d.to_string()),
+        None => host.default_input_device().map(|d| d.to_string()),
+    }
+}

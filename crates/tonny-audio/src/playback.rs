@@ -198,9 +198,12 @@ impl Player {
 
     /// Cuts the clip playing and drops the queued ones.
     pub fn stop(&self) {
-        self.queued.store(0, Ordering::SeqCst);
-        self.last_end_ms
-            .store(self.epoch.elapsed().as_millis() as u64, Ordering::SeqCst);
+        // Only a clip cut off leaves an echo in the room: stopping silence (a new utterance
+        // starting while nothing plays) must not mute the microphone's first words.
+        if self.queued.swap(0, Ordering::SeqCst) > 0 {
+            self.last_end_ms
+                .store(self.epoch.elapsed().as_millis() as u64, Ordering::SeqCst);
+        }
         let _ = self.tx.send(Command::Stop);
     }
 

@@ -113,6 +113,10 @@ pub enum AgentError {
     /// same request may work later, so a deferrable agent's request is queued.
     #[error("{0}")]
     Unavailable(String),
+    /// The agent was reached but did not answer in time: like [`AgentError::Unavailable`]
+    /// (the request may be queued and retried), but recorded as a timeout.
+    #[error("{0}")]
+    TimedOut(String),
     /// The agent was reached and refused or failed the request (wrong key, workflow error):
     /// sending it again will not help until someone fixes the backend. The message says what
     /// to fix.
@@ -123,7 +127,7 @@ pub enum AgentError {
 impl AgentError {
     /// True when trying again later may work.
     pub fn is_transient(&self) -> bool {
-        matches!(self, AgentError::Unavailable(_))
+        matches!(self, AgentError::Unavailable(_) | AgentError::TimedOut(_))
     }
 }
 

@@ -4,6 +4,7 @@
 //! isolation and every other crate can depend on it.
 //!
 //! # Layout
+//! - [`activity`]: how a request ended ([`activity::ActivityStatus`]), shared by store and API.
 //! - [`paths`]: where TonnyTray keeps its files (XDG directories, relocatable with `TONNY_HOME`).
 //! - [`settings`]: the one [`Settings`] struct, its defaults, dotted keys, environment overrides and
 //!   validation with field-level messages.
@@ -24,6 +25,7 @@
 //! - [`endpoint`]: the URL policy shared by settings and secrets (https for remote hosts, plain
 //!   http/ws only for loopback).
 
+pub mod activity;
 pub mod agent;
 pub mod breaker;
 pub mod endpoint;

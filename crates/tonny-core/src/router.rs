@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::quick_action::QuickAction;
 
 /// How the person started the utterance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// Type what I say.
@@ -28,7 +28,9 @@ pub enum Route {
 }
 
 /// What ran for a request, as stored in the activity history (`activity.intent`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Intent {
     /// Typed as dictation.
@@ -38,7 +40,24 @@ pub enum Intent {
     /// The built-in local agent answered.
     Local,
     /// A remote agent answered (or was asked).
+    #[default]
     Agent,
+}
+
+impl std::str::FromStr for Intent {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            Intent::Dictation,
+            Intent::QuickAction,
+            Intent::Local,
+            Intent::Agent,
+        ]
+        .into_iter()
+        .find(|i| i.as_str() == s)
+        .ok_or_else(|| format!("{s:?} is not an intent (dictation, quick_action, local, agent)"))
+    }
 }
 
 impl Intent {

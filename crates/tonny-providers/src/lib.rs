@@ -1,15 +1,28 @@
-//! Implementations of TonnyTray's pipeline traits.
+//! Implementations of TonnyTray's pipeline traits, and how to build them from settings and
+//! secrets.
 //!
 //! # Layout
 //! - [`agent`]: agents: the built-in offline local agent, n8n webhooks, OpenAI-compatible chat
-//!   (streaming), RabbitMQ (publish or RPC), and [`agent::guarded`], the circuit breaker every remote agent sits behind.
-//! - [`stt`]: speech-to-text engines; today the embedded Whisper engine (CTranslate2 in-process)
-//!   and the management of its model files.
+//!   (streaming), RabbitMQ (publish or RPC), and [`agent::guarded`], the circuit breaker every
+//!   remote agent sits behind.
+//! - [`stt`]: speech-to-text: model management, the speech-worker client, WhisperLiveKit and
+//!   OpenAI-compatible transcription with the fallback to the embedded engine, and the engine
+//!   loaded on demand.
 //! - [`tts`]: voices: the local espeak-ng voice, ElevenLabs, and the fallback from one to the
 //!   other.
+//! - [`voice`]: the spoken-reply output: a voice and a speaker, fed word by word or sentence
+//!   by sentence.
+//! - [`wiring`]: every part built from settings and secrets ([`wiring::BackendSecrets`]), the
+//!   same way for the daemon and every one-shot command; each problem is a typed
+//!   [`wiring::WiringError`] the person can act on.
+//! - [`check`]: "test connection": asks one backend whether it answers, without doing what a
+//!   request would.
 //! - [`remote`]: what every HTTP client shares: bounded bodies, timeouts, error messages.
 
 pub mod agent;
+pub mod check;
 pub mod remote;
 pub mod stt;
 pub mod tts;
+pub mod voice;
+pub mod wiring;

@@ -24,6 +24,21 @@ use tracing_subscriber::layer::{Context, Layer};
 use crate::records::LogRecord;
 use crate::sqlite::SqliteDb;
 
+/// Counts batches of log lines written in this process, so a follower (the API's log stream)
+/// reads new lines when they land instead of polling on a timer.
+static WRITTEN: std::sync::LazyLock<tokio::sync::watch::Sender<u64>> =
+    std::sync::LazyLock::new(|| tokio::sync::watch::channel(0).0);
+
+/// Changes each time this process writes log lines to the database.
+pub fn written() -> tokio::sync::watch::Receiver<u64> {
+    WRITTEN.subscribe()
+}
+
+/// Tells followers that log lines were just committed.
+pub(crate) fn written_now() {
+    WRITTEN.send_modify(|n| *n += 1);
+}
+
 /// Events buffered before new ones are dropped.
 const CAPACITY: usize = 10_000;
 /// Most events written per transaction.

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use tonny_core::activity::ActivityStatus;
+use tonny_core::router::Intent;
 use tonny_core::settings::LogLevel;
 
 /// A transcription about to be stored.
@@ -267,16 +269,16 @@ pub struct NewActivity {
     pub transcription_id: Option<i64>,
     /// The active profile's name.
     pub profile: Option<String>,
-    /// `dictation`, `quick_action`, `local` or `agent`.
-    pub intent: String,
+    /// What ran.
+    pub intent: Intent,
     /// Which agent or output handled it.
     pub backend: Option<String>,
     /// The request text (omitted when history is off).
     pub request: Option<String>,
     /// The reply text (omitted when history is off).
     pub response: Option<String>,
-    /// `success`, `failed`, `timeout` or `blocked`.
-    pub status: String,
+    /// How it ended.
+    pub status: ActivityStatus,
     /// Why it failed or was refused.
     pub error: Option<String>,
     /// Per-stage durations.
@@ -312,7 +314,7 @@ pub struct Activity {
     /// Profile name, if it still exists.
     pub profile: Option<String>,
     /// What ran.
-    pub intent: String,
+    pub intent: Intent,
     /// Which agent or output.
     pub backend: Option<String>,
     /// Request text, if kept.
@@ -320,7 +322,7 @@ pub struct Activity {
     /// Reply text, if kept.
     pub response: Option<String>,
     /// How it ended.
-    pub status: String,
+    pub status: ActivityStatus,
     /// Why it failed or was refused.
     pub error: Option<String>,
     /// Per-stage durations.
@@ -340,6 +342,27 @@ pub struct Notification {
     pub title: String,
     /// Details.
     pub body: Option<String>,
+    /// When the person marked it read, if they did.
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// Which history to delete (`tonny history clear`, `DELETE /api/v1/history`). Both given:
+/// that profile's rows before that instant; neither: everything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClearHistory {
+    /// Only this profile's rows.
+    pub profile: Option<String>,
+    /// Only rows stored before this instant.
+    pub before: Option<DateTime<Utc>>,
+}
+
+/// What a history clear deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Cleared {
+    /// Transcriptions deleted.
+    pub transcriptions: u64,
+    /// Activity rows deleted.
+    pub activity: u64,
 }
 
 /// An agent request to deliver later, as queued.

@@ -95,6 +95,13 @@ pub trait Store: Send + Sync {
     async fn add_notification(&self, level: &str, title: &str, body: Option<&str>) -> Result<i64>;
     /// The newest notifications, newest first.
     async fn recent_notifications(&self, limit: u32) -> Result<Vec<Notification>>;
+    /// The newest notifications (only unread ones with `unread_only`), newest first.
+    async fn notifications(&self, unread_only: bool, limit: u32) -> Result<Vec<Notification>>;
+    /// Marks notifications read (`ids`, or every unread one when `None`); returns how many
+    /// changed.
+    async fn mark_notifications_read(&self, ids: Option<Vec<i64>>) -> Result<u64>;
+    /// Deletes transcriptions and activity rows as `what` selects.
+    async fn clear_history(&self, what: &ClearHistory) -> Result<Cleared>;
     /// Every quick action, each read or with the reason it cannot be.
     async fn list_quick_actions(
         &self,

@@ -182,6 +182,11 @@ impl Supervisor {
         }
     }
 
+    /// The services it supervises, as configured.
+    pub fn specs(&self) -> &[ServiceSpec] {
+        &self.specs
+    }
+
     /// Status changes from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<ServiceEvent> {
         self.events.subscribe()

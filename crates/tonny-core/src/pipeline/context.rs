@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// One exchange: what the person said and what came back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Turn {
     /// The person's words (transcript or typed text).
     pub user: String,
@@ -17,7 +17,7 @@ pub struct Turn {
 }
 
 /// Why the context was emptied (shown to the person and logged).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClearReason {
     /// The person asked ("new conversation", the UI's button).
@@ -83,6 +83,20 @@ impl Conversation {
         match (self.last_turn, self.idle_limit) {
             (Some(t), Some(limit)) if !self.turns.is_empty() => Some(t + limit),
             _ => None,
+        }
+    }
+
+    /// Applies new `conversation.*` settings to the context held: the oldest turns beyond the
+    /// new capacity are dropped, and the new idle time counts from the newest turn.
+    pub fn reconfigure(&mut self, capacity: u32, idle_minutes: u32) {
+        let fresh = Self::new(capacity, idle_minutes);
+        self.capacity = fresh.capacity;
+        self.idle_limit = fresh.idle_limit;
+        while self.turns.len() > self.capacity {
+            self.turns.pop_front();
+        }
+        if self.turns.is_empty() {
+            self.last_turn = None;
         }
     }
 

@@ -41,6 +41,7 @@ enum Command {
     Remember(UtteranceId, Turn, Reply<()>),
     Context(oneshot::Sender<Vec<Turn>>),
     ClearContext(oneshot::Sender<bool>),
+    Configure(ConversationSettings, oneshot::Sender<()>),
     State(oneshot::Sender<(UtteranceId, State)>),
 }
 
@@ -135,6 +136,15 @@ impl Coordinator {
     pub async fn clear_context(&self) -> Result<bool, CoordinatorError> {
         self.ask(Command::ClearContext).await
     }
+
+    /// Applies changed `conversation.*` settings to the running context.
+    pub async fn configure(
+        &self,
+        conversation: &ConversationSettings,
+    ) -> Result<(), CoordinatorError> {
+        let settings = conversation.clone();
+        self.ask(|r| Command::Configure(settings, r)).await
+    }
 }
 
 // The task's own data: only it reads or writes these.
@@ -211,6 +221,11 @@ impl Task {
                     });
                 }
                 let _ = reply.send(had);
+            }
+            Command::Configure(settings, reply) => {
+                self.conversation
+                    .reconfigure(settings.history_length, settings.auto_clear_minutes);
+                let _ = reply.send(());
             }
             Command::State(reply) => {
                 let _ = reply.send((self.current, self.state.clone()));

@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// Where the voice pipeline is. Exactly one of these at any time; there are no flags beside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "state", content = "reason", rename_all = "snake_case")]
 pub enum State {
     /// Waiting for the hotkey, the Talk button or a typed request.

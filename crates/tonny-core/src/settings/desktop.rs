@@ -140,6 +140,25 @@ impl Default for HistorySettings {
     }
 }
 
+/// Scheduled copies of the database, taken by the running daemon.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupSettings {
+    /// Hours between two scheduled backups; 0 takes none.
+    pub interval_hours: u32,
+    /// How many scheduled backups to keep (the oldest beyond this are deleted).
+    pub keep: u32,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        Self {
+            interval_hours: 24,
+            keep: 7,
+        }
+    }
+}
+
 /// Log verbosity, most to least severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

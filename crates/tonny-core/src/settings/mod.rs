@@ -17,8 +17,8 @@ mod validate;
 use serde::{Deserialize, Serialize};
 
 pub use desktop::{
-    AudioSettings, ConversationSettings, HistorySettings, HotkeySettings, LogLevel, LogSettings,
-    ServerSettings, Theme, Trailing, TypingMethod, TypingSettings, UiSettings,
+    AudioSettings, BackupSettings, ConversationSettings, HistorySettings, HotkeySettings, LogLevel,
+    LogSettings, ServerSettings, Theme, Trailing, TypingMethod, TypingSettings, UiSettings,
 };
 pub use keys::{closest_env_var, env_var_for, key_names};
 pub use layers::{LoadedSettings, Source};
@@ -57,6 +57,8 @@ pub struct Settings {
     pub conversation: ConversationSettings,
     /// What the history tables keep and for how long.
     pub history: HistorySettings,
+    /// Scheduled database backups.
+    pub backup: BackupSettings,
     /// Logging verbosity.
     pub log: LogSettings,
     /// Web UI and tray appearance.

@@ -341,6 +341,14 @@ impl Settings {
             " days (0 = keep forever)",
         );
 
+        c.range(
+            "backup.interval_hours",
+            self.backup.interval_hours,
+            0..=8_760,
+            " hours (0 = no scheduled backups)",
+        );
+        c.range("backup.keep", self.backup.keep, 1..=365, " backups");
+
         if c.errors.is_empty() {
             Ok(())
         } else {

@@ -146,6 +146,9 @@ impl ChatAgent {
     }
 
     fn agent_error(&self, e: RemoteError) -> AgentError {
+        if let RemoteError::Timeout { .. } = e {
+            return AgentError::TimedOut(e.to_string());
+        }
         if e.is_transient() {
             return AgentError::Unavailable(e.to_string());
         }

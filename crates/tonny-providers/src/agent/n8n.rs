@@ -123,6 +123,9 @@ pub fn reply_text(body: &[u8], json: bool) -> Result<String, RemoteError> {
 
 /// Turns a failed call into what the person is told, and whether it may be retried.
 pub fn agent_error(e: RemoteError) -> AgentError {
+    if let RemoteError::Timeout { .. } = e {
+        return AgentError::TimedOut(e.to_string());
+    }
     if e.is_transient() {
         return AgentError::Unavailable(e.to_string());
     }

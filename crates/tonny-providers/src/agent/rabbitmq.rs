@@ -121,7 +121,7 @@ impl RabbitMqAgent {
         tokio::time::timeout(self.timeout(), opening)
             .await
             .map_err(|_| {
-                AgentError::Unavailable(format!(
+                AgentError::TimedOut(format!(
                     "RabbitMQ did not accept a connection within {} ms",
                     self.config.timeout_ms
                 ))
@@ -212,7 +212,7 @@ impl RabbitMqAgent {
         let confirmation = tokio::time::timeout(self.timeout(), confirm)
             .await
             .map_err(|_| {
-                AgentError::Unavailable(format!(
+                AgentError::TimedOut(format!(
                     "RabbitMQ did not confirm the message within {} ms",
                     self.config.timeout_ms
                 ))

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{SqliteDb, from_ms, now_ms};
 use crate::error::Result;
-use crate::records::{Activity, NewActivity, Notification, StageTimings};
+use crate::records::{Activity, ClearHistory, Cleared, NewActivity, Notification, StageTimings};
 
 // Request and response texts are kept as `{"text": …}` so later backends can add fields.
 fn wrap(text: &Option<String>) -> Option<String> {
@@ -17,6 +17,21 @@ fn unwrap(json: Option<String>) -> Option<String> {
     v.get("text")?.as_str().map(str::to_owned)
 }
 
+// A stored name read back as its enum; the CHECK constraints keep unknown names out.
+fn parsed<T: std::str::FromStr>(r: &Row<'_>, i: usize) -> rusqlite::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let text: String = r.get(i)?;
+    text.parse().map_err(|e: T::Err| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            e.to_string().into(),
+        )
+    })
+}
+
 fn activity_row(r: &Row<'_>) -> rusqlite::Result<Activity> {
     let ms = |i: usize| -> rusqlite::Result<Option<u32>> {
         Ok(r.get::<_, Option<i64>>(i)?
@@ -26,11 +41,11 @@ fn activity_row(r: &Row<'_>) -> rusqlite::Result<Activity> {
         id: r.get(0)?,
         created_at: from_ms(r.get(1)?),
         profile: r.get(2)?,
-        intent: r.get(3)?,
+        intent: parsed(r, 3)?,
         backend: r.get(4)?,
         request: unwrap(r.get(5)?),
         response: unwrap(r.get(6)?),
-        status: r.get(7)?,
+        status: parsed(r, 7)?,
         error: r.get(8)?,
         timings: StageTimings {
             capture_ms: ms(9)?,
@@ -60,11 +75,11 @@ impl SqliteDb {
                     now,
                     a.transcription_id,
                     a.profile,
-                    a.intent,
+                    a.intent.as_str(),
                     a.backend,
                     wrap(&a.request),
                     wrap(&a.response),
-                    a.status,
+                    a.status.as_str(),
                     a.error,
                     t.capture_ms,
                     t.stt_ms,
@@ -105,23 +120,75 @@ impl SqliteDb {
         })
     }
 
-    /// The newest `limit` notifications, newest first.
-    pub fn recent_notifications(&self, limit: u32) -> Result<Vec<Notification>> {
+    /// The newest `limit` notifications (only unread ones with `unread_only`), newest first.
+    pub fn notifications(&self, unread_only: bool, limit: u32) -> Result<Vec<Notification>> {
         self.read("read notifications", |c| {
             let mut stmt = c.prepare(
-                "SELECT id, created_at, level, title, body FROM notifications
+                "SELECT id, created_at, level, title, body, read_at FROM notifications
+                 WHERE (?2 = 0 OR read_at IS NULL)
                  ORDER BY id DESC LIMIT ?1",
             )?;
-            let rows = stmt.query_map([limit], |r| {
+            let rows = stmt.query_map(params![limit, unread_only], |r| {
                 Ok(Notification {
                     id: r.get(0)?,
                     created_at: from_ms(r.get(1)?),
                     level: r.get(2)?,
                     title: r.get(3)?,
                     body: r.get(4)?,
+                    read_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// Marks `ids` (or every unread notification) read; returns how many changed.
+    pub fn mark_notifications_read(&self, ids: Option<&[i64]>) -> Result<u64> {
+        self.write("mark notifications read", |c| {
+            let now = now_ms();
+            let changed = match ids {
+                None => c.execute(
+                    "UPDATE notifications SET read_at = ?1 WHERE read_at IS NULL",
+                    [now],
+                )?,
+                Some(ids) => {
+                    let tx = c.transaction()?;
+                    let mut n = 0;
+                    for id in ids {
+                        n += tx.execute(
+                            "UPDATE notifications SET read_at = ?1 WHERE id = ?2 AND read_at IS NULL",
+                            params![now, id],
+                        )?;
+                    }
+                    tx.commit()?;
+                    n
+                }
+            };
+            Ok(changed as u64)
+        })
+    }
+
+    /// Deletes the transcriptions and activity rows `what` selects, in one transaction.
+    pub fn clear_history(&self, what: &ClearHistory) -> Result<Cleared> {
+        self.write("clear history", |c| {
+            let before = what.before.map(|b| b.timestamp_millis());
+            let profile = what.profile.as_deref();
+            let tx = c.transaction()?;
+            let filter = "(?1 IS NULL OR created_at < ?1)
+                 AND (?2 IS NULL OR profile_id = (SELECT id FROM profiles WHERE name = ?2))";
+            let activity = tx.execute(
+                &format!("DELETE FROM activity WHERE {filter}"),
+                params![before, profile],
+            )?;
+            let transcriptions = tx.execute(
+                &format!("DELETE FROM transcriptions WHERE {filter}"),
+                params![before, profile],
+            )?;
+            tx.commit()?;
+            Ok(Cleared {
+                transcriptions: transcriptions as u64,
+                activity: activity as u64,
+            })
         })
     }
 }

@@ -65,6 +65,7 @@ impl SqliteDb {
                 }
             }
             tx.commit()?;
+            crate::log_sink::written_now();
             Ok(())
         })
     }

@@ -51,13 +51,14 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_initial.sql")),
         M::up(include_str!("migrations/0002_pipeline.sql")),
+        M::up(include_str!("migrations/0003_activity_status.sql")),
     ])
 }
 
 /// The newest schema version this build knows.
 pub fn latest_schema_version() -> i64 {
     // One migration per version, numbered from 1.
-    2
+    3
 }
 
 /// Synchronous access to one TonnyTray SQLite database.
@@ -415,8 +416,23 @@ impl Store for SqliteStore {
     }
 
     async fn recent_notifications(&self, limit: u32) -> Result<Vec<Notification>> {
-        self.run_quick(move |db| db.recent_notifications(limit))
+        self.run_quick(move |db| db.notifications(false, limit))
             .await
+    }
+
+    async fn notifications(&self, unread_only: bool, limit: u32) -> Result<Vec<Notification>> {
+        self.run_quick(move |db| db.notifications(unread_only, limit))
+            .await
+    }
+
+    async fn mark_notifications_read(&self, ids: Option<Vec<i64>>) -> Result<u64> {
+        self.run_quick(move |db| db.mark_notifications_read(ids.as_deref()))
+            .await
+    }
+
+    async fn clear_history(&self, what: &ClearHistory) -> Result<Cleared> {
+        let what = what.clone();
+        self.run(move |db| db.clear_history(&what)).await
     }
 
     async fn list_quick_actions(

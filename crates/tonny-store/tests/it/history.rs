@@ -1,5 +1,7 @@
 //! Transcriptions: insert, list with paging and filters, full-text search.
 
+use tonny_core::activity::ActivityStatus;
+use tonny_core::router::Intent;
 use tonny_core::{Permission, Profile};
 use tonny_store::{HistoryQuery, NewActivity, NewTranscription, StageTimings, Store, StoreError};
 
@@ -214,8 +216,12 @@ async fn filters_apply_before_the_limit_and_rows_carry_their_outcome_and_timings
             .insert_activity(&NewActivity {
                 transcription_id: Some(id),
                 profile: Some("Mia".into()),
-                intent: "local".into(),
-                status: if i == 1 { "blocked" } else { "success" }.into(),
+                intent: Intent::Local,
+                status: if i == 1 {
+                    ActivityStatus::Blocked
+                } else {
+                    ActivityStatus::Success
+                },
                 timings: StageTimings {
                     stt_ms: Some(300),
                     route_ms: Some(2),

@@ -3,7 +3,9 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use tonny_store::{SqliteDb, SqliteStore, Store, StoreError};
+use tonny_core::activity::ActivityStatus;
+use tonny_core::router::Intent;
+use tonny_store::{NewActivity, SqliteDb, SqliteStore, Store, StoreError};
 use tonny_testkit::TempHome;
 
 use crate::{fill, fresh};
@@ -84,7 +86,7 @@ fn newer_schema_is_refused_with_versions_named() {
             err,
             StoreError::NewerSchema {
                 found: 42,
-                supported: 2,
+                supported: 3,
                 ..
             }
         ),
@@ -116,4 +118,62 @@ fn damaged_pages_are_reported_not_hidden() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_version_2_database_keeps_its_activity_and_takes_every_status_after_upgrade() {
+    // A database as version 2 left it, with one request recorded.
+    let home = TempHome::new();
+    std::fs::create_dir_all(home.database().parent().unwrap()).unwrap();
+    {
+        let c = rusqlite::Connection::open(home.database()).unwrap();
+        c.execute_batch(include_str!("../../src/sqlite/migrations/0001_initial.sql"))
+            .unwrap();
+        c.execute_batch(include_str!(
+            "../../src/sqlite/migrations/0002_pipeline.sql"
+        ))
+        .unwrap();
+        c.pragma_update(None, "user_version", 2).unwrap();
+        c.pragma_update(None, "application_id", tonny_store::sqlite::APPLICATION_ID)
+            .unwrap();
+        c.execute(
+            "INSERT INTO activity (id, created_at, intent, status, total_ms, endpoint_ms)
+             VALUES (7, 1700000000000, 'local', 'success', 420, 300)",
+            [],
+        )
+        .unwrap();
+        let refused = c.execute(
+            "INSERT INTO activity (created_at, intent, status) VALUES (1, 'agent', 'queued')",
+            [],
+        );
+        assert!(refused.is_err(), "version 2 refused 'queued' (the bug)");
+    }
+    let store = SqliteStore::open(&home.database()).unwrap();
+    assert_eq!(store.schema_version().await.unwrap(), 3);
+    let kept = store.recent_activity(10).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        (kept[0].id, kept[0].status, kept[0].timings.endpoint_ms),
+        (7, ActivityStatus::Success, Some(300))
+    );
+    for status in ActivityStatus::ALL {
+        store
+            .insert_activity(&NewActivity {
+                intent: Intent::Agent,
+                status,
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{status} refused: {e}"));
+    }
+    let stored: Vec<ActivityStatus> = store
+        .recent_activity(20)
+        .await
+        .unwrap()
+        .iter()
+        .rev()
+        .skip(1)
+        .map(|a| a.status)
+        .collect();
+    assert_eq!(stored, ActivityStatus::ALL);
 }

@@ -2,7 +2,9 @@
 //! actions, activity with stage timings, notifications.
 
 use chrono::{Duration, Utc};
+use tonny_core::activity::ActivityStatus;
 use tonny_core::quick_action::{QuickAction, Step};
+use tonny_core::router::Intent;
 use tonny_core::timer::{NewTimer, TimerKind};
 use tonny_core::{Permission, Profile};
 use tonny_store::{NewActivity, SqliteStore, StageTimings, Store, StoreError};
@@ -188,11 +190,11 @@ async fn activity_keeps_stage_timings_and_notifications_are_listed() {
     store
         .insert_activity(&NewActivity {
             profile: Some("Mia".into()),
-            intent: "local".into(),
+            intent: Intent::Local,
             backend: Some("local".into()),
             request: Some("set a timer for ten minutes".into()),
             response: Some("Timer set for 10 minutes.".into()),
-            status: "success".into(),
+            status: ActivityStatus::Success,
             timings,
             ..Default::default()
         })
@@ -201,8 +203,8 @@ async fn activity_keeps_stage_timings_and_notifications_are_listed() {
     store
         .insert_activity(&NewActivity {
             profile: Some("ghost".into()),
-            intent: "agent".into(),
-            status: "blocked".into(),
+            intent: Intent::Agent,
+            status: ActivityStatus::Blocked,
             error: Some("blocked: buy".into()),
             ..Default::default()
         })

@@ -1,8 +1,21 @@
-//! Building the pipeline's parts from settings and secrets, the same way for every front end.
+//! Building the pipeline's parts from settings and secrets, the same way for the daemon and
+//! every one-shot command. A part that cannot be built says why as a [`WiringError`]: the
+//! person is told which secret or setting to fix, and the rest is built without it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::agent::chat::{ChatAgent, ChatConfig};
+use crate::agent::guarded::Guarded;
+use crate::agent::local::LocalAgent;
+use crate::agent::n8n::{N8nAgent, N8nConfig, parse_header_credential};
+use crate::agent::rabbitmq::{RabbitMqAgent, RabbitMqConfig};
+use crate::stt::fallback::FallbackStt;
+use crate::stt::openai::{OpenAiStt, OpenAiSttConfig};
+use crate::stt::whisperlivekit::{WhisperLiveKitConfig, WhisperLiveKitStt};
+use crate::tts::elevenlabs::{ElevenLabsConfig, ElevenLabsTts};
+use crate::tts::espeak::EspeakTts;
+use crate::tts::fallback::FallbackTts;
 use tonny_audio::playback::Player;
 use tonny_core::Settings;
 use tonny_core::agent::Agent;
@@ -11,17 +24,6 @@ use tonny_core::endpoint::{EndpointKind, check_endpoint};
 use tonny_core::settings::{AgentBackend, SttBackend, TtsEngine};
 use tonny_core::stt::{Stt, SttError};
 use tonny_core::tts::Tts;
-use tonny_providers::agent::chat::{ChatAgent, ChatConfig};
-use tonny_providers::agent::guarded::Guarded;
-use tonny_providers::agent::local::LocalAgent;
-use tonny_providers::agent::n8n::{N8nAgent, N8nConfig, parse_header_credential};
-use tonny_providers::agent::rabbitmq::{RabbitMqAgent, RabbitMqConfig};
-use tonny_providers::stt::fallback::FallbackStt;
-use tonny_providers::stt::openai::{OpenAiStt, OpenAiSttConfig};
-use tonny_providers::stt::whisperlivekit::{WhisperLiveKitConfig, WhisperLiveKitStt};
-use tonny_providers::tts::elevenlabs::{ElevenLabsConfig, ElevenLabsTts};
-use tonny_providers::tts::espeak::EspeakTts;
-use tonny_providers::tts::fallback::FallbackTts;
 use tonny_store::secrets::{SecretName, SecretStore};
 use tonny_supervisor::ServiceSpec;
 
@@ -45,7 +47,7 @@ impl std::fmt::Debug for BackendSecrets {
 impl BackendSecrets {
     /// Reads every secret from `store` (blocking: the keychain). A secret that cannot be read
     /// is left out, with a warning that names it (never its value).
-    pub fn load(store: &SecretStore) -> (Self, Vec<String>) {
+    pub fn load(store: &SecretStore) -> (Self, Vec<WiringError>) {
         use secrecy::ExposeSecret;
         let mut values = HashMap::new();
         let mut warnings = Vec::new();
@@ -55,7 +57,7 @@ impl BackendSecrets {
                     values.insert(name, value.expose_secret().to_owned());
                 }
                 Ok(None) => {}
-                Err(e) => warnings.push(format!("could not read {}: {e}", name.as_str())),
+                Err(source) => warnings.push(WiringError::SecretUnreadable { name, source }),
             }
         }
         (Self { values }, warnings)
@@ -74,18 +76,65 @@ impl BackendSecrets {
     }
 }
 
-fn missing(backend: &str, secret: SecretName) -> String {
-    format!(
+/// Why a part could not be built as the settings ask.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WiringError {
+    /// A backend needs a secret that is not set.
+    #[error(
         "{backend} cannot be used: {} is not set; set it under Secrets in Settings or with \
          `tonny secrets set {}`",
         secret.as_str(),
         secret.as_str()
-    )
+    )]
+    MissingSecret {
+        /// The backend (`n8n`, `rabbitmq`, …).
+        backend: &'static str,
+        /// The secret it needs.
+        secret: SecretName,
+    },
+    /// A secret is set but its value cannot be used (a URL the policy refuses).
+    #[error("{backend} is skipped: {} {reason}", secret.as_str())]
+    BadSecret {
+        /// The backend.
+        backend: &'static str,
+        /// The secret.
+        secret: SecretName,
+        /// What is wrong with it (never the value).
+        reason: String,
+    },
+    /// The n8n header credential is not `Header-Name: value`, so it is not sent.
+    #[error(
+        "n8n_header_credential is not `Header-Name: value`, so it is not sent; set it again \
+         with `tonny secrets set n8n_header_credential`"
+    )]
+    BadHeaderCredential,
+    /// ElevenLabs was chosen but has no key: the local voice speaks.
+    #[error(
+        "tts.engine is elevenlabs but elevenlabs_api_key is not set, so the local voice \
+         speaks; set it with `tonny secrets set elevenlabs_api_key`"
+    )]
+    NoElevenLabsKey,
+    /// No speaker could be opened, so replies are not spoken.
+    #[error(transparent)]
+    NoSpeaker(#[from] tonny_audio::playback::PlaybackError),
+    /// A secret could not be read from the keychain.
+    #[error("could not read {}: {source}", name.as_str())]
+    SecretUnreadable {
+        /// Which secret.
+        name: SecretName,
+        /// Why.
+        #[source]
+        source: tonny_store::secrets::SecretError,
+    },
 }
 
 /// The agents of `agent.fallback_order`, in order, each remote one behind a circuit breaker,
 /// and a warning for each one that cannot be used (missing or refused secret). The local agent is always last if not listed, so simple requests work offline.
-pub fn agents(settings: &Settings, secrets: &BackendSecrets) -> (Vec<Arc<dyn Agent>>, Vec<String>) {
+pub fn agents(
+    settings: &Settings,
+    secrets: &BackendSecrets,
+) -> (Vec<Arc<dyn Agent>>, Vec<WiringError>) {
     let mut agents: Vec<Arc<dyn Agent>> = Vec::new();
     let mut warnings = Vec::new();
     let guarded = |agent: Arc<dyn Agent>| -> Arc<dyn Agent> {
@@ -122,12 +171,19 @@ pub fn agents(settings: &Settings, secrets: &BackendSecrets) -> (Vec<Arc<dyn Age
 pub fn n8n_config(
     settings: &Settings,
     secrets: &BackendSecrets,
-) -> Result<(N8nConfig, Option<String>), String> {
+) -> Result<(N8nConfig, Option<WiringError>), WiringError> {
     let Some(url) = secrets.get(SecretName::N8nWebhookUrl) else {
-        return Err(missing("n8n", SecretName::N8nWebhookUrl));
+        return Err(WiringError::MissingSecret {
+            backend: "n8n",
+            secret: SecretName::N8nWebhookUrl,
+        });
     };
     if let Err(e) = check_endpoint(url, EndpointKind::Http) {
-        return Err(format!("n8n is skipped: n8n_webhook_url {e}"));
+        return Err(WiringError::BadSecret {
+            backend: "n8n",
+            secret: SecretName::N8nWebhookUrl,
+            reason: e.to_string(),
+        });
     }
     let mut warning = None;
     let header = secrets
@@ -135,11 +191,7 @@ pub fn n8n_config(
         .and_then(|raw| {
             let parsed = parse_header_credential(raw);
             if parsed.is_none() {
-                warning = Some(
-                    "n8n_header_credential is not `Header-Name: value`, so it is not sent; set \
-                     it again with `tonny secrets set n8n_header_credential`"
-                        .into(),
-                );
+                warning = Some(WiringError::BadHeaderCredential);
             }
             parsed
         });
@@ -156,12 +208,19 @@ pub fn n8n_config(
 pub fn rabbitmq_config(
     settings: &Settings,
     secrets: &BackendSecrets,
-) -> Result<RabbitMqConfig, String> {
+) -> Result<RabbitMqConfig, WiringError> {
     let Some(url) = secrets.get(SecretName::RabbitmqUrl) else {
-        return Err(missing("rabbitmq", SecretName::RabbitmqUrl));
+        return Err(WiringError::MissingSecret {
+            backend: "rabbitmq",
+            secret: SecretName::RabbitmqUrl,
+        });
     };
     if let Err(e) = check_endpoint(url, EndpointKind::Amqp) {
-        return Err(format!("rabbitmq is skipped: rabbitmq_url {e}"));
+        return Err(WiringError::BadSecret {
+            backend: "rabbitmq",
+            secret: SecretName::RabbitmqUrl,
+            reason: e.to_string(),
+        });
     }
     let r = &settings.rabbitmq;
     Ok(RabbitMqConfig {
@@ -190,7 +249,7 @@ pub fn chat_config(settings: &Settings, api_key: Option<&str>) -> ChatConfig {
 
 /// The voice `tts.engine` asks for: ElevenLabs (falling back to the local voice when it fails)
 /// or the local voice; a warning when ElevenLabs was asked for but has no key.
-pub fn tts(settings: &Settings, secrets: &BackendSecrets) -> (Arc<dyn Tts>, Option<String>) {
+pub fn tts(settings: &Settings, secrets: &BackendSecrets) -> (Arc<dyn Tts>, Option<WiringError>) {
     let local: Arc<dyn Tts> = Arc::new(EspeakTts::from_settings(&settings.tts));
     if settings.tts.engine != TtsEngine::ElevenLabs {
         return (local, None);
@@ -203,14 +262,7 @@ pub fn tts(settings: &Settings, secrets: &BackendSecrets) -> (Arc<dyn Tts>, Opti
             ));
             (Arc::new(FallbackTts::new(Arc::new(cloud), local)), None)
         }
-        None => (
-            local,
-            Some(
-                "tts.engine is elevenlabs but elevenlabs_api_key is not set, so the local voice \
-                 speaks; set it with `tonny secrets set elevenlabs_api_key`"
-                    .into(),
-            ),
-        ),
+        None => (local, Some(WiringError::NoElevenLabsKey)),
     }
 }
 
@@ -219,9 +271,8 @@ pub fn tts(settings: &Settings, secrets: &BackendSecrets) -> (Arc<dyn Tts>, Opti
 pub fn voice(
     settings: &Settings,
     secrets: &BackendSecrets,
-) -> Result<(SpokenVoice, Option<String>), String> {
-    let player =
-        Player::open(settings.audio.output_device.as_deref()).map_err(|e| e.to_string())?;
+) -> Result<(SpokenVoice, Option<WiringError>), WiringError> {
+    let player = Player::open(settings.audio.output_device.as_deref())?;
     let (tts, warning) = tts(settings, secrets);
     let voice = SpokenVoice::new(tts, player)
         .with_stream_first_words(settings.tts.stream_first_words as usize);
@@ -313,7 +364,7 @@ pub fn services(settings: &Settings, secrets: &BackendSecrets) -> Vec<ServiceSpe
 pub fn stt(
     settings: &Settings,
     secrets: &BackendSecrets,
-    load_embedded: tonny_providers::stt::fallback::Loader,
+    load_embedded: crate::stt::fallback::Loader,
 ) -> Result<Arc<dyn Stt>, SttError> {
     let primary: Arc<dyn Stt> = match settings.stt.backend {
         SttBackend::Embedded => return load_embedded(),

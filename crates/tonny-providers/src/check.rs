@@ -9,14 +9,14 @@
 
 use std::time::{Duration, Instant};
 
+use crate::agent::chat::ChatAgent;
+use crate::agent::n8n::N8nAgent;
+use crate::agent::rabbitmq::RabbitMqAgent;
+use crate::stt::openai::{OpenAiStt, OpenAiSttConfig};
+use crate::tts::elevenlabs::{ElevenLabsConfig, ElevenLabsTts};
 use serde::Serialize;
 use tonny_core::Settings;
 use tonny_core::stt::TranscribeOptions;
-use tonny_providers::agent::chat::ChatAgent;
-use tonny_providers::agent::n8n::N8nAgent;
-use tonny_providers::agent::rabbitmq::RabbitMqAgent;
-use tonny_providers::stt::openai::{OpenAiStt, OpenAiSttConfig};
-use tonny_providers::tts::elevenlabs::{ElevenLabsConfig, ElevenLabsTts};
 use tonny_store::secrets::SecretName;
 use utoipa::ToSchema;
 
@@ -168,7 +168,7 @@ async fn run(
             )
         }
         Backend::N8n => match wiring::n8n_config(settings, secrets) {
-            Err(why) => found(CheckStatus::Fail, why),
+            Err(why) => found(CheckStatus::Fail, why.to_string()),
             Ok((mut config, warning)) => {
                 config.timeout_ms = bounded(config.timeout_ms);
                 match N8nAgent::new(config).check_webhook().await {
@@ -184,7 +184,7 @@ async fn run(
             }
         },
         Backend::RabbitMq => match wiring::rabbitmq_config(settings, secrets) {
-            Err(why) => found(CheckStatus::Fail, why),
+            Err(why) => found(CheckStatus::Fail, why.to_string()),
             Ok(mut config) => {
                 config.timeout_ms = bounded(config.timeout_ms);
                 outcome(
