@@ -1,21 +1,33 @@
-//! `tonny`: configure, inspect and maintain TonnyTray from a terminal. The commands live in
-//! the package's library (shared with the tray, which runs the same daemon in-process); this
-//! file parses arguments, sets up logging and turns results into exit codes.
+//! `tonny`: run the TonnyTray daemon, talk to it, and configure, inspect and maintain TonnyTray
+//! from a terminal. The daemon is `tonny_server`'s; commands that use the running assistant go
+//! through its API when one runs ([`client`]). This file parses arguments, sets up logging and
+//! turns results into exit codes.
 //!
-//! Only this file names the embedded engine (`tonny_whisper`, CTranslate2): `tonny` runs it
-//! in-process, and serves it to the tray as `tonny stt-worker`. The library must not name it,
-//! or the tray would link the engine too (a test checks that it does not).
+//! `tonny` runs the embedded engine (`tonny_whisper`, CTranslate2) in-process, and serves it
+//! to the tray as `tonny stt-worker`; the tray, which depends on `tonny-server` and not on this
+//! package, does not link the engine (a test checks that it does not).
+//!
+//! # Layout
+//! - [`ctx`]: what every command gets (the home, the output mode, the engine loader).
+//! - [`client`]: the running daemon's API, for commands that go through it.
+//! - [`output`]: printing tables and JSON, treating a closed pipe as success.
+//! - [`cmd`]: one module per subcommand group; [`cmd::run`] boots the daemon.
+
+mod client;
+mod cmd;
+mod ctx;
+mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use tonny_cli::cmd;
-use tonny_cli::cmd::pipeline::EmbeddedLoader;
-use tonny_cli::ctx::Ctx;
-use tonny_cli::logging::init_logging;
 use tonny_core::settings::{ComputeType, SttSettings};
+use tonny_server::logging::init_logging;
+use tonny_server::parts::EmbeddedLoader;
+
+use crate::ctx::Ctx;
 use tonny_core::stt::{Stt, SttError};
 use tonny_providers::stt::worker::serve;
 use tonny_whisper::{EngineOptions, WhisperEngine};
@@ -102,7 +114,7 @@ enum Command {
     SttWorker(SttWorkerArgs),
 }
 
-/// Options for `tonny stt-worker`, as `tonny_cli::cmd::pipeline::worker_loader` passes them.
+/// Options for `tonny stt-worker`, as `tonny_server::parts::worker_loader` passes them.
 #[derive(Debug, clap::Args)]
 struct SttWorkerArgs {
     /// The model directory.
@@ -173,7 +185,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    init_logging(&mut ctx, cli.verbose);
+    init_logging(&mut ctx.home, cli.verbose);
     let result = match cli.command {
         Command::Config(c) => cmd::config::run(&mut ctx, c).await,
         Command::Secrets(c) => cmd::secrets::run(&mut ctx, c).await,
@@ -185,8 +197,8 @@ async fn main() -> ExitCode {
         Command::Models(c) => cmd::models::run(&mut ctx, c).await,
         Command::Say(a) => cmd::say::run(&mut ctx, a).await,
         Command::Ask(a) => cmd::ask::run(&mut ctx, a).await,
-        Command::Run(a) => cmd::run::run(&mut ctx, a, None, None).await,
-        Command::Serve(a) => cmd::run::run(&mut ctx, a.run, Some(a.port), None).await,
+        Command::Run(a) => cmd::run::run(&mut ctx, a, None).await,
+        Command::Serve(a) => cmd::run::run(&mut ctx, a.run, Some(a.port)).await,
         Command::UiUrl => cmd::serve::ui_url(&mut ctx).await,
         Command::Services(c) => cmd::services::run(&mut ctx, c).await,
         Command::Agents(c) => cmd::agents::run(&mut ctx, c).await,

@@ -6,6 +6,9 @@
 //! - [`pulse`]: a private PulseAudio server with a virtual microphone and a recordable speaker.
 //! - [`rabbitmq`]: a private real RabbitMQ broker.
 //! - [`secret_service`]: a private D-Bus session with gnome-keyring, the real Secret Service.
+//! - [`daemon`]: a running daemon found through its runtime file, its API and event stream.
+//! - [`doubles`]: in-memory doubles of our own traits (speech engine, agent, voice, text
+//!   output), for testing the daemon's logic without a model, a sound server or a display.
 //! - [`fakes`]: fake n8n, OpenAI/Open WebUI chat and ElevenLabs servers.
 //! - [`serve`]: runs a fake's axum app on its own thread.
 //! - [`fake_hub`]: a protocol-faithful fake Hugging Face hub for model downloads.
@@ -14,6 +17,8 @@
 //! - [`fixtures`]: realistic household utterances for filling databases.
 
 pub mod cli;
+pub mod daemon;
+pub mod doubles;
 pub mod fake_hub;
 pub mod fakes;
 pub mod fixtures;
@@ -26,6 +31,7 @@ pub mod speech;
 pub mod xserver;
 
 pub use cli::{Output, Tonny};
+pub use daemon::DaemonApi;
 pub use fake_hub::{FakeHub, Fault};
 pub use home::TempHome;
 pub use pulse::PulseServer;

@@ -30,7 +30,7 @@ pub struct PulseServer {
     mic_module: Mutex<Option<String>>,
     queue: Arc<Mutex<VecDeque<i16>>>,
     stop: Arc<AtomicBool>,
-    feeder: Option<JoinHandle<()>>,
+    feeder: Mutex<Option<JoinHandle<()>>>,
 }
 
 fn pactl(runtime: &Path, args: &[&str]) -> String {
@@ -84,6 +84,25 @@ impl PulseServer {
             "pulseaudio did not start: {}",
             std::fs::read_to_string(&log).unwrap_or_default()
         );
+        let server = Self {
+            _turn: turn,
+            dir,
+            mic_module: Mutex::new(None),
+            queue: Arc::new(Mutex::new(VecDeque::new())),
+            stop: Arc::new(AtomicBool::new(false)),
+            feeder: Mutex::new(None),
+        };
+        server.plug_mic();
+        server
+    }
+
+    /// Adds the speaker and the microphone (again, after [`PulseServer::unplug_mic`]), as the
+    /// defaults, with the microphone fed in real time from here.
+    pub fn plug_mic(&self) {
+        let runtime = self.runtime_dir();
+        if self.mic_module.lock().unwrap().is_some() {
+            return;
+        }
         pactl(
             runtime,
             &["load-module", "module-null-sink", "sink_name=vsink"],
@@ -103,20 +122,13 @@ impl PulseServer {
         );
         pactl(runtime, &["set-default-sink", "vsink"]);
         pactl(runtime, &["set-default-source", "vmic"]);
-        let queue = Arc::new(Mutex::new(VecDeque::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let feeder = {
-            let (queue, stop) = (Arc::clone(&queue), Arc::clone(&stop));
-            thread::spawn(move || feed(&fifo, &queue, &stop))
-        };
-        Self {
-            _turn: turn,
-            dir,
-            mic_module: Mutex::new(Some(module)),
-            queue,
-            stop,
-            feeder: Some(feeder),
+        // The feeder of the unplugged microphone ended when its pipe closed.
+        if let Some(old) = self.feeder.lock().unwrap().take() {
+            let _ = old.join();
         }
+        let (queue, stop) = (Arc::clone(&self.queue), Arc::clone(&self.stop));
+        *self.feeder.lock().unwrap() = Some(thread::spawn(move || feed(&fifo, &queue, &stop)));
+        *self.mic_module.lock().unwrap() = Some(module);
     }
 
     /// The `XDG_RUNTIME_DIR` clients need to find this server.
@@ -232,7 +244,7 @@ impl Drop for PulseServer {
             .env("XDG_RUNTIME_DIR", self.dir.path())
             .env("HOME", self.dir.path())
             .status();
-        if let Some(f) = self.feeder.take() {
+        if let Some(f) = self.feeder.lock().unwrap().take() {
             let _ = f.join();
         }
     }

@@ -1,16 +1,16 @@
-//! TonnyTray's tray app. The daemon (`tonny serve`: assistant, timers, outbox, supervised
-//! services, the API and web UI) runs in this process on a thread of its own; the tray icon
-//! shows the pipeline's state; the menu talks, dictates, switches profile and response mode;
-//! the global shortcuts from settings drive it; notifications are shown natively. The
-//! dashboard window (the web UI from the daemon) is created when asked for and destroyed when
-//! closed, so no web view costs memory while nobody looks at it.
+//! TonnyTray's tray app: a thin shell over the daemon (`tonny_server::daemon`: assistant,
+//! timers, outbox, supervised services, the API and web UI), which runs in this process on a
+//! thread of its own. The tray icon follows the daemon's events; the menu and the global
+//! shortcuts from settings send it controls; notifications are shown natively. The dashboard
+//! window (the web UI from the daemon) is created when asked for and destroyed when closed, so
+//! no web view costs memory while nobody looks at it. No business logic lives here.
 
 mod icons;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
@@ -18,13 +18,14 @@ use tauri::{AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_global_shortcut::{GlobalShortcutExt as _, ShortcutState};
 use tauri_plugin_notification::NotificationExt as _;
-use tokio::sync::mpsc;
-use tonny_cli::cmd::pipeline::worker_loader;
-use tonny_cli::cmd::run::{Control, Embedding, Ready, RunArgs};
-use tonny_cli::ctx::Ctx;
-use tonny_core::pipeline::Event;
+use tonny_audio::typing::Display;
+use tonny_core::pipeline::{Control, Event};
 use tonny_core::router::Purpose;
-use tonny_core::settings::ResponseMode;
+use tonny_core::settings::{HotkeySettings, ResponseMode};
+use tonny_server::api::{ApiToken, auth::TOKEN_FILE};
+use tonny_server::daemon::{CoreConfig, Daemon, DaemonHandle, DaemonOptions, terminated};
+use tonny_server::home::Home;
+use tonny_server::parts::{Providers, worker_loader};
 
 use crate::icons::{TrayState, icon};
 
@@ -44,13 +45,29 @@ struct Args {
     /// Do not register the global shortcuts.
     #[arg(long)]
     no_shortcuts: bool,
+    /// Make this family profile the active one (given to a tray already running, it switches
+    /// that one: a desktop launcher per person). A switch that needs an admin's PIN opens the
+    /// dashboard's Profiles view instead.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
 }
 
 /// What the menu and the event loop share.
 struct Shared {
-    controls: mpsc::UnboundedSender<Control>,
-    ready: Mutex<Option<Ready>>,
+    daemon: Mutex<Option<DaemonHandle>>,
     pipeline: Mutex<TrayState>,
+}
+
+impl Shared {
+    fn daemon(&self) -> Option<DaemonHandle> {
+        self.daemon.lock().expect("daemon lock").clone()
+    }
+
+    fn send(&self, control: Control) {
+        if let Some(d) = self.daemon() {
+            d.send(control);
+        }
+    }
 }
 
 const TRAY: &str = "tonny";
@@ -58,19 +75,22 @@ const WINDOW: &str = "dashboard";
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let (controls, controls_rx) = mpsc::unbounded_channel();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let shared = Arc::new(Shared {
-        controls,
-        ready: Mutex::new(None),
+        daemon: Mutex::new(None),
         pipeline: Mutex::new(TrayState::Idle),
     });
     let open_at_start = args.open;
+    let shortcuts = !args.no_shortcuts;
+    let profile_at_start = args.profile.clone();
     let app = tauri::Builder::default()
         // First: a second start shows this one's window instead of running twice.
-        .plugin(tauri_plugin_single_instance::init(|app, _, _| {
-            open_dashboard(app)
-        }))
+        .plugin(tauri_plugin_single_instance::init(
+            |app, argv, _| match Args::try_parse_from(argv).ok().and_then(|a| a.profile) {
+                Some(name) => switch_profile(app, name),
+                None => open_dashboard(app),
+            },
+        ))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
@@ -87,8 +107,23 @@ fn main() -> anyhow::Result<()> {
                 .show_menu_on_left_click(true)
                 .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
                 .build(app)?;
-            start_daemon(handle.clone(), args, controls_rx, ready_tx);
-            tauri::async_runtime::spawn(when_ready(handle, ready_rx, open_at_start));
+            start_daemon(handle.clone(), args, ready_tx);
+            let first = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                let ready = when_ready(first.clone(), ready_rx, open_at_start, shortcuts);
+                if let Some(name) = profile_at_start {
+                    // After the daemon is up: `when_ready` runs until the tray quits.
+                    let app = first.clone();
+                    tauri::async_runtime::spawn(async move {
+                        let shared = Arc::clone(app.state::<Arc<Shared>>().inner());
+                        while shared.daemon().is_none() {
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        }
+                        switch_profile(&app, name);
+                    });
+                }
+                ready.await;
+            });
             Ok(())
         })
         .build(tauri::generate_context!())?;
@@ -116,62 +151,92 @@ fn speech_worker_program() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("tonny"))
 }
 
-/// Runs the daemon on its own thread and runtime (it blocks on stdin, signals and hotkey
-/// events like `tonny serve`); when it stops, the app exits with it.
-fn start_daemon(
-    app: AppHandle,
-    args: Args,
-    controls: mpsc::UnboundedReceiver<Control>,
-    ready: tokio::sync::oneshot::Sender<Ready>,
-) {
+/// Runs the daemon on its own thread and runtime; when it stops, the app exits with it.
+fn start_daemon(app: AppHandle, args: Args, ready: tokio::sync::oneshot::Sender<DaemonHandle>) {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("tonny-daemon")
             .build()
             .expect("a runtime for the daemon");
-        let shortcuts_app = app.clone();
-        let code = runtime.block_on(async move {
-            let embedded = worker_loader(speech_worker_program());
-            let mut ctx = match Ctx::new(args.home, false, embedded).await {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("tonny-tray: error: {e:#}");
-                    return 1;
-                }
-            };
-            tonny_cli::logging::init_logging(&mut ctx, 0);
-            if !args.no_shortcuts {
-                match ctx.settings().await {
-                    Ok(loaded) => register_shortcuts(&shortcuts_app, &loaded.settings.hotkeys),
-                    Err(e) => eprintln!("tonny-tray: shortcuts not registered: {e:#}"),
-                }
+        let code = match runtime.block_on(run_daemon(args, ready)) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("tonny-tray: error: {e:#}");
+                1
             }
-            let run_args = RunArgs {
-                no_hotkeys: true,
-                silent: false,
-                hands_free: false,
-                warm_up: false,
-            };
-            let embedding = Embedding { controls, ready };
-            match tonny_cli::cmd::run::run(&mut ctx, run_args, Some(args.port), Some(embedding))
-                .await
-            {
-                Ok(_) => 0,
-                Err(e) => {
-                    eprintln!("tonny-tray: error: {e:#}");
-                    1
-                }
-            }
-        });
+        };
         app.exit(code);
     });
 }
 
+/// Builds the daemon over this home and runs it until Quit or a signal.
+async fn run_daemon(
+    args: Args,
+    ready: tokio::sync::oneshot::Sender<DaemonHandle>,
+) -> anyhow::Result<()> {
+    let mut home = Home::open(args.home).await?;
+    tonny_server::logging::init_logging(&mut home, 0);
+    let settings = home.settings().await?.settings;
+    let secrets = match home.secrets().await {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("tonny-tray: secrets cannot be used or managed from the dashboard: {e:#}");
+            None
+        }
+    };
+    let build = Providers {
+        models_dir: home.paths.models_dir(),
+        embedded: worker_loader(speech_worker_program()),
+        speak: true,
+        display: Display::detect(),
+        warm: false,
+        text: None,
+    };
+    let options = DaemonOptions {
+        hotkeys: false,
+        listen: true,
+        hands_free: false,
+        warm_up: false,
+        supervise: true,
+    };
+    let token = ApiToken::load_or_create(&home.paths.data_dir.join(TOKEN_FILE))
+        .context("creating the API token file")?;
+    let (host, port) = (
+        settings.server.host.clone(),
+        args.port.unwrap_or(settings.server.port),
+    );
+    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
+        .await
+        .with_context(|| {
+            format!(
+                "listening on {host}:{port} (another program may use the port; choose another \
+                 in Settings or with `tonny config set server.port N`)"
+            )
+        })?;
+    let config = CoreConfig {
+        paths: home.paths.clone(),
+        store: home.shared_store()?,
+        secrets,
+        build: Arc::new(build),
+    };
+    let daemon = Daemon::new(config, options, token).await?;
+    let handle = daemon.handle();
+    let announce = handle.clone();
+    tokio::spawn(async move {
+        announce.ready().await;
+        let _ = ready.send(announce);
+    });
+    daemon.run(Some(listener), terminated()).await?;
+    Ok(())
+}
+
 /// The global shortcuts from `hotkeys.*`: hold push-to-talk, press toggle, press cancel.
-fn register_shortcuts(app: &AppHandle, keys: &tonny_core::settings::HotkeySettings) {
+/// Called again when they change; the ones registered before are released first.
+fn register_shortcuts(app: &AppHandle, keys: &HotkeySettings) {
     let shared = Arc::clone(app.state::<Arc<Shared>>().inner());
-    for (setting, combo, hold) in [
+    let _ = app.global_shortcut().unregister_all();
+    for (setting, combo, action) in [
         ("hotkeys.push_to_talk", &keys.push_to_talk, Some(true)),
         (
             "hotkeys.toggle_listening",
@@ -181,68 +246,102 @@ fn register_shortcuts(app: &AppHandle, keys: &tonny_core::settings::HotkeySettin
         ("hotkeys.cancel", &keys.cancel, None),
     ] {
         let shared = Arc::clone(&shared);
-        let result =
-            app.global_shortcut()
-                .on_shortcut(combo.as_str(), move |_, _, event| {
-                    let control = match (hold, event.state) {
-                        (None, ShortcutState::Pressed) => Control::Cancel,
-                        (Some(_), ShortcutState::Pressed)
-                        | (Some(true), ShortcutState::Released) => Control::Talk(Purpose::Command),
-                        _ => return,
-                    };
-                    let _ = shared.controls.send(control);
-                });
-        if let Err(e) = result {
-            eprintln!(
+        let result = app
+            .global_shortcut()
+            .on_shortcut(combo.as_str(), move |_, _, event| {
+                let control = match (action, event.state) {
+                    (None, ShortcutState::Pressed) => Control::Cancel,
+                    (Some(true), ShortcutState::Pressed) => Control::Hold(Purpose::Command),
+                    (Some(true), ShortcutState::Released) => Control::Release,
+                    (Some(false), ShortcutState::Pressed) => Control::Talk(Purpose::Command),
+                    _ => return,
+                };
+                shared.send(control);
+            });
+        match result {
+            Ok(()) => eprintln!("tonny-tray: shortcut {combo}: {setting}"),
+            Err(e) => eprintln!(
                 "tonny-tray: {setting} = {combo} is not available ({e}); choose another in Settings"
-            );
+            ),
         }
     }
 }
 
-/// Once the daemon is up: the menu with profiles, the icon following the pipeline, native
-/// notifications, and the dashboard if asked for.
-async fn when_ready(app: AppHandle, ready: tokio::sync::oneshot::Receiver<Ready>, open: bool) {
-    let Ok(ready) = ready.await else { return };
+/// Once the daemon is up: the menu with profiles, the icon following the daemon's events,
+/// native notifications, shortcuts that follow the settings, and the dashboard if asked for.
+async fn when_ready(
+    app: AppHandle,
+    ready: tokio::sync::oneshot::Receiver<DaemonHandle>,
+    open: bool,
+    shortcuts: bool,
+) {
+    let Ok(daemon) = ready.await else { return };
     let shared = Arc::clone(app.state::<Arc<Shared>>().inner());
-    let mut bus = ready.assistant.bus().subscribe();
-    let supervisor = ready.supervisor.clone();
-    *shared.ready.lock().expect("ready lock") = Some(ready);
+    let mut bus = daemon.subscribe();
+    *shared.daemon.lock().expect("daemon lock") = Some(daemon.clone());
+    if shortcuts {
+        register_shortcuts(&app, &daemon.settings().current().hotkeys);
+    }
     refresh_menu(&app).await;
-    show(&app, TrayState::Idle);
+    let mut services_down = daemon.core().services.any_down();
+    show(
+        &app,
+        if services_down {
+            TrayState::ServicesDown
+        } else {
+            TrayState::Idle
+        },
+    );
     eprintln!("tonny-tray: ready");
     if open {
         open_dashboard(&app);
     }
-    let mut services_down = false;
-    let mut check = tokio::time::interval(Duration::from_secs(2));
     loop {
-        tokio::select! {
-            event = bus.recv() => match event {
-                Ok(Event::StateChanged { to, .. }) => {
-                    let state = TrayState::of_pipeline(to.name());
-                    *shared.pipeline.lock().expect("pipeline lock") = state;
-                    show(&app, if state == TrayState::Idle && services_down { TrayState::ServicesDown } else { state });
-                }
-                Ok(Event::Notification { title, body }) => {
-                    if let Err(e) = app.notification().builder().title(&title).body(&body).show() {
-                        eprintln!("tonny-tray: [{title}] {body} (no notification service: {e})");
-                    }
-                }
-                Ok(_) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-            },
-            _ = check.tick() => {
-                let down = supervisor.as_ref().is_some_and(|s| s.states().iter().any(|(_, st)| !st.is_running()));
+        let event = match bus.recv().await {
+            Ok(e) => e,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+        };
+        match event {
+            Event::StateChanged { to, .. } => {
+                let state = TrayState::of_pipeline(to.name());
+                *shared.pipeline.lock().expect("pipeline lock") = state;
+                show(
+                    &app,
+                    if state == TrayState::Idle && services_down {
+                        TrayState::ServicesDown
+                    } else {
+                        state
+                    },
+                );
+            }
+            Event::Notification { title, body } => notify(&app, &title, &body),
+            Event::ServiceHealth { .. } => {
+                let down = daemon.core().services.any_down();
                 if down != services_down {
                     services_down = down;
-                    let pipeline = *shared.pipeline.lock().expect("pipeline lock");
-                    if pipeline == TrayState::Idle {
-                        show(&app, if down { TrayState::ServicesDown } else { TrayState::Idle });
+                    if *shared.pipeline.lock().expect("pipeline lock") == TrayState::Idle {
+                        show(
+                            &app,
+                            if down {
+                                TrayState::ServicesDown
+                            } else {
+                                TrayState::Idle
+                            },
+                        );
                     }
                 }
             }
+            Event::ProfileChanged { .. } => refresh_menu(&app).await,
+            Event::SettingsChanged { keys, .. } => {
+                if keys.iter().any(|k| k == "response.mode") {
+                    refresh_menu(&app).await;
+                }
+                if shortcuts && keys.iter().any(|k| k.starts_with("hotkeys.")) {
+                    register_shortcuts(&app, &daemon.settings().current().hotkeys);
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -322,18 +421,12 @@ fn menu(
 /// Rebuilds the menu from the store (profiles) and the assistant (mode).
 async fn refresh_menu(app: &AppHandle) {
     let shared = Arc::clone(app.state::<Arc<Shared>>().inner());
-    let assistant = match shared.ready.lock().expect("ready lock").as_ref() {
-        Some(r) => Arc::clone(&r.assistant),
-        None => return,
+    let Some(daemon) = shared.daemon() else {
+        return;
     };
-    let active = assistant
-        .store()
-        .active_profile()
-        .await
-        .ok()
-        .map(|p| p.name);
-    let profiles: Vec<(String, bool)> = assistant
-        .store()
+    let store = Arc::clone(&daemon.core().store);
+    let active = store.active_profile().await.ok().map(|p| p.name);
+    let profiles: Vec<(String, bool)> = store
         .list_profiles()
         .await
         .unwrap_or_default()
@@ -343,7 +436,8 @@ async fn refresh_menu(app: &AppHandle) {
             (p.name, is)
         })
         .collect();
-    match menu(app, &profiles, active.as_deref(), assistant.mode()) {
+    let mode = daemon.settings().current().response.mode;
+    match menu(app, &profiles, active.as_deref(), mode) {
         Ok(m) => {
             if let Some(tray) = app.tray_by_id(TRAY) {
                 let _ = tray.set_menu(Some(m));
@@ -356,16 +450,10 @@ async fn refresh_menu(app: &AppHandle) {
 fn on_menu(app: &AppHandle, id: &str) {
     let shared = Arc::clone(app.state::<Arc<Shared>>().inner());
     match id {
-        "talk" => {
-            let _ = shared.controls.send(Control::Talk(Purpose::Command));
-        }
-        "dictate" => {
-            let _ = shared.controls.send(Control::Talk(Purpose::Dictation));
-        }
+        "talk" => shared.send(Control::Talk(Purpose::Command)),
+        "dictate" => shared.send(Control::Talk(Purpose::Dictation)),
         "open" | "services" => open_dashboard(app),
-        "quit" => {
-            let _ = shared.controls.send(Control::Quit);
-        }
+        "quit" => shared.send(Control::Quit),
         "autostart" => {
             let launch = app.autolaunch();
             let result = if launch.is_enabled().unwrap_or(false) {
@@ -381,40 +469,46 @@ fn on_menu(app: &AppHandle, id: &str) {
             let app = app.clone();
             let other = other.to_owned();
             tauri::async_runtime::spawn(async move {
-                let assistant = match shared.ready.lock().expect("ready lock").as_ref() {
-                    Some(r) => Arc::clone(&r.assistant),
-                    None => return,
+                let Some(daemon) = shared.daemon() else {
+                    return;
                 };
                 if let Some(mode) = other.strip_prefix("mode:") {
-                    let mode = match mode {
-                        "text_only" => ResponseMode::TextOnly,
-                        "voice_only" => ResponseMode::VoiceOnly,
-                        _ => ResponseMode::Both,
-                    };
-                    if let Err(e) = assistant.set_mode(mode).await {
+                    // The one settings path: stored, applied, and the dashboard told.
+                    let patch = serde_json::Map::from_iter([(
+                        "response.mode".to_owned(),
+                        serde_json::Value::String(mode.to_owned()),
+                    )]);
+                    if let Err(e) = daemon.settings().patch(&patch).await {
                         notify(&app, "Replies", &format!("could not be changed: {e}"));
                     }
                 } else if let Some(name) = other.strip_prefix("profile:") {
-                    let switched = tonny_server::assistant::switch::switch_profile(
-                        assistant.store().as_ref(),
-                        name,
-                        None,
-                    )
-                    .await;
-                    if let Err(e) = switched {
-                        // A PIN is typed in the dashboard, never in a menu.
-                        notify(
-                            &app,
-                            "Profile not switched",
-                            &format!("{e}; use the dashboard's Profiles view"),
-                        );
-                        open_dashboard(&app);
-                    }
+                    switch_profile(&app, name.to_owned());
                 }
-                refresh_menu(&app).await;
+                // The menu follows through the settings-changed and profile-changed events.
             });
         }
     }
+}
+
+/// Switches the active profile; a switch that needs an admin's PIN (a kid profile involved)
+/// is not done from here: the dashboard's Profiles view asks for the PIN.
+fn switch_profile(app: &AppHandle, name: String) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let shared = Arc::clone(app.state::<Arc<Shared>>().inner());
+        let Some(daemon) = shared.daemon() else {
+            notify(&app, "TonnyTray", "still starting; try again in a moment");
+            return;
+        };
+        if let Err(e) = daemon.switch_profile(&name, None).await {
+            notify(
+                &app,
+                "Profile not switched",
+                &format!("{e}; use the dashboard's Profiles view"),
+            );
+            open_dashboard(&app);
+        }
+    });
 }
 
 fn notify(app: &AppHandle, title: &str, body: &str) {
@@ -439,12 +533,7 @@ fn open_dashboard(app: &AppHandle) {
         return;
     }
     let shared = Arc::clone(app.state::<Arc<Shared>>().inner());
-    let url = shared
-        .ready
-        .lock()
-        .expect("ready lock")
-        .as_ref()
-        .and_then(|r| r.ui_url.clone());
+    let url = shared.daemon().and_then(|d| d.ui_url());
     let Some(url) = url.and_then(|u| u.parse().ok()) else {
         notify(app, "TonnyTray", "still starting; try again in a moment");
         return;

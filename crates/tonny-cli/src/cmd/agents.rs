@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use tonny_providers::agent::chat::ChatAgent;
 use tonny_store::secrets::SecretName;
 
-use crate::cmd::pipeline::parts;
+use crate::cmd::local::backend_secrets;
 use crate::ctx::{Ctx, blocking};
 use crate::output::{self, out};
 
@@ -32,11 +32,13 @@ pub async fn run(ctx: &mut Ctx, cmd: AgentsCmd) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings().await?.settings;
     match cmd.action {
         Action::List => {
-            let built = parts(ctx, &settings, false).await?;
-            for (i, agent) in built.agents.iter().enumerate() {
+            let (secrets, mut warnings) = backend_secrets(ctx, &settings).await?;
+            let (agents, problems) = tonny_providers::wiring::agents(&settings, &secrets);
+            warnings.extend(problems);
+            for (i, agent) in agents.iter().enumerate() {
                 out!("{}. {}", i + 1, agent.name());
             }
-            for w in &built.warnings {
+            for w in &warnings {
                 out!("   ({w})");
             }
             Ok(ExitCode::SUCCESS)
@@ -47,7 +49,10 @@ pub async fn run(ctx: &mut Ctx, cmd: AgentsCmd) -> anyhow::Result<ExitCode> {
                 .await??
                 .map(|(v, _)| secrecy::ExposeSecret::expose_secret(&v).to_owned());
             let c = &settings.chat;
-            let chat = ChatAgent::new(tonny_server::wiring::chat_config(&settings, key.as_deref()));
+            let chat = ChatAgent::new(tonny_providers::wiring::chat_config(
+                &settings,
+                key.as_deref(),
+            ));
             let models = chat.models().await?;
             let found = models.iter().any(|m| m == &c.model);
             if ctx.json {

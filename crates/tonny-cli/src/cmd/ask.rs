@@ -1,14 +1,18 @@
 //! `tonny ask TEXT`: text straight to the router — the way to use TonnyTray when speech is not
-//! possible, and the quickest way to try a profile's rules or a quick action.
+//! possible, and the quickest way to try a profile's rules or a quick action. With a daemon
+//! running, the request goes through it (the tray and the web UI see it); with none, it is
+//! handled in this process the same way.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
-use serde::Serialize;
-use tonny_server::assistant::Outcome;
+use serde_json::json;
+use tonny_server::api::AskResponse;
+use tonny_server::assistant::VoiceTarget;
+use tonny_server::output::Printed;
 
-use crate::cmd::pipeline::{Printed, assistant};
+use crate::client::Daemon;
 use crate::ctx::Ctx;
 use crate::output;
 
@@ -26,50 +30,44 @@ pub struct AskArgs {
     silent: bool,
 }
 
-/// What `--json` prints.
-#[derive(Debug, Serialize)]
-pub struct AskReport {
-    intent: &'static str,
-    agent: Option<String>,
-    reply: Option<String>,
-    refused: Option<String>,
-    timings: tonny_store::StageTimings,
-    /// Request received → first reply sample queued for playback.
-    first_audio_ms: Option<u32>,
-    /// The outbox entry, when the request was queued for a backend that is down.
-    queued: Option<i64>,
-}
-
-impl AskReport {
-    /// The report of one outcome.
-    pub fn of(o: &Outcome) -> Self {
-        Self {
-            intent: o.intent.as_str(),
-            agent: o.agent.clone(),
-            reply: o.reply.clone(),
-            refused: o.refusal.as_ref().map(|r| r.reason()),
-            timings: o.timings,
-            first_audio_ms: o.first_audio_ms,
-            queued: o.queued,
+/// Prints what became of a request (the reply when it is shown as text; everything with
+/// `--json`) and gives its exit code.
+pub fn report(ctx: &Ctx, answer: &AskResponse) -> anyhow::Result<ExitCode> {
+    if ctx.json {
+        output::json(answer)?;
+    } else {
+        for text in &answer.shown {
+            println!("{text}");
         }
     }
+    Ok(if answer.refused.is_some() {
+        ExitCode::from(REFUSED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Runs `tonny ask`.
 pub async fn run(ctx: &mut Ctx, args: AskArgs) -> anyhow::Result<ExitCode> {
     let text = args.text.join(" ");
-    let printed = Arc::new(Printed { show: !ctx.json });
-    let assistant = assistant(ctx, printed, !args.silent).await?;
-    let mut outcome = assistant.ask(&text).await?;
+    if let Some(daemon) = Daemon::find(ctx).await {
+        let answer = daemon
+            .post("/api/v1/ask", json!({"text": text, "silent": args.silent}))
+            .await?;
+        return report(ctx, &serde_json::from_value(answer)?);
+    }
+    // Replies come back to be printed here, as the daemon hands them to its callers.
+    let core =
+        crate::cmd::local::core(ctx, !args.silent, Arc::new(Printed { show: false })).await?;
+    let voice = if args.silent {
+        VoiceTarget::Silent
+    } else {
+        VoiceTarget::Host
+    };
+    let mut outcome = core.session.ask(&text, voice).await?;
+    let code = report(ctx, &AskResponse::of(&outcome))?;
     if let Some(done) = outcome.speech_done.take() {
         let _ = done.await;
     }
-    if ctx.json {
-        output::json(&AskReport::of(&outcome))?;
-    }
-    Ok(if outcome.refusal.is_some() {
-        ExitCode::from(REFUSED)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(code)
 }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use tonny_core::settings::{Settings, SettingsError, Source, env_var_for};
 use tonny_store::Store;
 
+use crate::client::Daemon;
 use crate::ctx::Ctx;
 use crate::output::{self, out};
 
@@ -50,6 +51,11 @@ fn shown(v: &Value) -> String {
 
 /// Runs a `config` subcommand.
 pub async fn run(ctx: &mut Ctx, cmd: ConfigCmd) -> anyhow::Result<ExitCode> {
+    // A change goes through the running daemon, which applies it at once.
+    let daemon = match cmd {
+        ConfigCmd::Set { .. } | ConfigCmd::Reset { .. } => Daemon::find(ctx).await,
+        _ => None,
+    };
     match cmd {
         ConfigCmd::Show => {
             let loaded = ctx.settings().await?;
@@ -86,6 +92,38 @@ pub async fn run(ctx: &mut Ctx, cmd: ConfigCmd) -> anyhow::Result<ExitCode> {
                 out!("{}", shown(&value));
             }
         }
+        ConfigCmd::Set { key, value } if daemon.is_some() => {
+            let daemon = daemon.as_ref().expect("checked");
+            // The running daemon validates, stores and applies it at once.
+            let answer = daemon
+                .call(
+                    reqwest::Method::PATCH,
+                    "/api/v1/settings",
+                    Some(json!({ &key: value })),
+                )
+                .await;
+            let view = match answer {
+                Ok(v) => v,
+                Err(e) => match crate::client::failure(&e) {
+                    Some(f) if !f.fields.is_empty() => return crate::client::bail_fields(f),
+                    _ => return Err(e),
+                },
+            };
+            out!("{key} = {}", shown(&view["values"][&key]));
+            if view["sources"][&key] != "database" {
+                eprintln!(
+                    "note: {} from the {} overrides this value for now",
+                    env_var_for(&key),
+                    view["sources"][&key].as_str().unwrap_or("environment")
+                );
+            }
+            if view["restart_required"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty())
+            {
+                eprintln!("note: {key} takes effect after TonnyTray restarts");
+            }
+        }
         ConfigCmd::Set { key, value } => {
             let store = ctx.store()?;
             let parsed = Settings::parse_text(&key, &value)?;
@@ -105,6 +143,21 @@ pub async fn run(ctx: &mut Ctx, cmd: ConfigCmd) -> anyhow::Result<ExitCode> {
                     effective.sources[&key].as_str()
                 );
             }
+        }
+        ConfigCmd::Reset { key } if daemon.is_some() => {
+            let daemon = daemon.as_ref().expect("checked");
+            Settings::default().get(&key)?;
+            daemon
+                .call(
+                    reqwest::Method::DELETE,
+                    &format!("/api/v1/settings/{key}"),
+                    None,
+                )
+                .await?;
+            out!(
+                "{key} = {} (default)",
+                shown(&Settings::default().get(&key)?)
+            );
         }
         ConfigCmd::Reset { key } => {
             Settings::default().get(&key)?;

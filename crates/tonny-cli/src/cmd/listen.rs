@@ -1,26 +1,32 @@
 //! `tonny listen` (one utterance through the whole pipeline) and `tonny dictate` (one utterance
-//! typed into the focused window): microphone (or a WAV file) → speech-to-text → assistant.
+//! typed into the focused window): the microphone, an audio file, or raw PCM on stdin. With a
+//! daemon running, the daemon hears (its microphone, or the audio sent to it) and the request
+//! shows in the tray and the web UI; with none, a daemon's parts are built in this process.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use tonny_audio::capture::{
-    CaptureEvent, Ending, Endpointer, Microphone, RecordOptions, Recording, Stopper,
-};
-use tonny_core::output::{TextOutput, VoiceOutput};
-use tonny_core::pipeline::{Event, Step};
+use serde::Serialize;
+use serde_json::json;
+use tonny_audio::capture::{Endpointer, RecordOptions, Recording, Stopper};
+use tonny_core::output::TextOutput;
+use tonny_core::pipeline::Event;
 use tonny_core::router::Purpose;
 use tonny_core::settings::Settings;
-use tonny_core::stt::{Stt, SttSession, TranscribeOptions};
-use tonny_server::assistant::{Assistant, Heard, HeardOutcome, VoiceTarget};
-use tonny_store::Store;
+use tonny_server::api::{AskResponse, TalkResult};
+use tonny_server::assistant::{HeardOutcome, ReplyTo, TextTarget, VoiceTarget};
+use tonny_server::daemon::Core;
+use tonny_server::output::Printed;
+use tonny_server::session::mic::MicEnding;
+use tonny_server::session::microphone::PRE_ROLL;
+use tonny_server::session::recording::Recorded;
 
-use crate::cmd::ask::{AskReport, REFUSED};
-use crate::cmd::pipeline::{Printed, parts, stt};
+use crate::client::Daemon;
+use crate::cmd::ask::report;
 use crate::ctx::{Ctx, blocking};
 use crate::output;
 
@@ -42,60 +48,23 @@ pub struct ListenArgs {
     silent: bool,
 }
 
-/// Audio kept from before listening starts, so the first word is never lost.
-pub const PRE_ROLL: Duration = Duration::from_millis(500);
-
-/// What one heard utterance gives.
-struct Recorded {
-    samples: Vec<f32>,
-    capture_ms: u32,
-    endpoint_ms: Option<u32>,
-    source: String,
-    // A streaming engine's session, fed while recording: only its final answer is left.
-    session: Option<Box<dyn SttSession>>,
+/// What `--json` prints: the request's outcome and what was heard.
+#[derive(Debug, Serialize)]
+struct Report {
+    transcript: String,
+    #[serde(flatten)]
+    outcome: AskResponse,
 }
 
-/// How recordings are transcribed, from `stt.language` and `stt.beam_size`.
-pub fn transcribe_options(settings: &Settings) -> TranscribeOptions {
-    let lang = settings.stt.language.clone();
-    TranscribeOptions {
-        language: (lang != "auto").then_some(lang),
-        beam_size: settings.stt.beam_size as usize,
-    }
-}
-
-/// Where one utterance's audio comes from.
-pub enum Input {
-    /// The microphone, until voice-activity detection ends it (`vad`) or `stop` is called
-    /// (push-to-talk, when `vad` is false).
-    Mic {
-        /// The open microphone.
-        mic: Arc<Microphone>,
-        /// Ends the recording early.
-        stop: Stopper,
-        /// End at the configured silence.
-        vad: bool,
-        /// Say "speak now" and "no speech" on the terminal (off in hands-free mode, where
-        /// listening never stops).
-        announce: bool,
-    },
-    /// An audio file.
-    File(PathBuf),
-    /// Raw s16le 16 kHz mono PCM on stdin, endpointed like the microphone.
-    PcmStdin,
-}
-
-fn options(
-    settings: &Settings,
-    vad: bool,
-    muted: Arc<dyn Fn() -> bool + Send + Sync>,
-) -> RecordOptions {
+fn pcm_options(settings: &Settings) -> RecordOptions {
     RecordOptions {
-        silence: vad.then(|| Duration::from_millis(u64::from(settings.audio.vad_silence_ms))),
+        silence: Some(Duration::from_millis(u64::from(
+            settings.audio.vad_silence_ms,
+        ))),
         max_len: Duration::from_secs(u64::from(settings.audio.max_utterance_s)),
         pre_roll: PRE_ROLL,
         threshold: 0.5,
-        muted,
+        muted: Arc::new(|| false),
         stream_audio: false,
     }
 }
@@ -128,189 +97,117 @@ fn read_pcm(mut input: impl std::io::Read, opts: RecordOptions) -> anyhow::Resul
     Ok(ep.finish())
 }
 
+/// The utterance from stdin, ended by voice activity; `None` when it held no speech.
+async fn pcm_from_stdin(settings: &Settings) -> anyhow::Result<Option<Recorded>> {
+    let opts = pcm_options(settings);
+    let started = std::time::Instant::now();
+    let rec = blocking(move || read_pcm(std::io::stdin().lock(), opts)).await??;
+    if !rec.heard_speech {
+        return Ok(None);
+    }
+    Ok(Some(Recorded {
+        capture_ms: started.elapsed().as_millis().min(u128::from(u32::MAX)) as u32,
+        endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
+        samples: rec.samples,
+        source: "pcm".into(),
+        purpose: Purpose::Command,
+        reply_to: ReplyTo::HOST,
+        live: None,
+    }))
+}
+
+/// Where this command's reply goes: its text comes back here to be printed, its speech is
+/// played on this machine unless `--silent`.
+fn reply_to(args: &ListenArgs) -> ReplyTo {
+    ReplyTo {
+        voice: if args.silent {
+            VoiceTarget::Silent
+        } else {
+            VoiceTarget::Host
+        },
+        text: TextTarget::Caller,
+    }
+}
+
+/// Prints what was heard and done; gives the exit code.
+fn finish(ctx: &Ctx, purpose: Purpose, result: TalkResult) -> anyhow::Result<ExitCode> {
+    // Why nothing was sent was printed from the daemon's event.
+    let Some(outcome) = result.outcome else {
+        return Ok(ExitCode::from(NOTHING_HEARD));
+    };
+    if ctx.json {
+        output::json(&Report {
+            transcript: result.transcript,
+            outcome,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if purpose == Purpose::Dictation {
+        let how = outcome
+            .delivery
+            .as_ref()
+            .map_or("not delivered".into(), |d| d["how"].to_string());
+        eprintln!("dictated ({how}): {}", result.transcript);
+        return Ok(ExitCode::SUCCESS);
+    }
+    report(ctx, &outcome)
+}
+
 /// Runs `tonny listen` (`purpose` = command) or `tonny dictate` (`purpose` = dictation).
 pub async fn run(ctx: &mut Ctx, args: ListenArgs, purpose: Purpose) -> anyhow::Result<ExitCode> {
+    if let Some(daemon) = Daemon::find(ctx).await {
+        return through_daemon(ctx, &daemon, &args, purpose).await;
+    }
     let settings = ctx.settings().await?.settings;
-    // The microphone opens first: it streams into the pre-roll ring while the model loads.
-    let mic = match (&args.file, args.pcm_stdin) {
-        (Some(_), _) | (None, true) => None,
-        (None, false) => {
-            let device = settings.audio.input_device.clone();
-            Some(Arc::new(
-                blocking(move || Microphone::open(device.as_deref(), PRE_ROLL * 2))
-                    .await?
-                    .context("cannot listen (type the request with `tonny ask` instead)")?,
-            ))
-        }
-    };
-    let engine = stt(ctx, &settings).await?;
-    let text_out: Arc<dyn TextOutput> = match purpose {
+    let text: Arc<dyn TextOutput> = match purpose {
         Purpose::Dictation => {
             Arc::new(tonny_audio::typing::Typist::from_settings(&settings.typing))
         }
-        Purpose::Command => Arc::new(Printed { show: !ctx.json }),
+        Purpose::Command => Arc::new(Printed { show: false }),
     };
-    let parts = parts(ctx, &settings, !args.silent).await?;
-    let voice_out = parts.voice.clone();
-    let store: Arc<dyn Store> = Arc::new(ctx.store()?.clone());
-    let assistant = Assistant::new(
-        store,
-        settings.clone(),
-        parts.agents,
-        text_out,
-        voice_out.clone(),
-    );
-    let from = match (mic, args.file) {
-        (Some(mic), _) => Input::Mic {
-            mic,
-            stop: Stopper::default(),
-            vad: true,
-            announce: true,
-        },
-        (None, Some(file)) => Input::File(file),
-        (None, None) => Input::PcmStdin,
+    let core = crate::cmd::local::core(ctx, !args.silent, text).await?;
+    // The microphone streams into its pre-roll ring from the moment it opens.
+    core.mic.keep_streaming();
+    let (stop_printing, stopped) = tokio::sync::oneshot::channel();
+    let printer = tokio::spawn(print_progress(
+        core.bus.subscribe(),
+        ctx.json,
+        purpose,
+        stopped,
+    ));
+    let heard = hear_here(&core, &args, purpose, &settings).await;
+    // What happened is printed before the outcome is.
+    let _ = stop_printing.send(());
+    let _ = printer.await;
+    let heard = match heard? {
+        Some(h) => h,
+        None => return Ok(ExitCode::from(NOTHING_HEARD)),
     };
-    // Fallbacks and failures the assistant announced are shown on the terminal too (`tonny run`
-    // prints them from its own subscription).
-    let mut bus = assistant.bus().subscribe();
-    let result = hear_and_do(
-        ctx, &assistant, &engine, from, purpose, &settings, voice_out,
-    )
-    .await;
-    while let Ok(event) = bus.try_recv() {
-        if let Event::Notification { title, body } = event {
-            eprintln!("tonny: {title}: {body}");
-        }
+    let (result, speech) = talk_result(heard);
+    let code = finish(ctx, purpose, result)?;
+    if let Some(done) = speech {
+        let _ = done.await;
     }
-    result
+    Ok(code)
 }
 
-/// Hears one utterance from `from`, transcribes it and has the assistant carry it out; prints
-/// what the person should see. Shared by `listen`, `dictate` and `run`'s hotkeys.
-pub async fn hear_and_do(
-    ctx: &Ctx,
-    assistant: &Arc<Assistant>,
-    engine: &Arc<dyn Stt>,
-    from: Input,
+/// Hears in this process: the microphone, the file, or stdin.
+async fn hear_here(
+    core: &Arc<Core>,
+    args: &ListenArgs,
     purpose: Purpose,
     settings: &Settings,
-    voice_out: Option<Arc<dyn VoiceOutput>>,
-) -> anyhow::Result<ExitCode> {
-    let coordinator = assistant.coordinator();
-    let utterance = coordinator.listen().await?;
-    let heard = match from {
-        Input::Mic {
-            mic,
-            stop,
-            vad,
-            announce,
-        } => {
-            let muted: Arc<dyn Fn() -> bool + Send + Sync> = match voice_out {
-                Some(v) => Arc::new(move || v.is_speaking()),
-                None => Arc::new(|| false),
-            };
-            let mut opts = options(settings, vad, muted);
-            let (events_tx, events_rx) = std::sync::mpsc::channel();
-            let bus = assistant.bus().clone();
-            let partial_bus = bus.clone();
-            // A model freed while idle starts loading now, while the person speaks.
-            engine.prepare();
-            let mut session = engine.start_session(
-                &transcribe_options(settings),
-                Box::new(move |text: &str| {
-                    partial_bus.publish(Event::PartialTranscript {
-                        utterance,
-                        text: text.to_owned(),
-                    });
-                }),
-            );
-            // Only a streaming engine needs the audio while it is recorded.
-            opts.stream_audio = session.is_some();
-            let forward = std::thread::spawn(move || {
-                for e in events_rx {
-                    match e {
-                        CaptureEvent::Level(dbfs) => {
-                            bus.publish(Event::AudioLevel { utterance, dbfs })
-                        }
-                        CaptureEvent::Audio(audio) => {
-                            if let Some(s) = session.as_mut() {
-                                s.push(&audio);
-                            }
-                        }
-                        CaptureEvent::SpeechStarted => {}
-                    }
-                }
-                session
-            });
-            let started = Instant::now();
-            // Tests and scripts wait for this line before speaking.
-            mic.resume();
-            if announce {
-                eprintln!("listening on {} — speak now", mic.device());
-            }
-            let recording_mic = Arc::clone(&mic);
-            let recorded = blocking(move || recording_mic.record(opts, stop, events_tx)).await?;
-            // Nothing more to hear until the next utterance: no capture while TonnyTray answers.
-            mic.pause();
-            let session = forward.join().ok().flatten();
-            let rec = match recorded {
-                Ok(r) => r,
-                Err(e) => {
-                    coordinator
-                        .step(utterance, Step::Failed(e.to_string()))
-                        .await?;
-                    return Err(e.into());
-                }
-            };
-            tracing::info!(
-                component = "capture",
-                ending = ?rec.ending,
-                endpoint_ms = rec.endpoint_ms,
-                audio_ms = rec.samples.len() as u64 / 16,
-                "recording ended"
-            );
-            if !rec.heard_speech {
-                coordinator.step(utterance, Step::NothingHeard).await?;
-                let why = match rec.ending {
-                    Ending::MaxLength => format!(
-                        "no speech in {} s (audio.max_utterance_s); nothing was sent",
-                        settings.audio.max_utterance_s
-                    ),
-                    _ => "no speech was heard; nothing was sent".to_owned(),
-                };
-                if announce {
-                    eprintln!("tonny: {why}");
-                } else {
-                    tracing::debug!(component = "capture", "{why}");
-                }
-                return Ok(ExitCode::from(NOTHING_HEARD));
-            }
-            Recorded {
-                capture_ms: started.elapsed().as_millis() as u32,
-                endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
-                samples: rec.samples,
-                source: "mic".into(),
-                session,
-            }
+) -> anyhow::Result<Option<HeardOutcome>> {
+    let recorded = match (&args.file, args.pcm_stdin) {
+        (None, false) => {
+            let heard = core
+                .session
+                .listen_once(purpose, MicEnding::Silence, reply_to(args))
+                .await
+                .context("cannot listen (type the request with `tonny ask` instead)")?;
+            return Ok(Some(heard));
         }
-        Input::PcmStdin => {
-            let opts = options(settings, true, Arc::new(|| false));
-            let started = Instant::now();
-            let rec = blocking(move || read_pcm(std::io::stdin().lock(), opts)).await??;
-            if !rec.heard_speech {
-                coordinator.step(utterance, Step::NothingHeard).await?;
-                eprintln!("tonny: no speech in the PCM stream; nothing was sent");
-                return Ok(ExitCode::from(NOTHING_HEARD));
-            }
-            Recorded {
-                capture_ms: started.elapsed().as_millis() as u32,
-                endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
-                samples: rec.samples,
-                source: "pcm".into(),
-                session: None,
-            }
-        }
-        Input::File(file) => {
+        (Some(file), _) => {
             let path = file.clone();
             let audio = blocking(move || tonny_audio::decode_file(&path)).await??;
             Recorded {
@@ -318,73 +215,163 @@ pub async fn hear_and_do(
                 endpoint_ms: None,
                 samples: audio.samples,
                 source: file.display().to_string(),
-                session: None,
+                purpose,
+                reply_to: reply_to(args),
+                live: None,
             }
         }
+        (None, true) => match pcm_from_stdin(settings).await? {
+            Some(r) => Recorded {
+                purpose,
+                reply_to: reply_to(args),
+                ..r
+            },
+            None => {
+                eprintln!("tonny: no speech in the PCM stream; nothing was sent");
+                return Ok(None);
+            }
+        },
     };
-    coordinator.step(utterance, Step::RecordingEnded).await?;
+    Ok(Some(core.session.hear(recorded).await?))
+}
 
-    let (eng, samples, session) = (Arc::clone(engine), heard.samples, heard.session);
-    let opts = transcribe_options(settings);
-    let transcript = blocking(move || match session {
-        Some(live) => live.finish(),
-        None => eng.transcribe(&samples, &opts),
-    })
-    .await?;
-    if let Some(notice) = engine.take_notice() {
-        assistant
-            .notify("warn", "Speech recognition", &notice)
-            .await;
+/// The API's answer for what was heard here, and the reply's speech still playing.
+fn talk_result(heard: HeardOutcome) -> (TalkResult, Option<tokio::sync::oneshot::Receiver<()>>) {
+    match heard {
+        HeardOutcome::NothingRecognised => (
+            TalkResult {
+                transcript: String::new(),
+                confidence: 0.0,
+                transcription_id: None,
+                outcome: None,
+                audio_bytes: 0,
+            },
+            None,
+        ),
+        HeardOutcome::Handled {
+            text,
+            confidence,
+            transcription_id,
+            mut outcome,
+        } => {
+            let speech = outcome.speech_done.take();
+            let result = TalkResult {
+                transcript: text,
+                confidence,
+                transcription_id,
+                outcome: Some(AskResponse::of(&outcome)),
+                audio_bytes: 0,
+            };
+            (result, speech)
+        }
     }
-    let transcript = match transcript {
-        Ok(t) => t,
-        Err(e) => {
-            coordinator
-                .step(utterance, Step::Failed(e.to_string()))
-                .await?;
-            return Err(e.into());
+}
+
+/// Tells the person when to speak and what was heard, from the daemon's events, until
+/// `stopped`; then the events already published are printed too.
+async fn print_progress(
+    mut events: tokio::sync::broadcast::Receiver<Event>,
+    json: bool,
+    purpose: Purpose,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    loop {
+        let e = tokio::select! {
+            e = events.recv() => match e {
+                Ok(e) => e,
+                Err(_) => return,
+            },
+            _ = &mut stopped => {
+                while let Ok(e) = events.try_recv() {
+                    print_event(e, json, purpose);
+                }
+                return;
+            }
+        };
+        print_event(e, json, purpose);
+    }
+}
+
+fn print_event(e: Event, json: bool, purpose: Purpose) {
+    match e {
+        // Tests and scripts wait for this line before speaking.
+        Event::Listening { device, .. } => eprintln!("listening on {device} — speak now"),
+        Event::Transcript { text, .. } if !json && purpose == Purpose::Command => {
+            eprintln!("heard: {text}")
+        }
+        // Why nothing was sent (no speech, or no words in it).
+        Event::NothingHeard { message, .. } => eprintln!("tonny: {message}"),
+        Event::Notification { title, body } => eprintln!("tonny: {title}: {body}"),
+        _ => {}
+    }
+}
+
+/// `tonny listen` through a running daemon: its microphone, or the audio sent to it.
+async fn through_daemon(
+    ctx: &Ctx,
+    daemon: &Daemon,
+    args: &ListenArgs,
+    purpose: Purpose,
+) -> anyhow::Result<ExitCode> {
+    let purpose_name = match purpose {
+        Purpose::Command => "command",
+        Purpose::Dictation => "dictation",
+    };
+    let speak = if args.silent { "none" } else { "host" };
+    let answer = match (&args.file, args.pcm_stdin) {
+        (None, false) => {
+            let events = daemon.events().await?;
+            let printer = tokio::spawn(print_remote_progress(events, ctx.json, purpose));
+            let answer = daemon
+                .post(
+                    "/api/v1/listen",
+                    json!({"purpose": purpose_name, "speak": speak}),
+                )
+                .await;
+            printer.abort();
+            answer?
+        }
+        (Some(file), _) => {
+            let bytes = tokio::fs::read(file)
+                .await
+                .with_context(|| format!("reading {}", file.display()))?;
+            let path = format!("/api/v1/talk/upload?purpose={purpose_name}&speak={speak}");
+            daemon.upload(&path, bytes).await?
+        }
+        (None, true) => {
+            let settings = ctx.settings().await?.settings;
+            let Some(r) = pcm_from_stdin(&settings).await? else {
+                eprintln!("tonny: no speech in the PCM stream; nothing was sent");
+                return Ok(ExitCode::from(NOTHING_HEARD));
+            };
+            let bytes: Vec<u8> = r.samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+            let path = format!(
+                "/api/v1/talk/upload?format=pcm_f32le&sample_rate=16000&purpose={purpose_name}&speak={speak}"
+            );
+            daemon.upload(&path, bytes).await?
         }
     };
-    if !ctx.json && purpose == Purpose::Command && !transcript.text.trim().is_empty() {
-        eprintln!("heard: {}", transcript.text);
-    }
-    let transcript_text = transcript.text.clone();
-    let heard = Heard {
-        transcript,
-        source: heard.source,
-        capture_ms: heard.capture_ms,
-        endpoint_ms: heard.endpoint_ms,
-    };
-    let mut outcome = match assistant
-        .handle_heard(utterance, heard, purpose, VoiceTarget::Host)
-        .await?
-    {
-        HeardOutcome::NothingRecognised => {
-            eprintln!("tonny: no words were recognised; nothing was sent");
-            return Ok(ExitCode::from(NOTHING_HEARD));
+    finish(ctx, purpose, serde_json::from_value(answer)?)
+}
+
+/// [`print_progress`] over the daemon's event socket.
+async fn print_remote_progress(mut events: crate::client::Events, json: bool, purpose: Purpose) {
+    while let Some(e) = events.next().await {
+        match e["type"].as_str() {
+            Some("listening") => eprintln!(
+                "listening on {} — speak now",
+                e["device"].as_str().unwrap_or("the microphone")
+            ),
+            Some("transcript") if !json && purpose == Purpose::Command => {
+                eprintln!("heard: {}", e["text"].as_str().unwrap_or(""))
+            }
+            Some("nothing_heard") => {
+                eprintln!(
+                    "tonny: {}",
+                    e["message"].as_str().unwrap_or("nothing was heard")
+                )
+            }
+            _ => {}
         }
-        HeardOutcome::Handled { outcome, .. } => *outcome,
-    };
-    if let Some(done) = outcome.speech_done.take() {
-        let _ = done.await;
     }
-    if ctx.json {
-        let mut report = serde_json::to_value(AskReport::of(&outcome))?;
-        report["transcript"] = transcript_text.clone().into();
-        report["delivery"] = serde_json::to_value(&outcome.delivery)?;
-        output::json(&report)?;
-    } else if let Some(d) = &outcome.delivery
-        && purpose == Purpose::Dictation
-    {
-        eprintln!(
-            "dictated ({}): {}",
-            serde_json::to_value(d)?["how"],
-            transcript_text
-        );
-    }
-    Ok(if outcome.refusal.is_some() {
-        ExitCode::from(REFUSED)
-    } else {
-        ExitCode::SUCCESS
-    })
 }

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use tonny_providers::stt::models::{ModelSource, ModelStore, NoProgress, Progress};
+use tonny_providers::stt::models::{ModelSource, NoProgress, Progress};
 
 use crate::cmd::db::confirm;
 use crate::ctx::{Ctx, blocking};
@@ -83,11 +83,6 @@ fn progress() -> Box<dyn Progress> {
     }
 }
 
-/// The model store for this home.
-pub fn store(ctx: &Ctx) -> ModelStore {
-    ModelStore::from_env(ctx.paths.models_dir())
-}
-
 fn source_name(s: Option<ModelSource>) -> &'static str {
     match s {
         Some(ModelSource::Installed) => "installed",
@@ -99,7 +94,7 @@ fn source_name(s: Option<ModelSource>) -> &'static str {
 
 /// Runs a `models` subcommand.
 pub async fn run(ctx: &mut Ctx, cmd: ModelsCmd) -> anyhow::Result<ExitCode> {
-    let models = store(ctx);
+    let models = crate::cmd::local::models(ctx);
     match cmd {
         ModelsCmd::List => {
             let active = ctx

@@ -272,6 +272,11 @@ async fn load(store: &dyn Store, name: &str) -> anyhow::Result<Profile> {
 
 /// Runs a `profiles` subcommand.
 pub async fn run(ctx: &mut Ctx, cmd: ProfilesCmd) -> anyhow::Result<ExitCode> {
+    // A switch goes through the running daemon, so the tray and the web UI follow it.
+    let daemon = match cmd {
+        ProfilesCmd::Use { .. } => crate::client::Daemon::find(ctx).await,
+        _ => None,
+    };
     let store = ctx.store()?;
     match cmd {
         ProfilesCmd::Check { name, request, at } => {
@@ -306,6 +311,34 @@ pub async fn run(ctx: &mut Ctx, cmd: ProfilesCmd) -> anyhow::Result<ExitCode> {
                         out!("{} would hear: {}", p.name, r.message(&p.name));
                     }
                 }
+            }
+        }
+        ProfilesCmd::Use { name } if daemon.is_some() => {
+            let daemon = daemon.as_ref().expect("checked");
+            // Through the daemon: the tray and the web UI see the switch at once.
+            let switch = |pin: Option<String>| {
+                daemon.post(
+                    "/api/v1/active-profile",
+                    serde_json::json!({"name": name, "pin": pin}),
+                )
+            };
+            let p = match switch(None).await {
+                Err(e) if crate::client::failure(&e).is_some_and(|f| f.code == "pin_required") => {
+                    let active = store.active_profile().await?.name;
+                    let pin = read_admin_pin(&active, &name)?;
+                    switch(Some(pin)).await?
+                }
+                other => other?,
+            };
+            if ctx.json {
+                let p = load(store, p["name"].as_str().unwrap_or(&name)).await?;
+                output::json(&public(&p))?;
+            } else {
+                out!(
+                    "{} ({}) is now the active profile",
+                    p["name"].as_str().unwrap_or(&name),
+                    p["permission"].as_str().unwrap_or("?")
+                );
             }
         }
         ProfilesCmd::Use { name } => {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
+use secrecy::ExposeSecret;
 use serde_json::json;
 use tonny_store::secrets::{BackendKind, SecretName, SecretSource, SecretString};
 
@@ -71,12 +72,25 @@ fn read_value(name: SecretName) -> anyhow::Result<SecretString> {
 pub async fn run(ctx: &mut Ctx, cmd: SecretsCmd) -> anyhow::Result<ExitCode> {
     let secrets = ctx.secrets().await?;
     let backend = secrets.backend();
+    let daemon = crate::client::Daemon::find(ctx).await;
     match cmd {
         SecretsCmd::Set { name } => {
             let name: SecretName = name.parse()?;
             let value = blocking(move || read_value(name)).await??;
-            let s = secrets.clone();
-            blocking(move || s.set(name, &value)).await??;
+            if let Some(daemon) = &daemon {
+                // The running daemon stores it and starts using it at once.
+                let body = serde_json::json!({"value": value.expose_secret()});
+                daemon
+                    .call(
+                        reqwest::Method::PUT,
+                        &format!("/api/v1/secrets/{}", name.as_str()),
+                        Some(body),
+                    )
+                    .await?;
+            } else {
+                let s = secrets.clone();
+                blocking(move || s.set(name, &value)).await??;
+            }
             tracing::info!(
                 component = "secrets",
                 secret = name.as_str(),
@@ -125,8 +139,24 @@ pub async fn run(ctx: &mut Ctx, cmd: SecretsCmd) -> anyhow::Result<ExitCode> {
         }
         SecretsCmd::Delete { name } => {
             let name: SecretName = name.parse()?;
-            let s = secrets.clone();
-            let removed = blocking(move || s.delete(name)).await??;
+            let removed = match &daemon {
+                Some(d) => match d
+                    .call(
+                        reqwest::Method::DELETE,
+                        &format!("/api/v1/secrets/{}", name.as_str()),
+                        None,
+                    )
+                    .await
+                {
+                    Ok(_) => true,
+                    Err(e) if crate::client::failure(&e).is_some_and(|f| f.status == 404) => false,
+                    Err(e) => return Err(e),
+                },
+                None => {
+                    let s = secrets.clone();
+                    blocking(move || s.delete(name)).await??
+                }
+            };
             if !removed {
                 bail!(
                     "{name} is not stored in the {}; nothing to delete",

@@ -1,24 +1,27 @@
 //! `tonny services`: the supervised services (the WhisperLiveKit server, and any extra ones).
 //!
-//! Until the daemon's API exists, the process that supervises (`tonny run`, or
-//! `tonny services start` in the foreground) records each service's state in
-//! `DATA/services/NAME.json` with its own pid; `status` reads those records (and probes the
-//! health URL), `stop` asks that process to stop with SIGTERM, `restart` with SIGHUP.
+//! The daemon supervises them (`tonny serve`, `tonny run`, the tray); `status`, `start`,
+//! `stop` and `restart` go through its API. With no daemon running, `start` runs one in the
+//! foreground that supervises just that service (and what it depends on) until Ctrl-C or
+//! `tonny services stop`, and answers the others' API calls meanwhile.
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tonny_audio::typing::Display;
 use tonny_core::Settings;
-use tonny_server::wiring;
+use tonny_core::pipeline::Event;
+use tonny_server::api::{ApiToken, auth::TOKEN_FILE};
+use tonny_server::daemon::{CoreConfig, Daemon as Server, DaemonOptions};
+use tonny_server::parts::Providers;
 use tonny_store::Store;
-use tonny_supervisor::{Policy, ServiceSpec, Supervisor};
+use tonny_supervisor::ServiceSpec;
 
-use crate::cmd::pipeline::secrets;
+use crate::client::Daemon;
+use crate::cmd::local::backend_secrets;
 use crate::ctx::Ctx;
 
 /// `tonny services …`
@@ -63,74 +66,12 @@ enum Action {
     },
 }
 
-/// A service's state as recorded by the process supervising it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Record {
-    /// The supervising process.
-    pub supervisor_pid: u32,
-    /// The state, as the supervisor described it.
-    pub state: String,
-    /// True while it is running and healthy.
-    pub running: bool,
-}
-
-fn records_dir(ctx: &Ctx) -> PathBuf {
-    ctx.paths.data_dir.join("services")
-}
-
-fn record_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}.json"))
-}
-
-// Running, and not a zombie waiting for its parent to collect it.
-fn alive(pid: u32) -> bool {
-    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rsplit_once(')')
-                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false);
-    !zombie && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
-}
-
-fn read_record(dir: &Path, name: &str) -> Option<Record> {
-    let r: Record = serde_json::from_slice(&std::fs::read(record_path(dir, name)).ok()?).ok()?;
-    alive(r.supervisor_pid).then_some(r)
-}
-
-/// Supervises `specs` in this process, recording states under DATA/services, until the
-/// returned handle's `stop_all`. Used by `tonny run` and `tonny services start`.
-pub fn supervise(ctx: &Ctx, specs: Vec<ServiceSpec>) -> anyhow::Result<Arc<Supervisor>> {
-    let dir = records_dir(ctx);
-    tonny_core::paths::create_private_dir(&dir)
-        .with_context(|| format!("creating {}", dir.display()))?;
-    let supervisor = Arc::new(Supervisor::new(specs, Policy::default()));
-    let mut events = supervisor.subscribe();
-    let me = std::process::id();
-    tokio::spawn(async move {
-        while let Ok(e) = events.recv().await {
-            let record = Record {
-                supervisor_pid: me,
-                state: e.state.describe(),
-                running: e.state.is_running(),
-            };
-            if let Ok(json) = serde_json::to_vec(&record) {
-                let _ = std::fs::write(record_path(&dir, &e.service), json);
-            }
-            eprintln!("[{}] {}", e.service, e.state.describe());
-        }
-    });
-    Ok(supervisor)
-}
-
 async fn specs(ctx: &Ctx, settings: &Settings) -> anyhow::Result<Vec<ServiceSpec>> {
-    let mut warnings = Vec::new();
-    let secrets = secrets(ctx, settings, &mut warnings).await?;
+    let (secrets, warnings) = backend_secrets(ctx, settings).await?;
     for w in warnings {
         eprintln!("tonny: {w}");
     }
-    Ok(wiring::services(settings, &secrets))
+    Ok(tonny_providers::wiring::services(settings, &secrets))
 }
 
 fn find<'a>(specs: &'a [ServiceSpec], name: &str) -> anyhow::Result<&'a ServiceSpec> {
@@ -152,41 +93,24 @@ fn find<'a>(specs: &'a [ServiceSpec], name: &str) -> anyhow::Result<&'a ServiceS
     })
 }
 
-/// The services whose restart was asked for (by `tonny services restart`), forgetting the
-/// requests. Called by the supervising process on SIGHUP.
-pub fn take_restart_requests(ctx: &Ctx) -> Vec<String> {
-    let dir = records_dir(ctx);
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == "restart") {
-            if let Some(stem) = path.file_stem() {
-                names.push(stem.to_string_lossy().into_owned());
-            }
-            let _ = std::fs::remove_file(&path);
-        }
-    }
-    names
+/// The running daemon's pid, for messages.
+fn daemon_pid(ctx: &Ctx) -> u32 {
+    tonny_server::daemon::runtime::read(&ctx.paths.data_dir).map_or(0, |i| i.pid)
 }
 
-/// Forgets the records of a supervisor that is stopping.
-pub fn clear_records(ctx: &Ctx, supervisor: &Supervisor) {
-    let dir = records_dir(ctx);
-    for (name, _) in supervisor.states() {
-        let _ = std::fs::remove_file(record_path(&dir, &name));
-    }
-}
-
-fn signal(pid: u32, sig: nix::sys::signal::Signal) -> anyhow::Result<()> {
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), sig)
-        .with_context(|| format!("signalling the supervising process {pid}"))
+/// `NAME`'s state in the running daemon's answer.
+fn state_of<'a>(services: &'a Value, name: &str) -> Option<&'a Value> {
+    services
+        .as_array()?
+        .iter()
+        .find(|s| s["name"].as_str() == Some(name))
 }
 
 /// Runs `tonny services`.
 pub async fn run(ctx: &mut Ctx, cmd: ServicesCmd) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings().await?.settings;
     let specs = specs(ctx, &settings).await?;
-    let dir = records_dir(ctx);
+    let daemon = Daemon::find(ctx).await;
     match cmd.action {
         Action::List => {
             if specs.is_empty() {
@@ -204,100 +128,42 @@ pub async fn run(ctx: &mut Ctx, cmd: ServicesCmd) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Action::Status { name } => {
-            let chosen: Vec<&ServiceSpec> = match &name {
-                Some(n) => vec![find(&specs, n)?],
-                None => specs.iter().collect(),
-            };
-            if chosen.is_empty() {
-                println!("no services are configured");
-            }
-            let client = tonny_supervisor::health::client();
-            let mut all_ok = true;
-            for s in chosen {
-                let healthy = match &s.health_url {
-                    Some(url) => tonny_supervisor::health::http_ok(&client, url).await,
-                    None => read_record(&dir, &s.name).is_some_and(|r| r.running),
-                };
-                let supervised = read_record(&dir, &s.name)
-                    .map(|r| format!("{} (supervised by pid {})", r.state, r.supervisor_pid))
-                    .unwrap_or_else(|| "not supervised by any running TonnyTray".into());
-                all_ok &= healthy;
-                println!(
-                    "{}: {}; {supervised}",
-                    s.name,
-                    if healthy { "healthy" } else { "not answering" }
-                );
-            }
-            Ok(if all_ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
+        Action::Status { name } => status(ctx, &specs, daemon.as_ref(), name).await,
         Action::Start { name } => {
             find(&specs, &name)?;
-            if let Some(r) = read_record(&dir, &name) {
-                bail!(
-                    "{name} is already supervised by TonnyTray process {} ({})",
-                    r.supervisor_pid,
-                    r.state
-                );
-            }
-            let supervisor = supervise(ctx, specs)?;
-            supervisor.start(&name)?;
-            eprintln!("supervising {name}; Ctrl-C stops it");
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-            let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
-            loop {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => break,
-                    _ = term.recv() => break,
-                    _ = hup.recv() => {
-                        for n in take_restart_requests(ctx) {
-                            let _ = supervisor.restart(&n);
-                        }
-                    }
+            match daemon {
+                Some(d) => {
+                    d.post(&format!("/api/v1/services/{name}/start"), json!({}))
+                        .await?;
+                    println!("{name} started by TonnyTray process {}", daemon_pid(ctx));
+                    Ok(ExitCode::SUCCESS)
                 }
+                None => supervise_in_foreground(ctx, &name).await,
             }
-            supervisor.stop_all().await;
-            // Let the last state reach its record.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            clear_records(ctx, &supervisor);
-            Ok(ExitCode::SUCCESS)
         }
         Action::Stop { name } => {
             find(&specs, &name)?;
-            let Some(r) = read_record(&dir, &name) else {
+            let Some(d) = daemon else {
                 println!("{name} is not running under TonnyTray");
                 return Ok(ExitCode::SUCCESS);
             };
-            signal(r.supervisor_pid, nix::sys::signal::Signal::SIGTERM)?;
-            for _ in 0..200 {
-                if !alive(r.supervisor_pid) {
-                    println!("{name} stopped");
-                    return Ok(ExitCode::SUCCESS);
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            bail!(
-                "the supervising process {} did not stop within 10 s",
-                r.supervisor_pid
-            )
+            d.post(&format!("/api/v1/services/{name}/stop"), json!({}))
+                .await?;
+            println!("{name} stopped");
+            Ok(ExitCode::SUCCESS)
         }
         Action::Restart { name } => {
             find(&specs, &name)?;
-            let Some(r) = read_record(&dir, &name) else {
+            let Some(d) = daemon else {
                 bail!(
-                    "{name} is not running under TonnyTray; start it with `tonny services start {name}` or `tonny run`"
+                    "{name} is not running under TonnyTray; start it with `tonny services start {name}` or `tonny serve`"
                 );
             };
-            std::fs::write(dir.join(format!("{name}.restart")), b"")?;
-            signal(r.supervisor_pid, nix::sys::signal::Signal::SIGHUP)?;
+            d.post(&format!("/api/v1/services/{name}/restart"), json!({}))
+                .await?;
             println!(
                 "asked TonnyTray process {} to restart {name}",
-                r.supervisor_pid
+                daemon_pid(ctx)
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -316,4 +182,108 @@ pub async fn run(ctx: &mut Ctx, cmd: ServicesCmd) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `tonny services status`: each service's health, and which daemon supervises it.
+async fn status(
+    ctx: &Ctx,
+    specs: &[ServiceSpec],
+    daemon: Option<&Daemon>,
+    name: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let chosen: Vec<&ServiceSpec> = match &name {
+        Some(n) => vec![find(specs, n)?],
+        None => specs.iter().collect(),
+    };
+    if chosen.is_empty() {
+        println!("no services are configured");
+    }
+    let supervised = match daemon {
+        Some(d) => d.get("/api/v1/services").await?,
+        None => Value::Null,
+    };
+    let client = tonny_supervisor::health::client();
+    let mut all_ok = true;
+    for s in chosen {
+        let state = state_of(&supervised, &s.name);
+        let healthy = match (&s.health_url, state) {
+            (Some(url), _) => tonny_supervisor::health::http_ok(&client, url).await,
+            (None, Some(st)) => st["running"].as_bool().unwrap_or(false),
+            (None, None) => false,
+        };
+        let by = match state {
+            Some(st) => format!(
+                "{} (supervised by pid {})",
+                st["state"].as_str().unwrap_or("?"),
+                daemon_pid(ctx)
+            ),
+            None => "not supervised by any running TonnyTray".into(),
+        };
+        all_ok &= healthy;
+        println!(
+            "{}: {}; {by}",
+            s.name,
+            if healthy { "healthy" } else { "not answering" }
+        );
+    }
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `tonny services start NAME` with no daemon running: a daemon in the foreground that
+/// supervises NAME (and what it depends on) and serves the API on a free port, so `status`,
+/// `restart` and `stop` reach it; it ends on Ctrl-C, SIGTERM, or when NAME is stopped.
+async fn supervise_in_foreground(ctx: &Ctx, name: &str) -> anyhow::Result<ExitCode> {
+    let build = Providers {
+        models_dir: ctx.paths.models_dir(),
+        embedded: Arc::clone(&ctx.embedded),
+        speak: false,
+        display: Display::None,
+        warm: false,
+        text: None,
+    };
+    let config = CoreConfig {
+        paths: ctx.paths.clone(),
+        store: ctx.home.shared_store()?,
+        secrets: ctx.secrets().await.ok(),
+        build: Arc::new(build),
+    };
+    let token = ApiToken::load_or_create(&ctx.paths.data_dir.join(TOKEN_FILE))?;
+    let server = Server::new(config, DaemonOptions::default(), token).await?;
+    let handle = server.handle();
+    let core = Arc::clone(handle.core());
+    let mut events = handle.subscribe();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let settings = core.settings.current();
+    let (secrets, _) = core.secrets.for_settings(&settings).await;
+    let specs = core.build.services(&settings, &secrets);
+    core.services.replace_only(specs, name).await?;
+    eprintln!("supervising {name}; Ctrl-C stops it");
+    let watched = name.to_owned();
+    let ended = async move {
+        loop {
+            match events.recv().await {
+                Ok(Event::ServiceHealth { service, state, .. }) => {
+                    eprintln!("[{service}] {state}");
+                    if service == watched && state == "stopped" {
+                        return;
+                    }
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return,
+            }
+        }
+    };
+    server
+        .run(Some(listener), async {
+            tokio::select! {
+                _ = tonny_server::daemon::terminated() => {}
+                _ = ended => {}
+            }
+        })
+        .await?;
+    Ok(ExitCode::SUCCESS)
 }

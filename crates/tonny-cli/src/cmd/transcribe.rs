@@ -56,7 +56,7 @@ fn secs(ms: u64) -> String {
 /// Runs `tonny transcribe`.
 pub async fn run(ctx: &mut Ctx, args: TranscribeArgs) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings().await?.settings;
-    let engine = crate::cmd::pipeline::engine(ctx, &settings, args.model.clone()).await?;
+    let engine = crate::cmd::local::engine(ctx, &settings, args.model.clone()).await?;
     let language = args
         .language
         .clone()

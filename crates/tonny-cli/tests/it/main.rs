@@ -2,6 +2,7 @@
 
 mod ask;
 mod config;
+mod daemon;
 mod db;
 mod dictate;
 mod doctor;

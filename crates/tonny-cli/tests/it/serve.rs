@@ -11,10 +11,10 @@ use tonny_testkit::TempHome;
 use crate::tonny;
 
 fn start(home: &TempHome) -> tonny_testkit::cli::Running {
-    let mut run = tonny(home)
+    let run = tonny(home)
         .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
         .spawn();
-    run.wait_for_stderr("TonnyTray API and web UI on", Duration::from_secs(60));
+    tonny_testkit::DaemonApi::wait(home.path(), Duration::from_secs(60));
     run
 }
 
@@ -71,7 +71,7 @@ fn serve_answers_with_the_ui_url_token_and_keeps_settings_across_a_restart() {
     let out = run.finish_after_kill();
     assert_eq!(out.code, 0, "SIGTERM is a clean stop: {}", out.stderr);
     assert!(
-        !home.path().join("data/api-address").exists(),
+        !home.path().join("data/daemon.json").exists(),
         "the address is forgotten when the daemon stops"
     );
 

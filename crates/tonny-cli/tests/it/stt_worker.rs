@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tonny_cli::cmd::pipeline::{worker_command, worker_loader};
 use tonny_core::settings::{ComputeType, SttSettings};
 use tonny_core::stt::{Stt, SttError, TranscribeOptions};
 use tonny_providers::stt::worker::{MAX_SAMPLES, WorkerCommand, WorkerStt};
+use tonny_server::parts::{worker_command, worker_loader};
 use tonny_testkit::{TempHome, speech};
 use tonny_whisper::{EngineOptions, WhisperEngine};
 

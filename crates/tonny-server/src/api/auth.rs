@@ -35,6 +35,19 @@ impl ApiToken {
         Self(Arc::from(value))
     }
 
+    /// Reads the token at `path` (a client of a running daemon).
+    pub fn load(path: &Path) -> std::io::Result<Self> {
+        let s = std::fs::read_to_string(path)?;
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the API token file is empty",
+            ));
+        }
+        Ok(Self::new(s))
+    }
+
     /// Reads the token at `path`, creating it (32 random bytes, hex, mode 0600) if missing.
     pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
         match std::fs::read_to_string(path) {

@@ -1,7 +1,7 @@
 //! "Test connection" for the Settings page (`POST /api/v1/backends/{name}/test`): checks one
 //! backend with the saved settings, or with the page's unsaved changes laid over them, so a
 //! person can try an address before saving it. The check itself is
-//! [`crate::backend_check`]; a backend that fails is still a 200 answer (the test ran).
+//! [`tonny_providers::check`]; a backend that fails is still a 200 answer (the test ran).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 
 use super::config::{apply, effective};
 use super::{ApiError, ApiState, ErrorBody};
-use crate::backend_check::{self, Backend, CheckResult};
-use crate::wiring::BackendSecrets;
+use tonny_providers::check::{self, Backend, CheckResult};
+use tonny_providers::wiring::BackendSecrets;
 
 /// What to test with.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -44,15 +44,15 @@ pub(super) async fn test(
     } else {
         Json::<BackendTest>::from_bytes(&body)?.0
     };
-    let settings = apply(&effective(&s).await?, &request.settings)?;
-    let secrets = match s.secrets.clone() {
+    let settings = apply(&effective(&s), &request.settings)?;
+    let secrets = match s.core.secrets.store().cloned() {
         // The keychain blocks; it must not run on the async executor.
         Some(store) => tokio::task::spawn_blocking(move || BackendSecrets::load(&store).0)
             .await
             .map_err(ApiError::internal)?,
         None => BackendSecrets::default(),
     };
-    let result = backend_check::check(backend, &settings, &secrets).await;
+    let result = check::check(backend, &settings, &secrets).await;
     tracing::info!(
         component = "config",
         backend = backend.as_str(),

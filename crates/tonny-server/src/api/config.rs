@@ -11,11 +11,12 @@ use axum::http::StatusCode;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tonny_core::settings::{Settings, SettingsError, Source};
+use tonny_core::settings::{Settings, Source};
 use tonny_store::secrets::{SecretError, SecretName, SecretStore};
 use utoipa::ToSchema;
 
 use super::{ApiError, ApiState, ErrorBody, FieldProblem, wire_name};
+use crate::settings::{ChangeError, SecretChangeError};
 
 /// Every setting's effective value and where it comes from.
 #[derive(Debug, Serialize, ToSchema)]
@@ -27,15 +28,17 @@ pub struct SettingsView {
     /// environment or `.env` overrides what the API stores.
     #[schema(value_type = Object)]
     pub sources: BTreeMap<String, Source>,
+    /// After a change: the keys changed that take effect only after a restart (the listening
+    /// address); everything else is already in effect.
+    pub restart_required: Vec<String>,
 }
 
 async fn view(s: &ApiState) -> Result<SettingsView, ApiError> {
-    let stored = s.assistant.store().stored_settings().await?;
-    let loaded = Settings::load(&stored, Some(&s.paths.env_file()), std::env::vars())
-        .map_err(ApiError::internal)?;
+    let loaded = s.core.settings.view().await.map_err(change_error)?;
     Ok(SettingsView {
         values: loaded.settings.to_flat(),
         sources: loaded.sources,
+        restart_required: Vec::new(),
     })
 }
 
@@ -47,72 +50,41 @@ pub(super) async fn get_settings(
     Ok(Json(view(&s).await?))
 }
 
-fn problems(key: &str, e: SettingsError) -> Vec<FieldProblem> {
+/// The API's answer for a refused change.
+pub(super) fn change_error(e: ChangeError) -> ApiError {
     match e {
-        SettingsError::Invalid(fields) => fields
-            .into_iter()
-            .map(|f| FieldProblem {
-                key: f.key,
-                reason: f.reason,
-                accepted: f.accepted,
-            })
-            .collect(),
-        other => vec![FieldProblem {
-            key: key.to_owned(),
-            reason: other.to_string(),
-            accepted: "a key listed by GET /api/v1/settings".into(),
-        }],
-    }
-}
-
-/// The effective settings: stored values under `.env` and the environment, as the daemon
-/// reads them.
-pub(super) async fn effective(s: &ApiState) -> Result<Settings, ApiError> {
-    let stored = s.assistant.store().stored_settings().await?;
-    Ok(
-        Settings::load(&stored, Some(&s.paths.env_file()), std::env::vars())
-            .map_err(ApiError::internal)?
-            .settings,
-    )
-}
-
-/// `base` with every value of `patch` (dotted key → value) applied; the UI's text boxes send
-/// text, parsed as the CLI does. All or nothing: any refused value names its field.
-pub(super) fn apply(
-    base: &Settings,
-    patch: &serde_json::Map<String, Value>,
-) -> Result<Settings, ApiError> {
-    let mut fields = Vec::new();
-    let mut patched = base.clone();
-    for (key, value) in patch {
-        let value = match value {
-            Value::String(text) => match Settings::parse_text(key, text) {
-                Ok(v) => v,
-                Err(e) => {
-                    fields.extend(problems(key, e));
-                    continue;
-                }
-            },
-            other => other.clone(),
-        };
-        match base.with_value(key, value.clone()) {
-            Err(e) => fields.extend(problems(key, e)),
-            Ok(_) => match patched.with_value(key, value) {
-                Ok(next) => patched = next,
-                Err(e) => fields.extend(problems(key, e)),
-            },
-        }
-    }
-    if !fields.is_empty() {
-        return Err(ApiError::invalid_fields(
+        ChangeError::Empty => ApiError::bad_request("empty_patch", "nothing to change"),
+        ChangeError::Invalid(fields) => ApiError::invalid_fields(
             format!(
                 "{} of the values cannot be used; nothing was changed",
                 fields.len()
             ),
-            fields,
-        ));
+            fields
+                .into_iter()
+                .map(|f| FieldProblem {
+                    key: f.key,
+                    reason: f.reason,
+                    accepted: f.accepted,
+                })
+                .collect(),
+        ),
+        ChangeError::Store(e) => e.into(),
+        ChangeError::Load(e) => ApiError::internal(e),
     }
-    Ok(patched)
+}
+
+/// The effective settings, as the daemon reads them.
+pub(super) fn effective(s: &ApiState) -> Arc<Settings> {
+    s.core.settings.current()
+}
+
+/// `base` with every value of `patch` applied, refused as the settings route refuses it.
+pub(super) fn apply(
+    base: &Settings,
+    patch: &serde_json::Map<String, Value>,
+) -> Result<Settings, ApiError> {
+    crate::settings::patched(base, patch)
+        .map_err(|fields| change_error(ChangeError::Invalid(fields)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/settings", tag = "settings",
@@ -124,22 +96,24 @@ pub(super) async fn patch_settings(
     body: Result<Json<serde_json::Map<String, Value>>, JsonRejection>,
 ) -> Result<Json<SettingsView>, ApiError> {
     let Json(patch) = body?;
-    if patch.is_empty() {
-        return Err(ApiError::bad_request("empty_patch", "nothing to change"));
-    }
-    // Checked against what is stored (not the environment's overrides): that is what changes.
-    let store = s.assistant.store();
-    let stored = store.stored_settings().await?;
-    let base = Settings::load(&stored, None, Vec::<(String, String)>::new())
-        .map_err(ApiError::internal)?
-        .settings;
-    let patched = apply(&base, &patch)?;
-    for key in patch.keys() {
-        let canonical = patched.get(key).map_err(ApiError::internal)?;
-        store.put_setting(key, &canonical).await?;
-        tracing::info!(component = "config", key = key.as_str(), "setting changed");
-    }
-    Ok(Json(view(&s).await?))
+    let changed = s.core.settings.patch(&patch).await.map_err(change_error)?;
+    let mut view = view(&s).await?;
+    view.restart_required = changed.restart_required;
+    Ok(Json(view))
+}
+
+#[utoipa::path(delete, path = "/api/v1/settings/{key}", tag = "settings",
+    params(("key" = String, Path, description = "the dotted key, e.g. audio.vad_silence_ms")),
+    responses((status = 200, body = SettingsView, description = "back to its default, in effect now"),
+              (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn reset_setting(
+    State(s): State<ApiState>,
+    Path(key): Path<String>,
+) -> Result<Json<SettingsView>, ApiError> {
+    let changed = s.core.settings.reset(&[key]).await.map_err(change_error)?;
+    let mut view = view(&s).await?;
+    view.restart_required = changed.restart_required;
+    Ok(Json(view))
 }
 
 /// One secret's status; the value itself is never sent.
@@ -158,7 +132,7 @@ pub struct SecretView {
 }
 
 fn secret_store(s: &ApiState) -> Result<Arc<SecretStore>, ApiError> {
-    s.secrets.clone().ok_or_else(|| {
+    s.core.secrets.store().cloned().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "secrets_unavailable",
@@ -236,12 +210,23 @@ pub(super) async fn set_secret(
 ) -> Result<StatusCode, ApiError> {
     let name = secret_name(&name)?;
     let Json(body) = body?;
-    let store = secret_store(&s)?;
-    blocking(move || store.set(name, &body.value))
-        .await?
-        .map_err(secret_error)?;
-    tracing::info!(component = "secrets", name = name.as_str(), "secret set");
+    s.core
+        .secrets
+        .set(name, body.value)
+        .await
+        .map_err(secret_change_error)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn secret_change_error(e: SecretChangeError) -> ApiError {
+    match e {
+        SecretChangeError::Secret(e) => secret_error(e),
+        other => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "secrets_unavailable",
+            other.to_string(),
+        ),
+    }
 }
 
 #[utoipa::path(delete, path = "/api/v1/secrets/{name}", tag = "settings",
@@ -253,16 +238,12 @@ pub(super) async fn delete_secret(
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let name = secret_name(&name)?;
-    let store = secret_store(&s)?;
-    if blocking(move || store.delete(name))
-        .await?
-        .map_err(secret_error)?
+    if s.core
+        .secrets
+        .delete(name)
+        .await
+        .map_err(secret_change_error)?
     {
-        tracing::info!(
-            component = "secrets",
-            name = name.as_str(),
-            "secret deleted"
-        );
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!(

@@ -16,7 +16,7 @@ use super::ApiState;
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(super) async fn events(State(s): State<ApiState>, upgrade: WebSocketUpgrade) -> Response {
-    let bus = s.assistant.bus().subscribe();
+    let bus = s.core.bus.subscribe();
     upgrade.on_upgrade(move |ws| forward(ws, bus))
 }
 

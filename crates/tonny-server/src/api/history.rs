@@ -12,26 +12,26 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tonny_core::settings::LogLevel;
+use tonny_core::activity::ActivityStatus;
+use tonny_core::router::Intent;
 use tonny_store::export::{ExportFormat, HistoryEncoder, HistoryPages};
-use tonny_store::{HistoryQuery, LogQuery, StageTimings, Transcription};
+use tonny_store::{HistoryQuery, StageTimings, Transcription};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, ApiState, ErrorBody, wire_name};
+use super::{ApiError, ApiState, ErrorBody};
 
 /// The most rows one page returns.
 const MAX_LIMIT: u32 = 500;
 
-/// The outcomes a history row can have.
-const STATUSES: [&str; 7] = [
-    "success",
-    "failed",
-    "timeout",
-    "blocked",
-    "pending",
-    "processing",
-    "transcribed",
-];
+/// The outcomes a history row can have: its request's, or `transcribed` for a transcription
+/// no request followed (`tonny transcribe`).
+fn statuses() -> Vec<&'static str> {
+    ActivityStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .chain(["transcribed"])
+        .collect()
+}
 
 /// Which history rows to return.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -76,11 +76,11 @@ impl HistoryParams {
     fn query(&self, limit: u32) -> Result<(HistoryQuery, Option<String>), ApiError> {
         let status = self.status.clone().filter(|s| !s.is_empty());
         if let Some(s) = &status
-            && !STATUSES.contains(&s.as_str())
+            && !statuses().contains(&s.as_str())
         {
             return Err(ApiError::bad_request(
                 "invalid_query",
-                format!("status {s:?} is not one of {}", STATUSES.join(", ")),
+                format!("status {s:?} is not one of {}", statuses().join(", ")),
             ));
         }
         let query = HistoryQuery {
@@ -200,7 +200,7 @@ pub struct HistoryPage {
     pub next_before_id: Option<i64>,
 }
 
-fn limit_of(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {
+pub(super) fn limit_of(limit: Option<u32>, default: u32) -> Result<u32, ApiError> {
     match limit.unwrap_or(default) {
         0 => Err(ApiError::bad_request(
             "invalid_query",
@@ -359,79 +359,6 @@ pub(super) async fn export(
         .into_response())
 }
 
-/// Which log lines to return.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct LogParams {
-    /// Least severe level: `trace`, `debug`, `info`, `warn` or `error` (default `info`).
-    level: Option<String>,
-    /// Only this component (`supervisor`, `tts`, `whisperlivekit`, …).
-    component: Option<String>,
-    /// Only lines newer than this id, oldest first (to follow).
-    after_id: Option<i64>,
-    /// Lines (default 100, at most 500).
-    limit: Option<u32>,
-}
-
-/// One log line.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LogLine {
-    /// Row id.
-    pub id: i64,
-    /// When (RFC 3339, UTC).
-    pub ts: String,
-    /// Severity.
-    pub level: String,
-    /// Which part of TonnyTray.
-    pub component: String,
-    /// What happened.
-    pub message: String,
-    /// Structured fields.
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<serde_json::Value>,
-}
-
-#[utoipa::path(get, path = "/api/v1/logs", tag = "history", params(LogParams),
-    responses((status = 200, body = Vec<LogLine>), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody)))]
-pub(super) async fn logs(
-    State(s): State<ApiState>,
-    params: Result<Query<LogParams>, QueryRejection>,
-) -> Result<Json<Vec<LogLine>>, ApiError> {
-    let Query(p) = params?;
-    let level = p.level.as_deref().unwrap_or("info");
-    let min_level: LogLevel =
-        serde_json::from_value(serde_json::Value::from(level)).map_err(|_| {
-            ApiError::bad_request(
-                "invalid_query",
-                format!("level {level:?} is not one of trace, debug, info, warn, error"),
-            )
-        })?;
-    let rows = s
-        .assistant
-        .store()
-        .query_logs(&LogQuery {
-            min_level,
-            component: p.component,
-            after_id: p.after_id,
-            limit: limit_of(p.limit, 100)?,
-        })
-        .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|e| LogLine {
-                id: e.id,
-                ts: e.record.ts.to_rfc3339(),
-                level: wire_name(e.record.level),
-                component: e.record.component,
-                message: e.record.message,
-                metadata: e.record.metadata,
-            })
-            .collect(),
-    ))
-}
-
 /// How many activity rows to return.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -450,16 +377,16 @@ pub struct ActivityItem {
     pub created_at: String,
     /// Profile it ran under.
     pub profile: Option<String>,
-    /// `quick_action`, `local`, `agent`, `dictation`, …
-    pub intent: String,
+    /// What ran.
+    pub intent: Intent,
     /// Which agent or output handled it.
     pub backend: Option<String>,
     /// The request, when `history.enabled` keeps text.
     pub request: Option<String>,
     /// The reply, when kept.
     pub response: Option<String>,
-    /// `success`, `blocked`, `queued`, …
-    pub status: String,
+    /// How it ended.
+    pub status: ActivityStatus,
     /// Why it failed or was refused.
     pub error: Option<String>,
     /// How long each stage took.

@@ -11,7 +11,7 @@ use tonny_core::quick_action::QuickAction;
 use utoipa::ToSchema;
 
 use super::{ApiError, ApiState, ErrorBody, wire_name};
-use crate::assistant::switch::{SwitchError, switch_profile};
+use crate::assistant::switch::SwitchError;
 
 /// A profile as the UI shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -201,8 +201,11 @@ pub(super) async fn switch(
     body: Result<Json<SwitchInput>, JsonRejection>,
 ) -> Result<Json<ProfileView>, ApiError> {
     let Json(input) = body?;
-    let store = s.assistant.store();
-    match switch_profile(store.as_ref(), &input.name, input.pin.as_deref()).await {
+    match s
+        .core
+        .switch_profile(&input.name, input.pin.as_deref())
+        .await
+    {
         Ok(p) => {
             let name = p.name.clone();
             Ok(Json(view(p, &name)))

@@ -11,7 +11,9 @@ mod error;
 mod events;
 mod history;
 mod household;
-pub mod speech;
+mod logs;
+mod memory;
+mod models;
 mod system;
 mod talk;
 mod talk_audio;
@@ -20,41 +22,46 @@ mod ui;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Router;
 use axum::routing::get;
-use tonny_core::Paths;
-use tonny_store::secrets::SecretStore;
-use tonny_supervisor::Supervisor;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use auth::ApiToken;
 pub use error::{ApiError, ErrorBody, FieldProblem};
-pub use speech::SpeechParts;
-pub use talk_audio::MAX_AUDIO_BYTES;
+pub use talk::AskResponse;
+pub use talk_audio::{MAX_AUDIO_BYTES, TalkResult};
+
+use tonny_core::pipeline::{Event, State};
 
 use crate::assistant::Assistant;
+use crate::daemon::{Core, DaemonHandle};
 
 /// Everything the handlers reach: cheap to clone (all shared).
 #[derive(Clone)]
 pub struct ApiState {
-    /// Requests go through it, its bus feeds the event stream, its store answers history.
+    /// The daemon's shared parts: store, settings, secrets, session, speech, services.
+    pub core: Arc<Core>,
+    /// Requests go through its session; its bus feeds the event stream.
     pub assistant: Arc<Assistant>,
-    /// Where settings overrides (`.env`) and data live.
-    pub paths: Paths,
-    /// The secret store; `None` when it could not be opened (secret routes then say why).
-    pub secrets: Option<Arc<SecretStore>>,
-    /// Supervised services, when any are configured.
-    pub supervisor: Option<Arc<Supervisor>>,
-    /// The speech engine and voice for audio from the browser; `None` when not available.
-    pub speech: Option<Arc<SpeechParts>>,
+    /// The daemon, for what front ends share with the API (the web UI's address).
+    pub daemon: DaemonHandle,
     /// The bearer token.
     pub token: ApiToken,
-    /// When the daemon started.
-    pub started: Instant,
+}
+
+impl ApiState {
+    /// The API over `core`, answering `token`.
+    pub fn new(core: Arc<Core>, token: ApiToken, daemon: DaemonHandle) -> Self {
+        Self {
+            assistant: Arc::clone(&core.assistant),
+            core,
+            daemon,
+            token,
+        }
+    }
 }
 
 #[derive(OpenApi)]
@@ -64,7 +71,7 @@ pub struct ApiState {
         description = "Talk to TonnyTray, read its history and change its settings. Every route \
                        but /healthz needs `Authorization: Bearer TOKEN` (`tonny ui-url`).",
     ),
-    components(schemas(ErrorBody))
+    components(schemas(ErrorBody, Event, State))
 )]
 struct ApiDoc;
 
@@ -74,11 +81,13 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(talk::ask))
         .routes(routes!(talk::stop))
         .routes(routes!(talk_audio::upload))
+        .routes(routes!(talk_audio::listen))
         .routes(routes!(history::history))
         .routes(routes!(history::export))
         .routes(routes!(history::activity))
-        .routes(routes!(history::logs))
+        .routes(routes!(logs::logs))
         .routes(routes!(config::get_settings, config::patch_settings))
+        .routes(routes!(config::reset_setting))
         .routes(routes!(config::secrets))
         .routes(routes!(config::set_secret, config::delete_secret))
         .routes(routes!(backends::test))
@@ -94,6 +103,16 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(system::usage))
         .routes(routes!(system::devices))
         .routes(routes!(system::backup))
+        .routes(routes!(memory::context, memory::clear_context))
+        .routes(routes!(memory::timers))
+        .routes(routes!(memory::cancel_timer))
+        .routes(routes!(memory::notifications))
+        .routes(routes!(memory::mark_read))
+        .routes(routes!(memory::clear_history))
+        .routes(routes!(models::list))
+        .routes(routes!(models::install))
+        .routes(routes!(models::import))
+        .routes(routes!(models::voices))
 }
 
 /// The name a unit enum has on the wire (`"text_only"`, `"warn"`, `"keychain"`), for the API's
@@ -124,7 +143,16 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         ),
         (
             "/api/v1/events",
-            "WebSocket: every pipeline event as a JSON text message ({\"type\":…}); the token \
+            "WebSocket: every daemon event as a JSON text message, each an `Event` \
+             (#/components/schemas/Event, tagged by `type`); a client that falls behind gets \
+             {\"type\":\"lagged\",\"missed\":N}. The token may be given as ?token=",
+            "101",
+            "switching protocols",
+        ),
+        (
+            "/api/v1/logs/stream",
+            "WebSocket: the newest log lines (oldest first), then each new line as it is \
+             written, as JSON `LogLine` messages; takes the filters of /api/v1/logs. The token \
              may be given as ?token=",
             "101",
             "switching protocols",
@@ -168,6 +196,7 @@ pub fn app(state: ApiState) -> Router {
     let doc = Arc::new(openapi());
     let protected = api
         .route("/api/v1/events", get(events::events))
+        .route("/api/v1/logs/stream", get(logs::stream))
         .route("/api/v1/talk", get(talk_socket::socket))
         .route(
             "/api/v1/openapi.json",

@@ -29,7 +29,7 @@ pub(super) async fn service_action(
     State(s): State<ApiState>,
     Path((name, action)): Path<(String, String)>,
 ) -> Result<Json<Vec<ServiceStatus>>, ApiError> {
-    let Some(sup) = &s.supervisor else {
+    let Some(sup) = s.core.services.supervisor() else {
         return Err(ApiError::not_found(
             "no services are supervised: set stt.backend whisperlivekit or services.extra",
         ));
@@ -163,7 +163,7 @@ pub(super) async fn usage(
                description = "a consistent copy of the whole database (history, profiles, settings; never secrets)"),
               (status = 401, body = ErrorBody), (status = 507, body = ErrorBody)))]
 pub(super) async fn backup(State(s): State<ApiState>) -> Result<Response, ApiError> {
-    let dir = s.paths.backups_dir();
+    let dir = s.core.paths.backups_dir();
     tonny_core::paths::create_private_dir(&dir).map_err(ApiError::internal)?;
     let now = chrono::Utc::now();
     let dest = dir.join(format!("download-{}.db", uuid::Uuid::new_v4()));

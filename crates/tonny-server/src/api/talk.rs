@@ -7,7 +7,12 @@ use axum::extract::rejection::JsonRejection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use tonny_core::activity::ActivityStatus;
+use tonny_core::router::Intent;
+
 use super::{ApiError, ApiState, ErrorBody, wire_name};
+use crate::assistant::{AssistantError, VoiceTarget};
+use crate::session::SessionError;
 
 /// One supervised service.
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,19 +46,16 @@ pub struct Status {
 
 /// Every supervised service's state.
 pub(super) fn service_list(s: &ApiState) -> Vec<ServiceStatus> {
-    s.supervisor
-        .as_ref()
-        .map(|sup| {
-            sup.states()
-                .into_iter()
-                .map(|(name, st)| ServiceStatus {
-                    name,
-                    state: st.describe(),
-                    running: st.is_running(),
-                })
-                .collect()
+    s.core
+        .services
+        .states()
+        .into_iter()
+        .map(|(name, st)| ServiceStatus {
+            name,
+            state: st.describe(),
+            running: st.is_running(),
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 #[utoipa::path(get, path = "/api/v1/status", tag = "talk",
@@ -65,10 +67,11 @@ pub(super) async fn status(State(s): State<ApiState>) -> Result<Json<Status>, Ap
         .state()
         .await
         .map_err(ApiError::internal)?;
+    let state_name = state.name().to_owned();
     let profile = s.assistant.store().active_profile().await?;
     let services = service_list(&s);
     Ok(Json(Status {
-        state: state.name().to_owned(),
+        state: state_name,
         error: match state {
             tonny_core::pipeline::State::Error(e) => Some(e),
             _ => None,
@@ -76,7 +79,7 @@ pub(super) async fn status(State(s): State<ApiState>) -> Result<Json<Status>, Ap
         profile: profile.name,
         response_mode: wire_name(s.assistant.mode()),
         services,
-        uptime_s: s.started.elapsed().as_secs(),
+        uptime_s: s.core.started.elapsed().as_secs(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
     }))
 }
@@ -87,17 +90,30 @@ pub(super) async fn status(State(s): State<ApiState>) -> Result<Json<Status>, Ap
 pub struct AskRequest {
     /// What the person typed.
     pub text: String,
+    /// Do not speak the reply (it is returned as text either way).
+    #[serde(default)]
+    pub silent: bool,
 }
 
 /// What happened to a request.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AskResponse {
-    /// `quick_action`, `local`, `agent`, `dictation`, `refused`, …
-    pub intent: String,
+    /// What ran.
+    pub intent: Intent,
+    /// How it ended, as recorded in the activity history.
+    pub status: ActivityStatus,
     /// Which agent answered.
     pub agent: Option<String>,
     /// The reply (the refusal, when refused).
     pub reply: Option<String>,
+    /// How its text was delivered: `{"how":"shown"}` when the caller is to show it
+    /// (`response.mode` is text or both, or it could not be spoken), how it was typed for
+    /// dictation; absent when nothing was delivered as text.
+    #[schema(value_type = Option<Object>)]
+    pub delivery: Option<serde_json::Value>,
+    /// Every text to show, in order: a quick action's steps' texts, then the reply when it is
+    /// shown as text.
+    pub shown: Vec<String>,
     /// Why the family rules refused it.
     pub refused: Option<String>,
     /// Outbox id when it was queued for a backend that is down.
@@ -114,7 +130,8 @@ const MAX_TEXT_CHARS: usize = 4_000;
 
 #[utoipa::path(post, path = "/api/v1/ask", tag = "talk", request_body = AskRequest,
     responses((status = 200, body = AskResponse), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 pub(super) async fn ask(
     State(s): State<ApiState>,
     body: Result<Json<AskRequest>, JsonRejection>,
@@ -134,17 +151,33 @@ pub(super) async fn ask(
             format!("the text is {chars} characters long; at most {MAX_TEXT_CHARS} are taken"),
         ));
     }
-    let outcome = s.assistant.ask(text).await.map_err(ApiError::internal)?;
+    let voice = if body.silent {
+        VoiceTarget::Silent
+    } else {
+        VoiceTarget::Host
+    };
+    let outcome = s
+        .core
+        .session
+        .ask(text, voice)
+        .await
+        .map_err(session_error)?;
     Ok(Json(AskResponse::of(&outcome)))
 }
 
 impl AskResponse {
-    /// The API's view of what happened to a request.
-    pub(super) fn of(outcome: &crate::assistant::Outcome) -> Self {
+    /// The API's view of what happened to a request (the `tonny` command prints the same).
+    pub fn of(outcome: &crate::assistant::Outcome) -> Self {
         Self {
-            intent: outcome.intent.as_str().to_owned(),
+            intent: outcome.intent,
+            status: outcome.status,
             agent: outcome.agent.clone(),
             reply: outcome.reply.clone(),
+            delivery: outcome
+                .delivery
+                .as_ref()
+                .and_then(|d| serde_json::to_value(d).ok()),
+            shown: outcome.shown_for_caller.clone(),
             refused: outcome.refusal.as_ref().map(|r| r.reason()),
             queued: outcome.queued,
             first_audio_ms: outcome.first_audio_ms,
@@ -156,6 +189,29 @@ impl AskResponse {
 #[utoipa::path(post, path = "/api/v1/stop", tag = "talk",
     responses((status = 204, description = "stopped"), (status = 401, body = ErrorBody)))]
 pub(super) async fn stop(State(s): State<ApiState>) -> Result<axum::http::StatusCode, ApiError> {
-    s.assistant.stop().await.map_err(ApiError::internal)?;
+    s.core.session.cancel().await;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The API's answer for a request the session could not handle.
+pub(super) fn session_error(e: SessionError) -> ApiError {
+    use axum::http::StatusCode;
+    match e {
+        SessionError::Busy => ApiError::new(StatusCode::CONFLICT, "busy", e.to_string()),
+        SessionError::Cancelled => ApiError::new(StatusCode::CONFLICT, "cancelled", e.to_string()),
+        SessionError::SpeechUnavailable(_) | SessionError::NoMicrophone(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "speech_unavailable",
+            e.to_string(),
+        ),
+        SessionError::SpeechFailed(_) | SessionError::Capture(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "speech_failed",
+            e.to_string(),
+        ),
+        SessionError::Assistant(AssistantError::Empty | AssistantError::TooLong { .. }) => {
+            ApiError::bad_request("invalid_text", e.to_string())
+        }
+        other => ApiError::internal(other),
+    }
 }

@@ -13,14 +13,15 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
-use tonny_core::pipeline::{Step, UtteranceId};
 use tonny_core::router::Purpose;
 use tonny_core::stt::SAMPLE_RATE;
 use utoipa::{IntoParams, ToSchema};
 
-use super::talk::AskResponse;
+use super::talk::{AskResponse, session_error};
 use super::{ApiError, ApiState, ErrorBody};
-use crate::assistant::{Heard, HeardOutcome, VoiceTarget};
+use crate::assistant::{HeardOutcome, ReplyTo, TextTarget, VoiceTarget};
+use crate::session::mic::MicEnding;
+use crate::session::recording::Recorded;
 
 /// The most audio one request takes: 25 MiB (over four minutes of 48 kHz 16-bit PCM, far more
 /// of Opus). Hold-to-talk requests are seconds long; more is a stuck button or a wrong file.
@@ -78,7 +79,7 @@ impl From<TalkPurpose> for Purpose {
 }
 
 /// What was heard and what was done.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TalkResult {
     /// The transcript (empty when no words were recognised).
     pub transcript: String,
@@ -178,76 +179,20 @@ pub(super) async fn decode(
     Ok(samples)
 }
 
-/// Transcribes `samples` for `utterance` (recording has ended) and handles the request. Any
-/// failure also moves the pipeline to its error state, so nothing is left "transcribing".
-pub(super) async fn answer(
-    s: &ApiState,
-    utterance: UtteranceId,
-    samples: Vec<f32>,
-    purpose: Purpose,
-    capture_ms: u32,
-) -> Result<Answered, ApiError> {
-    let result = answer_inner(s, utterance, samples, purpose, capture_ms).await;
-    if let Err(e) = &result {
-        let _ = s
-            .assistant
-            .coordinator()
-            .step(utterance, Step::Failed(e.message().to_owned()))
-            .await;
-    }
-    result
-}
-
-async fn answer_inner(
-    s: &ApiState,
-    utterance: UtteranceId,
-    samples: Vec<f32>,
-    purpose: Purpose,
-    capture_ms: u32,
-) -> Result<Answered, ApiError> {
-    let speech = s.speech.as_ref().ok_or_else(no_speech)?;
-    let engine = speech
-        .engine()
-        .await
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "speech_unavailable", e))?;
-    let opts = speech.options().clone();
-    let stt = std::sync::Arc::clone(&engine);
-    let transcript = tokio::task::spawn_blocking(move || stt.transcribe(&samples, &opts))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "speech_failed",
-                e.to_string(),
-            )
-        })?;
-    if let Some(notice) = engine.take_notice() {
-        s.assistant
-            .notify("warn", "Speech recognition", &notice)
-            .await;
-    }
-    let (text, confidence) = (transcript.text.clone(), transcript.confidence);
-    let heard = Heard {
-        transcript,
-        source: "browser".into(),
-        capture_ms,
-        endpoint_ms: None,
-    };
-    let handled = s
-        .assistant
-        .handle_heard(utterance, heard, purpose, VoiceTarget::Caller)
-        .await
-        .map_err(ApiError::internal)?;
+/// What the session made of a recording, as the API answers it, with the spoken reply
+/// rendered for the caller (the page plays it; the host's speakers stay quiet).
+pub(super) async fn answered(s: &ApiState, heard: HeardOutcome) -> Result<Answered, ApiError> {
     let HeardOutcome::Handled {
+        text,
+        confidence,
         transcription_id,
         outcome,
-    } = handled
+    } = heard
     else {
         return Ok(Answered {
             result: TalkResult {
                 transcript: String::new(),
-                confidence,
+                confidence: 0.0,
                 transcription_id: None,
                 outcome: None,
                 audio_bytes: 0,
@@ -256,26 +201,25 @@ async fn answer_inner(
         });
     };
     let said = outcome.said_for_caller.join(" ");
-    let audio = match speech.voice() {
-        Some(voice) if !said.trim().is_empty() => {
-            let voice = std::sync::Arc::clone(voice);
-            match tokio::task::spawn_blocking(move || voice.synthesize(&said)).await {
-                Ok(Ok(sp)) => Some(super::speech::wav_bytes(&sp)),
-                Ok(Err(e)) => {
-                    // The text is on the page; the person is told why there is no sound.
-                    s.assistant
-                        .notify(
-                            "warn",
-                            "Reply not spoken",
-                            &format!("I couldn't speak the reply: {e}."),
-                        )
-                        .await;
-                    None
-                }
-                Err(e) => return Err(ApiError::internal(e)),
+    let audio = if said.trim().is_empty() {
+        None
+    } else {
+        let voice = s.core.speech.voice();
+        match tokio::task::spawn_blocking(move || voice.synthesize(&said)).await {
+            Ok(Ok(sp)) => Some(crate::speech::wav_bytes(&sp)),
+            Ok(Err(e)) => {
+                // The text is on the page; the person is told why there is no sound.
+                s.assistant
+                    .notify(
+                        "warn",
+                        "Reply not spoken",
+                        &format!("I couldn't speak the reply: {e}."),
+                    )
+                    .await;
+                None
             }
+            Err(e) => return Err(ApiError::internal(e)),
         }
-        _ => None,
     };
     Ok(Answered {
         result: TalkResult {
@@ -289,12 +233,22 @@ async fn answer_inner(
     })
 }
 
-pub(super) fn no_speech() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "speech_unavailable",
-        "this daemon was started without speech recognition; type the request instead",
-    )
+/// A recording from the browser (or the `tonny` command), ready for the session.
+pub(super) fn recorded(
+    samples: Vec<f32>,
+    purpose: Purpose,
+    capture_ms: u32,
+    reply_to: ReplyTo,
+) -> Recorded {
+    Recorded {
+        samples,
+        capture_ms,
+        endpoint_ms: None,
+        source: "browser".into(),
+        purpose,
+        reply_to,
+        live: None,
+    }
 }
 
 pub(super) fn too_large(got: usize) -> ApiError {
@@ -310,6 +264,33 @@ pub(super) fn too_large(got: usize) -> ApiError {
     )
 }
 
+/// Where a request's reply is spoken; its text always comes back in the answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Speak {
+    /// The caller plays it: the answer's audio (the web UI).
+    #[default]
+    Caller,
+    /// This machine's speakers (the `tonny` command).
+    Host,
+    /// Not spoken.
+    None,
+}
+
+impl Speak {
+    /// Where the reply goes.
+    pub(super) fn reply_to(self) -> ReplyTo {
+        ReplyTo {
+            voice: match self {
+                Speak::Caller => VoiceTarget::Caller,
+                Speak::Host => VoiceTarget::Host,
+                Speak::None => VoiceTarget::Silent,
+            },
+            text: TextTarget::Caller,
+        }
+    }
+}
+
 /// Query of `POST /api/v1/talk/upload`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -323,6 +304,10 @@ pub struct UploadQuery {
     /// `command` (default) or `dictation`.
     #[param(inline)]
     purpose: Option<TalkPurpose>,
+    /// Where the reply is spoken: `caller` (default: returned as audio on the socket),
+    /// `host` or `none`.
+    #[param(inline)]
+    speak: Option<Speak>,
 }
 
 #[utoipa::path(post, path = "/api/v1/talk/upload", tag = "talk", params(UploadQuery),
@@ -353,9 +338,6 @@ pub(super) async fn upload(
         AudioFormat::Encoded => SAMPLE_RATE,
         _ => pcm_rate(q.sample_rate)?,
     };
-    if s.speech.is_none() {
-        return Err(no_speech());
-    }
     // A body without a length (or with a false one) stops being read at the limit.
     let bytes = axum::body::to_bytes(body, MAX_AUDIO_BYTES)
         .await
@@ -369,16 +351,57 @@ pub(super) async fn upload(
     // Bad audio is refused before the pipeline moves: nothing was heard.
     let samples = decode(format, rate, bytes.to_vec()).await?;
     let capture_ms = (samples.len() as u64 * 1000 / u64::from(SAMPLE_RATE)) as u32;
-    let coordinator = s.assistant.coordinator();
-    let utterance = coordinator.listen().await.map_err(ApiError::internal)?;
-    coordinator
-        .step(utterance, Step::RecordingEnded)
-        .await
-        .map_err(ApiError::internal)?;
     let purpose = q.purpose.unwrap_or_default().into();
-    let answered = answer(&s, utterance, samples, purpose, capture_ms).await?;
+    let heard = s
+        .core
+        .session
+        .hear(recorded(
+            samples,
+            purpose,
+            capture_ms,
+            q.speak.unwrap_or_default().reply_to(),
+        ))
+        .await
+        .map_err(session_error)?;
+    let answered = answered(&s, heard).await?;
     Ok(Json(TalkResult {
         audio_bytes: 0,
         ..answered.result
     }))
+}
+
+/// What to hear on this machine's microphone.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListenRequest {
+    /// `command` (default) or `dictation` (typed into this machine's focused window).
+    #[serde(default)]
+    purpose: TalkPurpose,
+    /// Where the reply is spoken: `host` (default) or `none`.
+    #[serde(default)]
+    speak: Option<Speak>,
+}
+
+#[utoipa::path(post, path = "/api/v1/listen", tag = "talk", request_body = ListenRequest,
+    responses((status = 200, body = TalkResult,
+               description = "what was heard on this machine's microphone and what was done"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub(super) async fn listen(
+    State(s): State<ApiState>,
+    body: Result<Json<ListenRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<TalkResult>, ApiError> {
+    let Json(request) = body?;
+    let speak = match request.speak.unwrap_or(Speak::Host) {
+        Speak::Caller => Speak::Host,
+        other => other,
+    };
+    let heard = s
+        .core
+        .session
+        .listen_once(request.purpose.into(), MicEnding::Silence, speak.reply_to())
+        .await
+        .map_err(session_error)?;
+    let answered = answered(&s, heard).await?;
+    Ok(Json(answered.result))
 }

@@ -9,14 +9,15 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::Response;
-use tonny_core::pipeline::Step;
 use tonny_core::stt::SAMPLE_RATE;
 
+use super::talk::session_error;
 use super::talk_audio::{
-    AudioFormat, IDLE_TIMEOUT, MAX_AUDIO_BYTES, MAX_MESSAGE_BYTES, Start, answer, decode,
-    no_speech, pcm_rate, too_large,
+    Answered, AudioFormat, IDLE_TIMEOUT, MAX_AUDIO_BYTES, MAX_MESSAGE_BYTES, Start, answered,
+    decode, pcm_rate, recorded, too_large,
 };
 use super::{ApiError, ApiState};
+use crate::assistant::ReplyTo;
 
 /// `GET /api/v1/talk`: the hold-to-talk socket.
 pub(super) async fn socket(State(s): State<ApiState>, upgrade: WebSocketUpgrade) -> Response {
@@ -50,7 +51,9 @@ const CLOSE_POLICY: u16 = 1008;
 const CLOSE_TOO_BIG: u16 = 1009;
 const CLOSE_ERROR: u16 = 1011;
 
-async fn talk(mut ws: WebSocket, s: ApiState) {
+/// The `start` message and the rate of the audio it announces; `Ok(None)` when the client
+/// went away (or said nothing) before sending it.
+async fn read_start(ws: &mut WebSocket) -> Result<Option<(Start, u32)>, ApiError> {
     let start = match tokio::time::timeout(IDLE_TIMEOUT, ws.recv()).await {
         Ok(Some(Ok(Message::Text(t)))) => serde_json::from_str::<Start>(&t).map_err(|e| {
             ApiError::bad_request(
@@ -59,106 +62,68 @@ async fn talk(mut ws: WebSocket, s: ApiState) {
                     "the first message must be {{\"type\":\"start\",\"format\":\"pcm_s16le\"|\"pcm_f32le\"|\"encoded\",\"sample_rate\":N,\"purpose\":\"command\"|\"dictation\"}}: {e}"
                 ),
             )
-        }),
-        Ok(Some(Ok(_))) => Err(ApiError::bad_request(
-            "invalid_start",
-            "the first message must be the JSON start message, not audio",
-        )),
-        _ => return,
-    };
-    let start = match start.and_then(|st| {
-        if st.kind != "start" {
+        })?,
+        Ok(Some(Ok(_))) => {
             return Err(ApiError::bad_request(
                 "invalid_start",
-                "the first message's type must be \"start\"",
+                "the first message must be the JSON start message, not audio",
             ));
         }
-        Ok(st)
-    }) {
-        Ok(st) => st,
-        Err(e) => return refuse(&mut ws, &e, CLOSE_POLICY).await,
+        _ => return Ok(None),
     };
+    if start.kind != "start" {
+        return Err(ApiError::bad_request(
+            "invalid_start",
+            "the first message's type must be \"start\"",
+        ));
+    }
     let rate = match start.format {
         AudioFormat::Encoded => SAMPLE_RATE,
-        _ => match pcm_rate(start.sample_rate) {
-            Ok(r) => r,
-            Err(e) => return refuse(&mut ws, &e, CLOSE_POLICY).await,
-        },
+        _ => pcm_rate(start.sample_rate)?,
     };
-    let Some(speech) = s.speech.clone() else {
-        return refuse(&mut ws, &no_speech(), CLOSE_ERROR).await;
+    Ok(Some((start, rate)))
+}
+
+async fn talk(mut ws: WebSocket, s: ApiState) {
+    let (start, rate) = match read_start(&mut ws).await {
+        Ok(Some(started)) => started,
+        Ok(None) => return,
+        Err(e) => return refuse(&mut ws, &e, CLOSE_POLICY).await,
     };
     // Set up before listening is announced, so the first words are not lost to it; a model
     // freed while idle starts loading now, while the person speaks.
-    match speech.engine().await {
-        Ok(engine) => engine.prepare(),
+    let engine = match s.core.speech.engine().await {
+        Ok(engine) => {
+            engine.prepare();
+            engine
+        }
         Err(e) => {
             let e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "speech_unavailable", e);
             return refuse(&mut ws, &e, CLOSE_ERROR).await;
         }
-    }
-    let coordinator = s.assistant.coordinator().clone();
-    let utterance = match coordinator.listen().await {
-        Ok(u) => u,
-        Err(e) => return refuse(&mut ws, &ApiError::internal(e), CLOSE_ERROR).await,
+    };
+    let session = &s.core.session;
+    let started = match session.begin_recording().await {
+        Ok(started) => started,
+        Err(e) => return refuse(&mut ws, &session_error(e), CLOSE_ERROR).await,
     };
     let began = Instant::now();
     if ws
         .send(json_message(
-            serde_json::json!({"type": "listening", "utterance": utterance}),
+            serde_json::json!({"type": "listening", "utterance": started.utterance}),
         ))
         .await
         .is_err()
     {
-        let _ = coordinator.cancel().await;
+        session.cancel().await;
         return;
     }
-    let mut audio: Vec<u8> = Vec::new();
-    loop {
-        match tokio::time::timeout(IDLE_TIMEOUT, ws.recv()).await {
-            Ok(Some(Ok(Message::Binary(chunk)))) => {
-                if audio.len() + chunk.len() > MAX_AUDIO_BYTES {
-                    let _ = coordinator.cancel().await;
-                    let e = too_large(audio.len() + chunk.len());
-                    return refuse(&mut ws, &e, CLOSE_TOO_BIG).await;
-                }
-                audio.extend_from_slice(&chunk);
-            }
-            Ok(Some(Ok(Message::Text(t)))) => {
-                let kind = serde_json::from_str::<serde_json::Value>(&t)
-                    .ok()
-                    .and_then(|v| v["type"].as_str().map(str::to_owned));
-                match kind.as_deref() {
-                    Some("stop") => break,
-                    Some("cancel") => {
-                        let _ = coordinator.cancel().await;
-                        let _ = ws.send(Message::Close(None)).await;
-                        return;
-                    }
-                    _ => {
-                        let _ = coordinator.cancel().await;
-                        let e = ApiError::bad_request(
-                            "invalid_message",
-                            "after start, send audio as binary messages, then {\"type\":\"stop\"} (or {\"type\":\"cancel\"})",
-                        );
-                        return refuse(&mut ws, &e, CLOSE_POLICY).await;
-                    }
-                }
-            }
-            Ok(Some(Ok(_))) => {}
-            // Closed, broken, or silent too long: the recording is dropped, nothing is sent.
-            Ok(None | Some(Err(_))) | Err(_) => {
-                let _ = coordinator.cancel().await;
-                return;
-            }
-        }
-    }
+    let audio = match receive(&mut ws, &s).await {
+        Some(audio) => audio,
+        None => return,
+    };
     let capture_ms = began.elapsed().as_millis().min(u128::from(u32::MAX)) as u32;
-    if coordinator
-        .step(utterance, Step::RecordingEnded)
-        .await
-        .is_err()
-    {
+    if started.cancel.is_cancelled() {
         // Cancelled meanwhile (the stop hotkey, another utterance).
         let e = ApiError::new(
             StatusCode::CONFLICT,
@@ -168,7 +133,7 @@ async fn talk(mut ws: WebSocket, s: ApiState) {
         return refuse(&mut ws, &e, CLOSE_POLICY).await;
     }
     if audio.is_empty() {
-        let _ = coordinator.step(utterance, Step::NothingHeard).await;
+        session.drop_recording(&started, None).await;
         let e = ApiError::bad_request(
             "empty_audio",
             "no audio arrived before stop; check the microphone",
@@ -179,13 +144,30 @@ async fn talk(mut ws: WebSocket, s: ApiState) {
     let samples = match decode(start.format, rate, audio).await {
         Ok(samples) => samples,
         Err(e) => {
-            let _ = coordinator
-                .step(utterance, Step::Failed(e.message().to_owned()))
+            session
+                .drop_recording(&started, Some(e.message().to_owned()))
                 .await;
             return refuse(&mut ws, &e, CLOSE_POLICY).await;
         }
     };
-    match answer(&s, utterance, samples, purpose, capture_ms).await {
+    let heard = session
+        .end_recording(
+            &started,
+            engine,
+            recorded(samples, purpose, capture_ms, ReplyTo::CALLER),
+        )
+        .await
+        .map_err(session_error);
+    let answered = match heard {
+        Ok(h) => answered(&s, h).await,
+        Err(e) => Err(e),
+    };
+    send_answer(&mut ws, answered).await;
+}
+
+/// The `result` message and the reply's audio, then a close; or the error and a close.
+async fn send_answer(ws: &mut WebSocket, answered: Result<Answered, ApiError>) {
+    match answered {
         Ok(answered) => {
             let result = serde_json::to_value(&answered.result).unwrap_or_default();
             let mut message = serde_json::json!({"type": "result"});
@@ -200,6 +182,54 @@ async fn talk(mut ws: WebSocket, s: ApiState) {
             }
             let _ = ws.send(Message::Close(None)).await;
         }
-        Err(e) => refuse(&mut ws, &e, CLOSE_ERROR).await,
+        Err(e) => refuse(ws, &e, CLOSE_ERROR).await,
+    }
+}
+
+/// Audio messages until `stop`; `None` when the recording was dropped (cancel, a close, a
+/// silence too long, too much audio, a message out of place), the client told why.
+async fn receive(ws: &mut WebSocket, s: &ApiState) -> Option<Vec<u8>> {
+    let session = &s.core.session;
+    let mut audio: Vec<u8> = Vec::new();
+    loop {
+        match tokio::time::timeout(IDLE_TIMEOUT, ws.recv()).await {
+            Ok(Some(Ok(Message::Binary(chunk)))) => {
+                if audio.len() + chunk.len() > MAX_AUDIO_BYTES {
+                    session.cancel().await;
+                    let e = too_large(audio.len() + chunk.len());
+                    refuse(ws, &e, CLOSE_TOO_BIG).await;
+                    return None;
+                }
+                audio.extend_from_slice(&chunk);
+            }
+            Ok(Some(Ok(Message::Text(t)))) => {
+                let kind = serde_json::from_str::<serde_json::Value>(&t)
+                    .ok()
+                    .and_then(|v| v["type"].as_str().map(str::to_owned));
+                match kind.as_deref() {
+                    Some("stop") => return Some(audio),
+                    Some("cancel") => {
+                        session.cancel().await;
+                        let _ = ws.send(Message::Close(None)).await;
+                        return None;
+                    }
+                    _ => {
+                        session.cancel().await;
+                        let e = ApiError::bad_request(
+                            "invalid_message",
+                            "after start, send audio as binary messages, then {\"type\":\"stop\"} (or {\"type\":\"cancel\"})",
+                        );
+                        refuse(ws, &e, CLOSE_POLICY).await;
+                        return None;
+                    }
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            // Closed, broken, or silent too long: the recording is dropped, nothing is sent.
+            Ok(None | Some(Err(_))) | Err(_) => {
+                session.cancel().await;
+                return None;
+            }
+        }
     }
 }

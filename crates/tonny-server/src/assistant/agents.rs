@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use tonny_core::Profile;
+use tonny_core::activity::ActivityStatus;
 use tonny_core::agent::{Agent, AgentError, AgentReply, AgentRequest, no_remote_agent_reply};
 use tonny_core::quick_action::QuickAction;
 use tonny_store::NewOutboxEntry;
@@ -20,6 +21,8 @@ pub(crate) struct Asked {
     pub streamed: bool,
     /// The outbox entry, when the request was queued.
     pub queued: Option<i64>,
+    /// How the request ended: answered, queued, or every agent failed or timed out.
+    pub status: ActivityStatus,
 }
 
 impl Assistant {
@@ -73,8 +76,10 @@ impl Assistant {
             ..AgentRequest::new(text, &profile.name, now)
         };
         let mut failures = Vec::new();
+        let mut timed_out = false;
         let mut defer_to: Option<(&Arc<dyn Agent>, String)> = None;
-        for agent in &self.agents {
+        let agents = self.agents();
+        for agent in agents.iter() {
             if agent.deferrable()
                 && !self
                     .store
@@ -95,6 +100,7 @@ impl Assistant {
                         streamed: live.is_some() && agent.streams(),
                         reply,
                         queued: None,
+                        status: ActivityStatus::Success,
                     });
                 }
                 Err(AgentError::NotUnderstood { .. }) => {}
@@ -108,6 +114,7 @@ impl Assistant {
                     if e.is_transient() && agent.deferrable() && defer_to.is_none() {
                         defer_to = Some((agent, e.to_string()));
                     }
+                    timed_out |= matches!(e, AgentError::TimedOut(_));
                     failures.push(format!("{}: {e}", agent.name()));
                 }
             }
@@ -115,7 +122,7 @@ impl Assistant {
         if let Some((agent, why)) = defer_to {
             return self.queue(agent, &asked, &why).await;
         }
-        let only_local = self.agents.iter().all(|a| a.name() == "local");
+        let only_local = agents.iter().all(|a| a.name() == "local");
         let text = if failures.is_empty() && only_local {
             no_remote_agent_reply()
         } else if failures.is_empty() {
@@ -126,10 +133,16 @@ impl Assistant {
                 failures.join("; ")
             )
         };
+        let status = match (failures.is_empty(), timed_out) {
+            (true, _) => ActivityStatus::Success,
+            (false, true) => ActivityStatus::Timeout,
+            (false, false) => ActivityStatus::Failed,
+        };
         Ok(Asked {
             reply: AgentReply::say("none", text),
             streamed: false,
             queued: None,
+            status,
         })
     }
 
@@ -166,6 +179,7 @@ impl Assistant {
             ),
             streamed: false,
             queued: Some(entry.id),
+            status: ActivityStatus::Queued,
         })
     }
 }

@@ -8,7 +8,18 @@ use tonny_core::output::{Delivery, Playing};
 use tonny_core::pipeline::{Event, UtteranceId};
 use tonny_core::settings::ResponseMode;
 
-use super::Assistant;
+use super::{Assistant, TextTarget, VoiceTarget};
+
+/// Where one request's reply goes, when not to this machine's outputs, and what was said for
+/// a caller that plays the reply itself.
+#[derive(Debug, Default)]
+pub(crate) struct Targets {
+    pub voice: VoiceTarget,
+    pub text: TextTarget,
+    pub said: Vec<String>,
+    // Texts handed back to a caller that shows them, in order.
+    pub shown: Vec<String>,
+}
 
 impl Assistant {
     /// Tells the person something outside the conversation: on the bus and in the store.
@@ -22,9 +33,42 @@ impl Assistant {
         }
     }
 
+    /// The reply's text for `utterance`: handed back to a caller that shows it itself (the
+    /// web UI, the CLI), else typed on this machine.
+    pub(crate) async fn deliver_reply_text(
+        &self,
+        utterance: UtteranceId,
+        text: &str,
+    ) -> Option<Delivery> {
+        let to_caller = self.with_targets(utterance, |t| {
+            let caller = t.text == TextTarget::Caller;
+            if caller {
+                t.shown.push(text.to_owned());
+            }
+            caller
+        });
+        if to_caller == Some(true) {
+            return Some(Delivery::Shown);
+        }
+        self.deliver_text(text).await
+    }
+
+    /// `f` of `utterance`'s targets, when they are not this machine's.
+    pub(crate) fn with_targets<T>(
+        &self,
+        utterance: UtteranceId,
+        f: impl FnOnce(&mut Targets) -> T,
+    ) -> Option<T> {
+        self.targets
+            .lock()
+            .expect("targets lock")
+            .get_mut(&utterance)
+            .map(f)
+    }
+
     /// Types (or pastes, or leaves on the clipboard) `text`; every fallback is announced.
     pub(crate) async fn deliver_text(&self, text: &str) -> Option<Delivery> {
-        match self.text_out.deliver(text).await {
+        match self.text_output().deliver(text).await {
             Ok(d @ Delivery::Clipboard { .. }) => {
                 if let Delivery::Clipboard { tool, reason } = &d {
                     tracing::warn!(
@@ -86,10 +130,7 @@ impl Assistant {
 
     /// True when `utterance`'s spoken reply goes to whoever asked, not this machine's speakers.
     pub(crate) fn speaks_to_caller(&self, utterance: UtteranceId) -> bool {
-        self.caller_voice
-            .lock()
-            .expect("caller voice lock")
-            .contains_key(&utterance)
+        self.with_targets(utterance, |t| t.voice) == Some(VoiceTarget::Caller)
     }
 
     /// Speaks `text` (or, for a caller that plays the reply itself, keeps it for them);
@@ -99,13 +140,14 @@ impl Assistant {
         utterance: UtteranceId,
         text: &str,
     ) -> Result<Started, String> {
-        if let Some(said) = self
-            .caller_voice
-            .lock()
-            .expect("caller voice lock")
-            .get_mut(&utterance)
-        {
-            said.push(text.to_owned());
+        let kept = self.with_targets(utterance, |t| {
+            let keep = t.voice == VoiceTarget::Caller;
+            if keep {
+                t.said.push(text.to_owned());
+            }
+            keep
+        });
+        if kept == Some(true) {
             let (done, rx) = oneshot::channel();
             let _ = done.send(());
             return Ok(Started {
@@ -114,7 +156,7 @@ impl Assistant {
                 first_audio: Instant::now(),
             });
         }
-        let Some(voice) = &self.voice_out else {
+        let Some(voice) = self.voice() else {
             return Err("no voice output is available".to_owned());
         };
         let called = Instant::now();
@@ -126,13 +168,15 @@ impl Assistant {
     /// person is told why.
     pub(crate) async fn reply(&self, utterance: UtteranceId, agent: &str, text: &str) -> Replied {
         let mut mode = self.mode();
-        if self.voice_out.is_none() && !self.speaks_to_caller(utterance) {
-            // Already reported once when the assistant was built; the text is the reply now.
+        let silent = self.with_targets(utterance, |t| t.voice) == Some(VoiceTarget::Silent);
+        if silent || self.voice().is_none() && !self.speaks_to_caller(utterance) {
+            // Not spoken for this request, or no voice (reported when it was built): the text
+            // is the reply now.
             mode = ResponseMode::TextOnly;
         }
         let mut delivery = None;
         if matches!(mode, ResponseMode::TextOnly | ResponseMode::Both) {
-            delivery = self.deliver_text(text).await;
+            delivery = self.deliver_reply_text(utterance, text).await;
         }
         if matches!(mode, ResponseMode::VoiceOnly | ResponseMode::Both) {
             match self.speak(utterance, text).await {
@@ -151,7 +195,7 @@ impl Assistant {
                     )
                     .await;
                     if delivery.is_none() {
-                        delivery = self.deliver_text(text).await;
+                        delivery = self.deliver_reply_text(utterance, text).await;
                     }
                 }
             }
@@ -179,4 +223,14 @@ pub(crate) struct Replied {
     pub delivery: Option<Delivery>,
     /// The speech, if it was spoken.
     pub speech: Option<Started>,
+}
+
+impl Replied {
+    /// Nothing delivered (an empty answer).
+    pub fn nothing() -> Self {
+        Self {
+            delivery: None,
+            speech: None,
+        }
+    }
 }

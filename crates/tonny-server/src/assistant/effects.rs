@@ -82,7 +82,7 @@ impl Assistant {
                     }
                     Err(why) => {
                         // Shown instead, so the words still reach the person.
-                        let _ = self.deliver_text(text).await;
+                        let _ = self.deliver_reply_text(utterance, text).await;
                         failed.push(format!("step {n} could not speak ({why})"));
                     }
                 },

@@ -1,13 +1,15 @@
 //! From a transcript to a handled request: shared by every way of hearing someone (the hotkey's
-//! microphone, `tonny listen`, the web UI's Talk button), so each stores, announces and routes
-//! speech the same way.
+//! microphone, `tonny listen`, the web UI's Talk button), so each stores and routes speech the
+//! same way. The session announces the transcript and moves the pipeline on; this keeps it and
+//! handles it.
 
-use tonny_core::pipeline::{Event, Step, UtteranceId};
+use tokio_util::sync::CancellationToken;
+use tonny_core::pipeline::UtteranceId;
 use tonny_core::router::Purpose;
 use tonny_core::stt::Transcript;
 use tonny_store::NewTranscription;
 
-use super::{Assistant, AssistantError, Outcome, Request, Source, VoiceTarget};
+use super::{Assistant, AssistantError, Outcome, ReplyTo, Request, Source};
 
 /// A finished recording's transcript and where it came from.
 #[derive(Debug, Clone)]
@@ -29,6 +31,10 @@ pub enum HeardOutcome {
     NothingRecognised,
     /// The request was handled.
     Handled {
+        /// What was heard.
+        text: String,
+        /// 0–1, how sure the engine was.
+        confidence: f32,
         /// The stored transcription, when history is kept.
         transcription_id: Option<i64>,
         /// What happened to it.
@@ -37,30 +43,19 @@ pub enum HeardOutcome {
 }
 
 impl Assistant {
-    /// Handles `heard` for `utterance` (which must have ended recording): announces the
-    /// transcript, stores it when `history.enabled`, and handles it as a request.
+    /// Stores `heard`'s transcript when `history.enabled` (under the active profile, read once
+    /// so the transcript and its request agree) and handles it as a request.
     pub async fn handle_heard(
         &self,
         utterance: UtteranceId,
         heard: Heard,
         purpose: Purpose,
-        voice: VoiceTarget,
+        reply_to: ReplyTo,
+        cancel: &CancellationToken,
     ) -> Result<HeardOutcome, AssistantError> {
         let transcript = heard.transcript;
-        if transcript.text.trim().is_empty() {
-            self.coordinator.step(utterance, Step::NothingHeard).await?;
-            return Ok(HeardOutcome::NothingRecognised);
-        }
-        self.bus.publish(Event::Transcript {
-            utterance,
-            text: transcript.text.clone(),
-            confidence: transcript.confidence,
-        });
-        self.coordinator.step(utterance, Step::Transcribed).await?;
         let stt_ms = transcript.elapsed_ms.min(u64::from(u32::MAX)) as u32;
-        let keep = self.settings.lock().expect("settings lock").history.enabled;
-        // Read once: the transcript is kept under the profile the request then runs under,
-        // so History can filter by person.
+        let keep = self.settings.current().history.enabled;
         let profile = self.store.active_profile().await?;
         let transcription_id = if keep {
             Some(
@@ -81,25 +76,25 @@ impl Assistant {
         } else {
             None
         };
-        let outcome = self
-            .handle(
-                utterance,
-                Request {
-                    text: transcript.text,
-                    purpose,
-                    source: Source::Voice {
-                        transcription_id,
-                        capture_ms: heard.capture_ms,
-                        stt_ms,
-                        endpoint_ms: heard.endpoint_ms,
-                    },
-                    speaker: transcript.speaker,
-                    voice,
-                    profile: Some(profile),
-                },
-            )
-            .await?;
+        let (text, confidence) = (transcript.text.clone(), transcript.confidence);
+        let request = Request {
+            text: transcript.text,
+            purpose,
+            source: Source::Voice {
+                transcription_id,
+                capture_ms: heard.capture_ms,
+                stt_ms,
+                endpoint_ms: heard.endpoint_ms,
+            },
+            speaker: transcript.speaker,
+            voice: reply_to.voice,
+            text_target: reply_to.text,
+            profile: Some(profile),
+        };
+        let outcome = self.handle(utterance, request, cancel).await?;
         Ok(HeardOutcome::Handled {
+            text,
+            confidence,
             transcription_id,
             outcome: Box::new(outcome),
         })

@@ -18,9 +18,18 @@ pub(crate) struct LiveSpeech {
     pub pieces: mpsc::UnboundedSender<String>,
     speaking: JoinHandle<Result<Playing, OutputError>>,
     called: Instant,
+    // Cut when the request is cancelled mid-answer.
+    voice: Arc<dyn tonny_core::output::VoiceOutput>,
 }
 
 impl LiveSpeech {
+    /// Stops speaking a cancelled request's answer: nothing more is synthesised, and what was
+    /// already playing is cut.
+    pub fn abort(self) {
+        self.speaking.abort();
+        self.voice.stop();
+    }
+
     /// Ends the stream and returns the speech with when it was asked for, if anything was
     /// spoken (a non-streaming agent sends nothing here, and its reply is spoken normally).
     pub async fn finish(self) -> Option<(Playing, Instant)> {
@@ -39,24 +48,26 @@ impl LiveSpeech {
 impl Assistant {
     /// Starts a live speech when replies are spoken, a voice exists and an agent streams.
     pub(crate) fn live_speech(&self, utterance: UtteranceId) -> Option<LiveSpeech> {
-        let voice = self.voice_out.clone()?;
+        let voice = self.voice()?;
         // The caller plays the reply: it is spoken whole, after the answer.
         if self.speaks_to_caller(utterance) {
             return None;
         }
         // No agent streams: every answer arrives whole and is spoken after its effects, and a
         // voice session opened here would be wasted.
-        if self.mode() == ResponseMode::TextOnly || !self.agents.iter().any(|a| a.streams()) {
+        if self.mode() == ResponseMode::TextOnly || !self.agents().iter().any(|a| a.streams()) {
             return None;
         }
         let (pieces, pieces_rx) = mpsc::unbounded_channel::<String>();
         let called = Instant::now();
         let voice = Arc::clone(&voice);
-        let speaking = tokio::spawn(async move { voice.say_stream(pieces_rx).await });
+        let speaker = Arc::clone(&voice);
+        let speaking = tokio::spawn(async move { speaker.say_stream(pieces_rx).await });
         Some(LiveSpeech {
             pieces,
             speaking,
             called,
+            voice,
         })
     }
 }

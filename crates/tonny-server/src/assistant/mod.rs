@@ -2,37 +2,54 @@
 //!
 //! Order for a command: the active profile's rules ([`tonny_core::permissions::check`]; a
 //! refusal is said, counted and logged with its reason), usage counted, the router (quick action
-//! or agents), the agents in order, the reply's [`Effect`]s applied (a failed effect replaces the
-//! reply with what went wrong), the reply delivered as `response.mode` says, the exchange
-//! remembered and the activity stored with per-stage timings. Dictation skips the rules (it is
-//! not a command) and goes straight to the text output.
+//! or agents), the agents in order, the reply's [`tonny_core::agent::Effect`]s applied (a failed
+//! effect replaces the reply with what went wrong), the reply delivered as `response.mode` says,
+//! the exchange remembered and the activity stored with per-stage timings. Dictation skips the
+//! rules (it is not a command) and goes straight to the text output.
+//!
+//! The assistant never steps the pipeline's state machine: the daemon's session does, around
+//! each call. Each request carries a cancellation token; a cancelled request is abandoned
+//! wherever it is (the agent's answer is dropped unheard), never typed or spoken, and recorded
+//! as cancelled. Its parts (agents, voice, text output) are replaced while it runs when
+//! settings or secrets change; each request uses the parts it started with.
+//!
+//! # Layout
+//! - [`handle`]: a request's way through rules, router, agents and outputs.
+//! - [`heard`]: a transcript stored and handled as a request.
+//! - `agents`: asking the agents in order and queueing for a backend that is down.
+//! - `effects`: what an answer asks for (timers, response mode, quick actions).
+//! - `deliver`: typing and speaking, never silently.
+//! - `live`: speaking a streamed answer while it is written.
+//! - `record`: the activity row and the request-finished event.
+//! - [`outbox`], [`timers`], [`switch`]: queued requests, due timers, profile switches.
 
 mod agents;
 mod deliver;
 mod effects;
+pub mod handle;
 mod heard;
 mod live;
 pub mod outbox;
+mod record;
 pub mod switch;
 pub mod timers;
 
 pub use heard::{Heard, HeardOutcome};
 
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, RwLock};
 
-use chrono::{DateTime, FixedOffset, Timelike};
 use tokio::sync::{Notify, oneshot};
-use tonny_core::agent::{Agent, AgentReply};
+use tonny_core::activity::ActivityStatus;
+use tonny_core::agent::Agent;
 use tonny_core::output::{Delivery, TextOutput, VoiceOutput};
-use tonny_core::permissions::{Circumstances, Refusal, check};
-use tonny_core::pipeline::{
-    Coordinator, CoordinatorError, Event, EventBus, Step, Turn, UtteranceId,
-};
-use tonny_core::router::{Intent, Purpose, Route, route};
+use tonny_core::permissions::Refusal;
+use tonny_core::pipeline::{Coordinator, CoordinatorError, EventBus, UtteranceId};
+use tonny_core::router::{Intent, Purpose};
 use tonny_core::settings::ResponseMode;
 use tonny_core::{Profile, Settings};
-use tonny_store::{NewActivity, StageTimings, Store, StoreError, UsageOutcome};
+use tonny_store::{StageTimings, Store, StoreError};
+
+use crate::settings::{ChangeError, LiveSettings};
 
 /// The longest request accepted, in characters; longer text is almost always a paste by
 /// mistake, and no agent answers it well.
@@ -54,10 +71,13 @@ pub enum AssistantError {
         /// Its length.
         chars: usize,
     },
+    /// The person cancelled it; nothing was typed or spoken, and it was recorded as cancelled.
+    #[error("the request was cancelled")]
+    Cancelled,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The pipeline task stopped or the utterance was replaced.
+    /// The conversation context could not be read (the daemon is stopping).
     #[error(transparent)]
     Pipeline(#[from] CoordinatorError),
 }
@@ -90,6 +110,41 @@ pub enum VoiceTarget {
     /// Whoever asked plays it (the web UI's Talk button): the host stays quiet and the text to
     /// say is handed back in [`Outcome::said_for_caller`].
     Caller,
+    /// Not spoken at all (`--silent`): the reply is text only.
+    Silent,
+}
+
+/// Where a request's text reply goes (dictation is always typed on this machine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextTarget {
+    /// Typed into this machine's focused window (the hotkey, the tray).
+    #[default]
+    Host,
+    /// Handed back to whoever asked, who shows it (the web UI, the `tonny` command): typing it
+    /// into the focused window — the very window the request was typed in — would be wrong.
+    Caller,
+}
+
+/// Where a request's reply goes: its voice and its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReplyTo {
+    /// Where it is spoken.
+    pub voice: VoiceTarget,
+    /// Where its text goes.
+    pub text: TextTarget,
+}
+
+impl ReplyTo {
+    /// The browser's Talk button: the page shows the text and plays the speech.
+    pub const CALLER: ReplyTo = ReplyTo {
+        voice: VoiceTarget::Caller,
+        text: TextTarget::Caller,
+    };
+    /// This machine's outputs (the hotkey, the tray).
+    pub const HOST: ReplyTo = ReplyTo {
+        voice: VoiceTarget::Host,
+        text: TextTarget::Host,
+    };
 }
 
 /// One request.
@@ -105,9 +160,27 @@ pub struct Request {
     pub speaker: Option<String>,
     /// Where the spoken reply goes.
     pub voice: VoiceTarget,
+    /// Where the text reply goes.
+    pub text_target: TextTarget,
     /// The profile it runs under when the caller has already read the active one (a spoken
     /// request is stored under it first); `None`: the active profile.
     pub profile: Option<Profile>,
+}
+
+impl Request {
+    /// A typed command whose text reply goes back to the caller (`tonny ask`, the UI's text
+    /// box), spoken on this machine unless `voice` says otherwise.
+    pub fn typed(text: &str, voice: VoiceTarget) -> Self {
+        Self {
+            text: text.to_owned(),
+            purpose: Purpose::Command,
+            source: Source::Typed,
+            speaker: None,
+            voice,
+            text_target: TextTarget::Caller,
+            profile: None,
+        }
+    }
 }
 
 /// What happened to a request.
@@ -115,6 +188,8 @@ pub struct Request {
 pub struct Outcome {
     /// What ran.
     pub intent: Intent,
+    /// How it ended, as recorded.
+    pub status: ActivityStatus,
     /// Which agent answered, if one did.
     pub agent: Option<String>,
     /// The reply said and/or shown (the refusal, for a refused request).
@@ -135,67 +210,67 @@ pub struct Outcome {
     /// With [`VoiceTarget::Caller`]: what would have been spoken, in order, for the caller to
     /// synthesise and play.
     pub said_for_caller: Vec<String>,
+    /// With [`TextTarget::Caller`]: every text the caller is to show, in order (a quick
+    /// action's steps, then the reply).
+    pub shown_for_caller: Vec<String>,
 }
 
-/// Everything a request needs, shared by the CLI, the daemon and the timer scheduler.
+/// Everything a request needs, shared by the daemon's session, the timer scheduler, the outbox
+/// runner and one-shot commands.
 pub struct Assistant {
     pub(crate) store: Arc<dyn Store>,
-    // Tried in order; the first that answers wins.
-    agents: Vec<Arc<dyn Agent>>,
-    pub(crate) text_out: Arc<dyn TextOutput>,
-    pub(crate) voice_out: Option<Arc<dyn VoiceOutput>>,
+    // Tried in order; the first that answers wins. Replaced when their settings change.
+    agents: RwLock<Arc<Vec<Arc<dyn Agent>>>>,
+    text_out: RwLock<Arc<dyn TextOutput>>,
+    voice_out: RwLock<Option<Arc<dyn VoiceOutput>>>,
+    // For the conversation context only: the session steps the state machine.
     pub(crate) coordinator: Coordinator,
     pub(crate) bus: EventBus,
-    // `response.mode` can change by voice; the rest is read at start.
-    pub(crate) settings: Mutex<Settings>,
+    // Read per request: history, response mode.
+    pub(crate) settings: LiveSettings,
     // Woken when a timer is added or cancelled, so the scheduler re-reads the table.
     pub(crate) timers_changed: Arc<Notify>,
     // Woken when a request is queued, so the outbox runner tries it.
     pub(crate) outbox_changed: Arc<Notify>,
     // Sent with each agent request; renewed whenever the conversation context starts empty.
     conversation_id: Mutex<String>,
-    // Utterances whose spoken reply goes to the caller, with what was said so far.
-    pub(crate) caller_voice: Mutex<std::collections::HashMap<UtteranceId, Vec<String>>>,
+    // Utterances whose reply does not go to this machine's outputs (or not all of it).
+    pub(crate) targets: Mutex<std::collections::HashMap<UtteranceId, deliver::Targets>>,
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
 }
 
-fn ms(since: Instant) -> u32 {
-    since.elapsed().as_millis().min(u128::from(u32::MAX)) as u32
-}
-
-fn since(start: Instant, then: Instant) -> u32 {
-    then.saturating_duration_since(start)
-        .as_millis()
-        .min(u128::from(u32::MAX)) as u32
-}
-
-fn local_now() -> DateTime<FixedOffset> {
-    chrono::Local::now().fixed_offset()
+/// The parts an assistant starts with.
+pub struct AssistantParts {
+    /// Agents in fallback order.
+    pub agents: Vec<Arc<dyn Agent>>,
+    /// Where typed text goes.
+    pub text_out: Arc<dyn TextOutput>,
+    /// This machine's voice, if replies are spoken here.
+    pub voice_out: Option<Arc<dyn VoiceOutput>>,
 }
 
 impl Assistant {
-    /// An assistant over `store` with `agents` (in fallback order) and the outputs.
+    /// An assistant over `store`, reading `settings` per request, with `parts`; it keeps the
+    /// conversation context in `coordinator` and announces on `bus`.
     pub fn new(
         store: Arc<dyn Store>,
-        settings: Settings,
-        agents: Vec<Arc<dyn Agent>>,
-        text_out: Arc<dyn TextOutput>,
-        voice_out: Option<Arc<dyn VoiceOutput>>,
+        settings: LiveSettings,
+        coordinator: Coordinator,
+        bus: EventBus,
+        parts: AssistantParts,
     ) -> Arc<Self> {
-        let bus = EventBus::new();
-        let coordinator = Coordinator::spawn(bus.clone(), &settings.conversation);
         Arc::new(Self {
             store,
-            agents,
-            text_out,
-            voice_out,
+            agents: RwLock::new(Arc::new(parts.agents)),
+            text_out: RwLock::new(parts.text_out),
+            voice_out: RwLock::new(parts.voice_out),
             coordinator,
             bus,
-            settings: Mutex::new(settings),
+            settings,
             timers_changed: Arc::new(Notify::new()),
             outbox_changed: Arc::new(Notify::new()),
             conversation_id: Mutex::new(uuid::Uuid::new_v4().to_string()),
-            caller_voice: Mutex::new(std::collections::HashMap::new()),
+            targets: Mutex::new(std::collections::HashMap::new()),
             metrics: Arc::new(crate::metrics::Metrics::new()),
         })
     }
@@ -205,11 +280,51 @@ impl Assistant {
         &self.metrics
     }
 
+    /// The agents now, in fallback order (a snapshot: a request keeps the list it started with).
+    pub fn agents(&self) -> Arc<Vec<Arc<dyn Agent>>> {
+        Arc::clone(&self.agents.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Replaces the agents (after `agent.*` settings or their secrets changed).
+    pub fn set_agents(&self, agents: Vec<Arc<dyn Agent>>) {
+        *self.agents.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(agents);
+    }
+
+    /// This machine's voice now, if replies are spoken here.
+    pub fn voice(&self) -> Option<Arc<dyn VoiceOutput>> {
+        self.voice_out
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the voice (after `tts.*`, the speaker or the ElevenLabs key changed); a reply
+    /// still playing on the old one is cut.
+    pub fn set_voice(&self, voice: Option<Arc<dyn VoiceOutput>>) {
+        let old = std::mem::replace(
+            &mut *self.voice_out.write().unwrap_or_else(|e| e.into_inner()),
+            voice,
+        );
+        if let Some(old) = old {
+            old.stop();
+        }
+    }
+
+    /// Where typed text goes now.
+    pub(crate) fn text_output(&self) -> Arc<dyn TextOutput> {
+        Arc::clone(&self.text_out.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Replaces the text output (after `typing.*` changed).
+    pub fn set_text_output(&self, out: Arc<dyn TextOutput>) {
+        *self.text_out.write().unwrap_or_else(|e| e.into_inner()) = out;
+    }
+
     /// Each agent's circuit-breaker state as a number (0 closed, 1 half-open, 2 open), for
     /// agents that have one.
     pub fn breaker_states(&self) -> Vec<(String, i64)> {
         use tonny_core::breaker::BreakerState;
-        self.agents
+        self.agents()
             .iter()
             .filter_map(|a| {
                 a.breaker_state().map(|b| {
@@ -224,12 +339,17 @@ impl Assistant {
             .collect()
     }
 
+    /// Tells the timer scheduler the table changed (a timer was cancelled from the API).
+    pub fn wake_timers(&self) {
+        self.timers_changed.notify_one();
+    }
+
     /// The event bus (state changes, replies, notifications).
     pub fn bus(&self) -> &EventBus {
         &self.bus
     }
 
-    /// The pipeline coordinator, for capture to drive listening and transcription.
+    /// The conversation context's keeper.
     pub fn coordinator(&self) -> &Coordinator {
         &self.coordinator
     }
@@ -239,356 +359,21 @@ impl Assistant {
         &self.store
     }
 
+    /// The settings in effect now.
+    pub fn settings(&self) -> Arc<Settings> {
+        self.settings.current()
+    }
+
     /// How replies are delivered now (`response.mode`, which a voice command can change).
     pub fn mode(&self) -> ResponseMode {
-        self.settings.lock().expect("settings lock").response.mode
+        self.settings.current().response.mode
     }
 
-    /// Changes how replies are delivered, now and after a restart (a voice command, the tray).
-    pub async fn set_mode(&self, mode: ResponseMode) -> Result<(), StoreError> {
+    /// Changes how replies are delivered, now and after a restart (a voice command, the tray),
+    /// through the one settings path, so everyone is told.
+    pub async fn set_mode(&self, mode: ResponseMode) -> Result<(), ChangeError> {
         let value = serde_json::to_value(mode).expect("a mode serialises");
-        self.store.put_setting("response.mode", &value).await?;
-        self.settings.lock().expect("settings lock").response.mode = mode;
-        Ok(())
-    }
-
-    /// Cuts the reply being spoken and cancels the utterance in progress (the Stop button).
-    pub async fn stop(&self) -> Result<(), AssistantError> {
-        if let Some(voice) = &self.voice_out {
-            voice.stop();
-        }
-        self.coordinator.cancel().await?;
-        Ok(())
-    }
-
-    /// Handles a typed request from start to finish (`tonny ask`).
-    pub async fn ask(&self, text: &str) -> Result<Outcome, AssistantError> {
-        let utterance = self.coordinator.typed().await?;
-        self.handle(
-            utterance,
-            Request {
-                text: text.to_owned(),
-                purpose: Purpose::Command,
-                source: Source::Typed,
-                speaker: None,
-                voice: VoiceTarget::Host,
-                profile: None,
-            },
-        )
-        .await
-    }
-
-    /// Handles a request for `utterance`, which must be in the thinking state (after
-    /// [`Coordinator::typed`] or a transcript). Moves the pipeline on to speaking or idle.
-    pub async fn handle(
-        &self,
-        utterance: UtteranceId,
-        request: Request,
-    ) -> Result<Outcome, AssistantError> {
-        if request.voice == VoiceTarget::Caller {
-            self.caller_voice
-                .lock()
-                .expect("caller voice lock")
-                .insert(utterance, Vec::new());
-        }
-        let result = self.handle_inner(utterance, &request).await;
-        let said = self
-            .caller_voice
-            .lock()
-            .expect("caller voice lock")
-            .remove(&utterance)
-            .unwrap_or_default();
-        match &result {
-            Ok(outcome) => {
-                let spoken = outcome.speech_done.is_some();
-                self.coordinator
-                    .step(utterance, Step::Replied { spoken })
-                    .await?;
-            }
-            Err(e) => {
-                let _ = self
-                    .coordinator
-                    .step(utterance, Step::Failed(e.to_string()))
-                    .await;
-            }
-        }
-        result.map(|mut outcome| {
-            outcome.said_for_caller = said;
-            // Speaking → idle when the audio ends, whoever waits for it.
-            if let Some(done) = outcome.speech_done.take() {
-                let (tx, rx) = oneshot::channel();
-                let coordinator = self.coordinator.clone();
-                tokio::spawn(async move {
-                    let _ = done.await;
-                    let _ = coordinator.step(utterance, Step::SpeechFinished).await;
-                    let _ = tx.send(());
-                });
-                outcome.speech_done = Some(rx);
-            }
-            outcome
-        })
-    }
-
-    async fn handle_inner(
-        &self,
-        utterance: UtteranceId,
-        request: &Request,
-    ) -> Result<Outcome, AssistantError> {
-        let started = Instant::now();
-        let text = request.text.trim();
-        if text.is_empty() {
-            return Err(AssistantError::Empty);
-        }
-        let chars = text.chars().count();
-        if chars > MAX_REQUEST_CHARS {
-            return Err(AssistantError::TooLong { chars });
-        }
-        let profile = match &request.profile {
-            Some(p) => p.clone(),
-            None => self.store.active_profile().await?,
-        };
-        let now = local_now();
-        let mut timings = StageTimings::default();
-        if let Source::Voice {
-            capture_ms,
-            stt_ms,
-            endpoint_ms,
-            ..
-        } = request.source
-        {
-            timings.capture_ms = Some(capture_ms);
-            timings.stt_ms = Some(stt_ms);
-            timings.endpoint_ms = endpoint_ms;
-        }
-
-        if request.purpose == Purpose::Dictation {
-            let delivery = self.deliver_text(text).await;
-            timings.route_ms = Some(0);
-            timings.total_ms = Some(ms(started) + timings.stt_ms.unwrap_or(0));
-            let outcome = Outcome {
-                intent: Intent::Dictation,
-                agent: None,
-                reply: None,
-                refusal: None,
-                delivery,
-                speech_done: None,
-                timings,
-                first_audio_ms: None,
-                queued: None,
-                said_for_caller: Vec::new(),
-            };
-            self.record(request, &profile, &outcome, None).await;
-            self.coordinator
-                .remember(
-                    utterance,
-                    Turn {
-                        user: text.to_owned(),
-                        reply: None,
-                    },
-                )
-                .await?;
-            return Ok(outcome);
-        }
-
-        // The family rules.
-        let today = now.date_naive();
-        let used = self.store.usage(&profile.name, today).await?;
-        let circumstances = Circumstances {
-            requests_today: used.requests,
-            minute_of_day: (now.hour() * 60 + now.minute()) as u16,
-        };
-        if let Err(refusal) = check(&profile, text, circumstances) {
-            self.store
-                .count_usage(&profile.name, today, UsageOutcome::Blocked, 0)
-                .await?;
-            let line = refusal.message(&profile.name);
-            timings.route_ms = Some(ms(started));
-            let replied = self.reply(utterance, "rules", &line).await;
-            timings.tts_ms = replied.speech.as_ref().map(|s| s.tts_ms);
-            timings.total_ms = Some(ms(started) + timings.stt_ms.unwrap_or(0));
-            let outcome = Outcome {
-                intent: Intent::Agent,
-                agent: None,
-                reply: Some(line),
-                refusal: Some(refusal.clone()),
-                delivery: replied.delivery,
-                first_audio_ms: replied
-                    .speech
-                    .as_ref()
-                    .map(|s| since(started, s.first_audio)),
-                speech_done: replied.speech.map(|s| s.done),
-                timings,
-                queued: None,
-                said_for_caller: Vec::new(),
-            };
-            self.record(request, &profile, &outcome, Some(refusal.reason()))
-                .await;
-            return Ok(outcome);
-        }
-        let audio_ms = match request.source {
-            Source::Voice { capture_ms, .. } => u64::from(capture_ms),
-            Source::Typed => 0,
-        };
-        self.store
-            .count_usage(&profile.name, today, UsageOutcome::Served, audio_ms)
-            .await?;
-
-        // The router.
-        let actions = self.usable_actions(&profile).await?;
-        let routed = route(text, request.purpose, &profile.name, &actions);
-        timings.route_ms = Some(ms(started));
-        let agent_started = Instant::now();
-        let mut live = None;
-        let mut queued = None;
-        let (intent, answer) = match routed {
-            Route::QuickAction(action) => {
-                let line = self
-                    .run_quick_action(utterance, &profile, &action, now)
-                    .await;
-                (Intent::QuickAction, AgentReply::say("quick action", line))
-            }
-            _ => {
-                // A streaming agent's answer is spoken sentence by sentence as it is written.
-                let speech = self.live_speech(utterance);
-                let asked = self
-                    .ask_agents_for(
-                        text,
-                        &profile,
-                        &actions,
-                        now,
-                        Some(request),
-                        speech.as_ref(),
-                    )
-                    .await?;
-                queued = asked.queued;
-                if let Some(speech) = speech {
-                    let playing = speech.finish().await;
-                    if asked.streamed {
-                        live = playing;
-                    }
-                }
-                let reply = self
-                    .apply_effects(utterance, &profile, asked.reply, now)
-                    .await;
-                let intent = if reply.agent == "local" {
-                    Intent::Local
-                } else {
-                    Intent::Agent
-                };
-                (intent, reply)
-            }
-        };
-        timings.agent_ms = Some(ms(agent_started));
-        self.bus.publish(Event::AgentReply {
-            utterance,
-            agent: answer.agent.clone(),
-            text: answer.text.clone(),
-        });
-        let replied = match live {
-            _ if answer.text.is_empty() => deliver::Replied {
-                delivery: None,
-                speech: None,
-            },
-            // Already speaking: the text goes out too if the mode wants it.
-            Some((playing, called)) => deliver::Replied {
-                delivery: if self.mode() == ResponseMode::Both {
-                    self.deliver_text(&answer.text).await
-                } else {
-                    None
-                },
-                speech: Some(self.started(utterance, playing, called).await),
-            },
-            None => self.reply(utterance, &answer.agent, &answer.text).await,
-        };
-        timings.tts_ms = replied.speech.as_ref().map(|s| s.tts_ms);
-        timings.total_ms = Some(ms(started) + timings.stt_ms.unwrap_or(0));
-        self.coordinator
-            .remember(
-                utterance,
-                Turn {
-                    user: text.to_owned(),
-                    reply: Some(answer.text.clone()).filter(|t| !t.is_empty()),
-                },
-            )
-            .await?;
-        let outcome = Outcome {
-            intent,
-            agent: Some(answer.agent),
-            reply: Some(answer.text).filter(|t| !t.is_empty()),
-            refusal: None,
-            delivery: replied.delivery,
-            first_audio_ms: replied
-                .speech
-                .as_ref()
-                .map(|s| since(started, s.first_audio)),
-            speech_done: replied.speech.map(|s| s.done),
-            timings,
-            queued,
-            said_for_caller: Vec::new(),
-        };
-        self.record(request, &profile, &outcome, None).await;
-        Ok(outcome)
-    }
-
-    async fn usable_actions(
-        &self,
-        profile: &Profile,
-    ) -> Result<Vec<tonny_core::quick_action::QuickAction>, AssistantError> {
-        let mut usable = Vec::new();
-        for action in self.store.list_quick_actions().await? {
-            match action {
-                Ok(a)
-                    if a.enabled
-                        && a.profile
-                            .as_deref()
-                            .is_none_or(|p| p.eq_ignore_ascii_case(&profile.name)) =>
-                {
-                    usable.push(a)
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!("skipping a quick action: {e}"),
-            }
-        }
-        Ok(usable)
-    }
-
-    // Stores the activity row. A failure to record must not lose the reply already delivered,
-    // so it is logged, not returned.
-    async fn record(
-        &self,
-        request: &Request,
-        profile: &Profile,
-        outcome: &Outcome,
-        refused: Option<String>,
-    ) {
-        let keep_text = self.settings.lock().expect("settings lock").history.enabled;
-        let row = NewActivity {
-            transcription_id: match request.source {
-                Source::Voice {
-                    transcription_id, ..
-                } => transcription_id,
-                Source::Typed => None,
-            },
-            profile: Some(profile.name.clone()),
-            intent: outcome.intent.as_str().to_owned(),
-            backend: outcome.agent.clone(),
-            request: keep_text.then(|| request.text.clone()),
-            response: outcome.reply.clone().filter(|_| keep_text),
-            status: if refused.is_some() {
-                "blocked"
-            } else if outcome.queued.is_some() {
-                "queued"
-            } else {
-                "success"
-            }
-            .to_owned(),
-            error: refused,
-            timings: outcome.timings,
-        };
-        self.metrics
-            .request_done(&row.intent, &row.status, &row.timings);
-        if let Err(e) = self.store.insert_activity(&row).await {
-            tracing::error!("could not store the activity record: {e}");
-        }
+        let patch = serde_json::Map::from_iter([("response.mode".to_owned(), value)]);
+        self.settings.patch(&patch).await.map(|_| ())
     }
 }

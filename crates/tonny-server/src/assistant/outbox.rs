@@ -57,13 +57,14 @@ impl Assistant {
     /// one is due (capped at a minute).
     pub async fn deliver_outbox(&self) -> Result<Duration, AssistantError> {
         let pending = self.store.pending_outbox(None).await?;
+        let agents = self.agents();
         let mut held: HashSet<String> = HashSet::new();
         let mut next_due: Option<DateTime<Utc>> = None;
         for entry in pending {
             if held.contains(&entry.backend) {
                 continue;
             }
-            let Some(agent) = self.agents.iter().find(|a| a.name() == entry.backend) else {
+            let Some(agent) = agents.iter().find(|a| a.name() == entry.backend) else {
                 // Kept until that backend is configured again.
                 held.insert(entry.backend.clone());
                 continue;

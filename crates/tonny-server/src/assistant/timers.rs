@@ -41,7 +41,7 @@ impl Assistant {
         };
         tracing::info!(id = timer.id, profile = timer.profile, "{line}");
         self.notify("info", title, &line).await;
-        if self.voice_out.is_some() && self.mode() != ResponseMode::TextOnly {
+        if self.voice().is_some() && self.mode() != ResponseMode::TextOnly {
             match self.speak(0, &line).await {
                 Ok(speech) => {
                     let _ = speech.done.await;

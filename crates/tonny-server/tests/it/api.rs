@@ -2,20 +2,27 @@
 //! and that every route is in the OpenAPI document.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 use tonny_core::Paths;
-use tonny_core::output::{Delivery, OutputError, TextOutput};
+use tonny_core::agent::Agent;
+use tonny_core::output::{Delivery, OutputError, TextOutput, VoiceOutput};
 use tonny_core::settings::Settings;
+use tonny_core::stt::Stt;
+use tonny_core::tts::Tts;
 use tonny_providers::agent::local::LocalAgent;
+use tonny_providers::tts::espeak::EspeakTts;
+use tonny_providers::wiring::{BackendSecrets, WiringError};
 use tonny_server::api::{ApiState, ApiToken, app, openapi};
-use tonny_server::assistant::Assistant;
+use tonny_server::daemon::{CoreConfig, DaemonHandle, DaemonOptions};
+use tonny_server::parts::{Build, BuiltVoice};
 use tonny_store::secrets::{BackendChoice, SecretStore};
 use tonny_store::{SqliteStore, Store};
+use tonny_supervisor::ServiceSpec;
 use tower::ServiceExt;
 
 pub const TOKEN: &str = "test-token-0123456789";
@@ -30,40 +37,115 @@ impl TextOutput for Shown {
     }
 }
 
+/// The parts a test daemon is built with: the real local agent by default (or the given
+/// agents), no voice on this machine, the given speech engine and browser voice.
+#[derive(Default, Clone)]
+pub struct TestParts {
+    /// Agents in fallback order (default: the real local agent).
+    pub agents: Option<Vec<Arc<dyn Agent>>>,
+    /// This machine's voice (default: none).
+    pub voice: Option<Arc<dyn VoiceOutput>>,
+    /// Where typed text goes (default: shown, not typed).
+    pub text: Option<Arc<dyn TextOutput>>,
+    /// The speech engine (default: none; audio routes answer 503).
+    pub stt: Option<Arc<dyn Stt>>,
+    /// The browser's voice (default: espeak-ng).
+    pub tts: Option<Arc<dyn Tts>>,
+    /// Build the real agents from settings and secrets instead (order, secrets, backends).
+    pub real_agents: bool,
+    /// Services to supervise (with `options.supervise`).
+    pub services: Vec<ServiceSpec>,
+    /// What the daemon does besides its API.
+    pub options: DaemonOptions,
+}
+
+impl Build for TestParts {
+    fn agents(
+        &self,
+        settings: &Settings,
+        secrets: &BackendSecrets,
+    ) -> (Vec<Arc<dyn Agent>>, Vec<WiringError>) {
+        if self.real_agents {
+            return tonny_providers::wiring::agents(settings, secrets);
+        }
+        let agents = self
+            .agents
+            .clone()
+            .unwrap_or_else(|| vec![Arc::new(LocalAgent::new()) as Arc<dyn Agent>]);
+        (agents, Vec::new())
+    }
+
+    fn voice(&self, _settings: &Settings, _secrets: &BackendSecrets) -> Option<BuiltVoice> {
+        self.voice.clone().map(|v| Ok((v, None)))
+    }
+
+    fn tts(&self, settings: &Settings, _secrets: &BackendSecrets) -> Arc<dyn Tts> {
+        self.tts
+            .clone()
+            .unwrap_or_else(|| Arc::new(EspeakTts::from_settings(&settings.tts)))
+    }
+
+    fn text_output(&self, _settings: &Settings) -> Arc<dyn TextOutput> {
+        self.text.clone().unwrap_or_else(|| Arc::new(Shown))
+    }
+
+    fn stt(
+        &self,
+        _settings: Arc<Settings>,
+        _secrets: Arc<BackendSecrets>,
+    ) -> BoxFuture<'static, Result<Arc<dyn Stt>, String>> {
+        let stt = self.stt.clone();
+        Box::pin(async move {
+            stt.ok_or_else(|| "no speech model is installed here; type the request instead".into())
+        })
+    }
+
+    fn services(&self, _settings: &Settings, _secrets: &BackendSecrets) -> Vec<ServiceSpec> {
+        self.services.clone()
+    }
+}
+
 /// A daemon over a fresh home: its router, state and the folder.
 pub struct Daemon {
     pub app: Router,
     pub state: ApiState,
+    pub handle: DaemonHandle,
     /// Kept so the folder lives as long as the daemon.
     pub _home: tempfile::TempDir,
 }
 
 impl Daemon {
-    pub fn start() -> Self {
+    /// A daemon with the default test parts.
+    pub async fn start() -> Self {
+        Self::with(TestParts::default()).await
+    }
+
+    /// A daemon built with `parts`, its secrets in the encrypted file.
+    pub async fn with(parts: TestParts) -> Self {
         let home = tempfile::tempdir().unwrap();
         let paths = Paths::under(home.path());
         paths.ensure_dirs().unwrap();
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&paths.database()).unwrap());
-        let assistant = Assistant::new(
-            store,
-            Settings::default(),
-            vec![Arc::new(LocalAgent::new())],
-            Arc::new(Shown),
-            None,
-        );
         let secrets = SecretStore::open(&paths, BackendChoice::File, Vec::new()).unwrap();
-        let state = ApiState {
-            assistant,
+        let options = parts.options;
+        let config = CoreConfig {
             paths,
+            store,
             secrets: Some(Arc::new(secrets)),
-            supervisor: None,
-            speech: None,
-            token: ApiToken::new(TOKEN),
-            started: Instant::now(),
+            build: Arc::new(parts),
         };
+        let daemon = tonny_server::daemon::Daemon::new(config, options, ApiToken::new(TOKEN))
+            .await
+            .unwrap();
+        let handle = daemon.handle();
+        // Timers, the outbox and housekeeping run as in the product; no API socket.
+        tokio::spawn(daemon.run(None, std::future::pending()));
+        let core = Arc::clone(handle.core());
+        let state = ApiState::new(core, ApiToken::new(TOKEN), handle.clone());
         Self {
             app: app(state.clone()),
             state,
+            handle,
             _home: home,
         }
     }
@@ -80,11 +162,25 @@ impl Daemon {
         (format!("ws://{addr}"), stop)
     }
 
-    /// The same daemon able to hear and speak for the browser.
-    pub fn with_speech(mut self, speech: Arc<tonny_server::api::SpeechParts>) -> Self {
-        self.state.speech = Some(speech);
-        self.app = app(self.state.clone());
-        self
+    /// Waits (up to 10 s) for an event `pick` accepts from `events`; panics naming what came.
+    pub async fn wait_event<T>(
+        events: &mut tokio::sync::broadcast::Receiver<tonny_core::pipeline::Event>,
+        mut pick: impl FnMut(&tonny_core::pipeline::Event) -> Option<T>,
+    ) -> T {
+        let mut seen = Vec::new();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let e = match tokio::time::timeout_at(deadline, events.recv()).await {
+                Ok(Ok(e)) => e,
+                Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => continue,
+                Ok(Err(e)) => panic!("the event bus closed: {e}"),
+                Err(_) => panic!("the awaited event never came; saw {seen:#?}"),
+            };
+            if let Some(t) = pick(&e) {
+                return t;
+            }
+            seen.push(e);
+        }
     }
 
     /// Sends a request with the token (`body` as JSON when given); returns status and JSON.
@@ -130,7 +226,8 @@ pub type Socket =
 
 /// Opens the WebSocket at `url`, with the token in the query as browsers send it.
 pub async fn connect(url: &str) -> Socket {
-    tokio_tungstenite::connect_async(format!("{url}?token={TOKEN}"))
+    let sep = if url.contains('?') { '&' } else { '?' };
+    tokio_tungstenite::connect_async(format!("{url}{sep}token={TOKEN}"))
         .await
         .unwrap()
         .0
@@ -148,7 +245,7 @@ fn assert_error(body: &Value, code: &str) {
 
 #[tokio::test]
 async fn healthz_is_open_and_everything_else_needs_the_token() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let (status, body) = d
         .send(Request::get("/healthz").body(Body::empty()).unwrap())
         .await;
@@ -189,7 +286,7 @@ async fn healthz_is_open_and_everything_else_needs_the_token() {
 
 #[tokio::test]
 async fn status_and_ask_run_a_request_through_the_local_agent() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let (status, body) = d.call(Method::GET, "/api/v1/status", None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "idle");
@@ -229,7 +326,7 @@ async fn status_and_ask_run_a_request_through_the_local_agent() {
 /// Stores a transcription as the speech pipeline does.
 #[tokio::test]
 async fn bad_bodies_and_queries_get_one_error_shape() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let cases: Vec<(axum::http::Result<Request<Body>>, StatusCode, &str)> = vec![
         (
             Request::post("/api/v1/ask")
@@ -299,7 +396,7 @@ async fn bad_bodies_and_queries_get_one_error_shape() {
 
 #[tokio::test]
 async fn a_settings_patch_is_all_or_nothing_with_each_bad_field_named() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let (status, before) = d.call(Method::GET, "/api/v1/settings", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(before["values"]["tts.speed"], 1.0);
@@ -347,7 +444,7 @@ async fn a_settings_patch_is_all_or_nothing_with_each_bad_field_named() {
 
 #[tokio::test]
 async fn secrets_are_written_and_deleted_but_never_read_back() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let value = "xi-api-key-shh-123456";
     let (status, body) = d
         .call(
@@ -399,13 +496,13 @@ async fn secrets_are_written_and_deleted_but_never_read_back() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_error(&body, "not_found");
     // The value never reached the database or the logs.
-    let db = std::fs::read(d.state.paths.database()).unwrap();
+    let db = std::fs::read(d.state.core.paths.database()).unwrap();
     assert!(!String::from_utf8_lossy(&db).contains(value));
 }
 
 #[tokio::test]
 async fn logs_are_filtered_by_level_and_component() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let store = d.state.assistant.store();
     let record = |level, component: &str, message: &str| tonny_store::LogRecord {
         ts: chrono::Utc::now(),
@@ -440,7 +537,7 @@ async fn logs_are_filtered_by_level_and_component() {
 
 #[tokio::test]
 async fn every_route_is_in_the_openapi_document() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let (status, doc) = d.call(Method::GET, "/api/v1/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc, serde_json::to_value(openapi()).unwrap());
@@ -476,6 +573,20 @@ async fn every_route_is_in_the_openapi_document() {
         ("get", "/api/v1/usage"),
         ("get", "/api/v1/devices"),
         ("get", "/api/v1/backup"),
+        ("post", "/api/v1/listen"),
+        ("delete", "/api/v1/settings/{key}"),
+        ("get", "/api/v1/context"),
+        ("delete", "/api/v1/context"),
+        ("get", "/api/v1/timers"),
+        ("delete", "/api/v1/timers/{id}"),
+        ("get", "/api/v1/notifications"),
+        ("post", "/api/v1/notifications/read"),
+        ("delete", "/api/v1/history"),
+        ("get", "/api/v1/models"),
+        ("post", "/api/v1/models/{name}/install"),
+        ("post", "/api/v1/models/import"),
+        ("get", "/api/v1/voices"),
+        ("get", "/api/v1/logs/stream"),
         ("get", "/api/v1/openapi.json"),
         ("get", "/metrics"),
         ("get", "/healthz"),
@@ -496,8 +607,24 @@ async fn every_route_is_in_the_openapi_document() {
         "a documented route is not tested here: {:?}",
         paths.keys().collect::<Vec<_>>()
     );
-    // Errors are documented with the one shape.
+    // Errors are documented with the one shape; events and states are typed, so the web UI's
+    // event types are generated from this document too.
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    let event = &doc["components"]["schemas"]["Event"];
+    let kinds = event.to_string();
+    for kind in [
+        "state_changed",
+        "request_finished",
+        "profile_changed",
+        "settings_changed",
+        "service_health",
+        "backend_health",
+        "model_install",
+        "device_changed",
+    ] {
+        assert!(kinds.contains(kind), "Event lacks {kind}: {event}");
+    }
+    assert!(doc["components"]["schemas"]["State"].is_object());
 
     // The web UI's types are generated from this document (ui/openapi.json): it must be the
     // current one. TONNY_UPDATE_OPENAPI=1 rewrites it after an API change.
@@ -516,7 +643,7 @@ async fn every_route_is_in_the_openapi_document() {
 
 #[tokio::test]
 async fn metrics_count_requests_and_stage_latencies() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let (status, _) = d
         .send(Request::get("/metrics").body(Body::empty()).unwrap())
         .await;
@@ -546,7 +673,7 @@ async fn metrics_count_requests_and_stage_latencies() {
 
 #[tokio::test]
 async fn the_web_ui_is_served_from_the_binary_with_a_strict_policy() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     for path in ["/", "/history"] {
         let res = d
             .app

@@ -52,7 +52,7 @@ fn nothing_listening() -> String {
 
 #[tokio::test]
 async fn chat_is_tested_with_unsaved_settings_which_stay_unsaved() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let chat = FakeChat::start();
     chat.require_key("sk-right");
     let settings =
@@ -88,7 +88,7 @@ async fn chat_is_tested_with_unsaved_settings_which_stay_unsaved() {
 
 #[tokio::test]
 async fn n8n_is_asked_by_preflight_and_the_workflow_never_runs() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let none = d.test_backend("n8n", json!({})).await;
     assert_eq!(none["status"], "fail");
     assert!(said(&none).contains("n8n_webhook_url"), "{none}");
@@ -129,7 +129,7 @@ async fn n8n_is_asked_by_preflight_and_the_workflow_never_runs() {
 
 #[tokio::test]
 async fn elevenlabs_reports_the_quota_and_a_wrong_key() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let xi = FakeElevenLabs::start(XI_KEY);
     let at = json!({"tts.elevenlabs_url": xi.url()});
     d.set_secret("elevenlabs_api_key", "xi-wrong-key-000000")
@@ -151,7 +151,7 @@ async fn elevenlabs_reports_the_quota_and_a_wrong_key() {
 
 #[tokio::test]
 async fn speech_servers_are_tested_with_their_token() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let wlk = FakeWhisperLiveKit::start(WlkScript {
         token: Some("wlk-token-123456".into()),
         ..WlkScript::default()
@@ -195,7 +195,7 @@ async fn speech_servers_are_tested_with_their_token() {
 #[tokio::test]
 async fn rabbitmq_login_and_exchange_are_checked_on_a_real_broker() {
     let broker = RabbitServer::start();
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     d.set_secret("rabbitmq_url", &broker.amqp_url()).await;
     let ok = d.test_backend("rabbitmq", json!({})).await;
     assert_eq!(ok["status"], "ok", "{ok}");
@@ -226,7 +226,7 @@ async fn rabbitmq_login_and_exchange_are_checked_on_a_real_broker() {
 
 #[tokio::test]
 async fn bad_test_requests_are_refused_with_the_error_shape() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let (status, body) = d
         .call(Method::POST, "/api/v1/backends/telepathy/test", None)
         .await;

@@ -32,7 +32,7 @@ async fn until(ws: &mut Socket, kind: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_stream_to_every_client_and_a_stuck_one_holds_nobody_up() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let (base, _stop) = d.serve().await;
     let url = format!("{base}/api/v1/events");
 
@@ -72,4 +72,59 @@ async fn events_stream_to_every_client_and_a_stuck_one_holds_nobody_up() {
             }
         }
     }
+}
+
+fn log_line(component: &str, message: &str) -> tonny_store::LogRecord {
+    tonny_store::LogRecord {
+        ts: chrono::Utc::now(),
+        level: tonny_core::settings::LogLevel::Info,
+        component: component.into(),
+        message: message.into(),
+        metadata: None,
+    }
+}
+
+/// The next log line on the stream.
+async fn next_line(ws: &mut Socket) -> Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a log line within 10 s")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_stream_sends_the_newest_lines_then_each_new_one_as_it_is_written() {
+    let d = Daemon::start().await;
+    let store = &d.handle.core().store;
+    store
+        .insert_logs(&[log_line("tts", "older"), log_line("stt", "not this one")])
+        .await
+        .unwrap();
+    let (base, _stop) = d.serve().await;
+    // Filtered by component; the token rides in the query as a browser sends it.
+    let mut ws = connect(&format!("{base}/api/v1/logs/stream?component=tts&limit=10")).await;
+    assert_eq!(next_line(&mut ws).await["message"], "older");
+    // Written after the stream opened: pushed as it lands, no polling.
+    store
+        .insert_logs(&[log_line("stt", "skipped"), log_line("tts", "newer")])
+        .await
+        .unwrap();
+    let line = next_line(&mut ws).await;
+    assert_eq!(
+        (line["message"].as_str(), line["component"].as_str()),
+        (Some("newer"), Some("tts"))
+    );
+    // A bad filter is refused before the upgrade.
+    let refused = tokio_tungstenite::connect_async(format!(
+        "{base}/api/v1/logs/stream?level=loud&token={}",
+        crate::api::TOKEN
+    ))
+    .await;
+    assert!(refused.is_err(), "a bad level is refused");
 }

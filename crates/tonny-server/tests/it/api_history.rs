@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 use tonny_core::profile::{Permission, Profile};
+use tonny_core::router::Intent;
 use tonny_store::{NewActivity, StageTimings};
 use tower::ServiceExt;
 
@@ -40,8 +41,8 @@ async fn handled(d: &Daemon, transcription: i64, status: &str, total_ms: u32) {
         .store()
         .insert_activity(&NewActivity {
             transcription_id: Some(transcription),
-            intent: "local".into(),
-            status: status.into(),
+            intent: Intent::Local,
+            status: status.parse().unwrap(),
             timings: StageTimings {
                 stt_ms: Some(310),
                 agent_ms: Some(12),
@@ -81,7 +82,7 @@ async fn download(d: &Daemon, uri: &str) -> (StatusCode, axum::http::HeaderMap, 
 
 #[tokio::test]
 async fn history_pages_backwards_by_id() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     add_profiles(&d, &[("Mum", Permission::Admin), ("Kid", Permission::Kid)]).await;
     for i in 0..5 {
         said(&d, &format!("note number {i}"), "Mum").await;
@@ -116,7 +117,7 @@ async fn history_pages_backwards_by_id() {
 
 #[tokio::test]
 async fn filters_by_outcome_and_date_come_before_the_page_and_rows_carry_timings() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     add_profiles(&d, &[("Mum", Permission::Admin), ("Kid", Permission::Kid)]).await;
     let mut kid = Vec::new();
     for i in 0..3 {
@@ -212,7 +213,7 @@ async fn filters_by_outcome_and_date_come_before_the_page_and_rows_carry_timings
 
 #[tokio::test]
 async fn export_streams_the_selected_rows_as_csv_or_json() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     add_profiles(&d, &[("Mum", Permission::Admin), ("Kid", Permission::Kid)]).await;
     // More than one export page (1,000 rows), with a field that needs CSV quoting.
     for i in 0..1_200 {
@@ -275,7 +276,7 @@ async fn export_streams_the_selected_rows_as_csv_or_json() {
 #[tokio::test]
 async fn usage_sums_each_profiles_days_and_shows_today_against_its_limit() {
     use tonny_store::UsageOutcome::{Blocked, Served};
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let mut kid = Profile::new("Kid", Permission::Kid).unwrap();
     kid.daily_limit = Some(20);
     d.state.assistant.store().add_profile(&kid).await.unwrap();

@@ -11,7 +11,7 @@ fn code(body: &Value) -> &str {
 
 #[tokio::test]
 async fn a_kid_profile_made_over_the_api_is_refused_a_blocked_command() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let (status, mum) = d
         .call(
             Method::PUT,
@@ -113,7 +113,7 @@ async fn a_kid_profile_made_over_the_api_is_refused_a_blocked_command() {
 
 #[tokio::test]
 async fn bad_profile_input_is_named_and_changes_nothing() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     for (body, needle) in [
         (json!({"permission": "overlord"}), "unknown permission"),
         (
@@ -173,7 +173,7 @@ async fn bad_profile_input_is_named_and_changes_nothing() {
 
 #[tokio::test]
 async fn quick_actions_are_saved_used_and_removed() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let (status, saved) = d
         .call(
             Method::PUT,
@@ -216,7 +216,7 @@ async fn quick_actions_are_saved_used_and_removed() {
 
 #[tokio::test]
 async fn services_and_stats() {
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     let (status, list) = d.call(Method::GET, "/api/v1/services", None).await;
     assert_eq!((status, list), (StatusCode::OK, json!([])));
     let (status, body) = d
@@ -248,7 +248,7 @@ async fn a_backup_downloads_as_a_whole_database_and_leaves_no_copy_behind() {
     use axum::http::{Request, header};
     use tonny_store::Store;
     use tower::ServiceExt;
-    let d = Daemon::start();
+    let d = Daemon::start().await;
     d.call(
         Method::PUT,
         "/api/v1/profiles/Mum",
@@ -285,7 +285,7 @@ async fn a_backup_downloads_as_a_whole_database_and_leaves_no_copy_behind() {
         .unwrap();
     // Streamed from an unlinked file: nothing is left in the backups folder even before the
     // download is read.
-    let left: Vec<_> = std::fs::read_dir(d.state.paths.backups_dir())
+    let left: Vec<_> = std::fs::read_dir(d.state.core.paths.backups_dir())
         .unwrap()
         .collect();
     assert!(left.is_empty(), "{left:?}");

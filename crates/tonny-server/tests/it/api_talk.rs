@@ -12,13 +12,11 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tonny_core::settings::Settings;
-use tonny_core::stt::{Stt, TranscribeOptions};
-use tonny_providers::tts::espeak::EspeakTts;
-use tonny_server::api::{MAX_AUDIO_BYTES, SpeechParts};
+use tonny_core::stt::Stt;
+use tonny_server::api::MAX_AUDIO_BYTES;
 use tonny_whisper::{EngineOptions, WhisperEngine};
 
-use crate::api::{Daemon, Socket, TOKEN, connect};
+use crate::api::{Daemon, Socket, TOKEN, TestParts, connect};
 
 /// One loaded engine for every test in this binary (loading takes a moment).
 fn engine() -> Arc<dyn Stt> {
@@ -35,16 +33,20 @@ fn engine() -> Arc<dyn Stt> {
     Arc::clone(e) as Arc<dyn Stt>
 }
 
-fn speaking_daemon() -> Daemon {
-    let voice = Arc::new(EspeakTts::from_settings(&Settings::default().tts));
-    Daemon::start().with_speech(Arc::new(SpeechParts::loaded(
-        engine(),
-        Some(voice),
-        TranscribeOptions {
-            language: None,
-            beam_size: 1,
-        },
-    )))
+async fn speaking_daemon() -> Daemon {
+    let d = Daemon::with(TestParts {
+        stt: Some(engine()),
+        ..TestParts::default()
+    })
+    .await;
+    // Greedy decoding, as the browser's short requests are tested here.
+    d.call(
+        Method::PATCH,
+        "/api/v1/settings",
+        Some(json!({"stt.beam_size": 1, "stt.language": "auto"})),
+    )
+    .await;
+    d
 }
 
 fn timer_wav() -> Vec<u8> {
@@ -86,7 +88,7 @@ async fn settles_idle(d: &Daemon) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_uploaded_recording_is_transcribed_answered_and_kept_in_history() {
-    let d = speaking_daemon();
+    let d = speaking_daemon().await;
     let (status, body) = d.send(upload("", Body::from(timer_wav()))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let transcript = body["transcript"].as_str().unwrap().to_lowercase();
@@ -126,7 +128,7 @@ async fn an_uploaded_recording_is_transcribed_answered_and_kept_in_history() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversize_uploads_are_refused_before_they_are_read() {
-    let d = speaking_daemon();
+    let d = speaking_daemon().await;
     // Declared too large: answered without reading the body, which never comes.
     let never = Body::from_stream(futures_util::stream::pending::<
         Result<Vec<u8>, std::io::Error>,
@@ -165,7 +167,7 @@ async fn oversize_uploads_are_refused_before_they_are_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_audio_is_refused_clearly_and_the_pipeline_stays_idle() {
-    let d = speaking_daemon();
+    let d = speaking_daemon().await;
     let cases: [(&str, Vec<u8>, StatusCode, &str, &str); 6] = [
         (
             "",
@@ -226,7 +228,7 @@ async fn bad_audio_is_refused_clearly_and_the_pipeline_stays_idle() {
     req.headers_mut()
         .insert(header::AUTHORIZATION, "Bearer nope".parse().unwrap());
     assert_eq!(d.send(req).await.0, StatusCode::UNAUTHORIZED);
-    let deaf = Daemon::start();
+    let deaf = Daemon::start().await;
     let (status, body) = deaf.send(upload("", Body::from(timer_wav()))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "speech_unavailable");
@@ -272,7 +274,7 @@ async fn listening(base: &str) -> Socket {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn held_speech_over_the_socket_is_answered_with_the_reply_audio() {
-    let d = speaking_daemon();
+    let d = speaking_daemon().await;
     let (base, _stop) = d.serve().await;
     let mut ws = listening(&base).await;
     assert_eq!(state(&d).await, "listening");
@@ -317,7 +319,7 @@ async fn held_speech_over_the_socket_is_answered_with_the_reply_audio() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_socket_refuses_bad_starts_oversize_audio_and_forgets_cancelled_speech() {
-    let d = speaking_daemon();
+    let d = speaking_daemon().await;
     let (base, _stop) = d.serve().await;
     let url = format!("{base}/api/v1/talk");
 
@@ -398,7 +400,7 @@ async fn the_socket_refuses_bad_starts_oversize_audio_and_forgets_cancelled_spee
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stop_button_cancels_a_recording_in_progress() {
-    let d = speaking_daemon();
+    let d = speaking_daemon().await;
     let (base, _stop) = d.serve().await;
     let mut ws = listening(&base).await;
     ws.send(Message::Binary(timer_pcm_48k().into()))
@@ -421,7 +423,7 @@ async fn the_stop_button_cancels_a_recording_in_progress() {
 async fn clipping_loud_audio_is_heard_not_a_crash() {
     // A full-scale square wave at 48 kHz: resampling overshoots past ±1, which the voice
     // detector refuses; the daemon must clip it and answer.
-    let d = speaking_daemon();
+    let d = speaking_daemon().await;
     let loud: Vec<u8> = (0..48_000)
         .flat_map(|i: i32| (if (i / 60) % 2 == 0 { 1.0f32 } else { -1.0 }).to_le_bytes())
         .collect();

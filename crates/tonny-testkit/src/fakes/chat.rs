@@ -34,6 +34,8 @@ pub enum ChatFault {
     Huge,
     /// 503 Service Unavailable with the dialect's error body.
     Overloaded,
+    /// 500 Internal Server Error with the dialect's error body (the model crashed).
+    ServerError,
 }
 
 #[derive(Debug)]
@@ -187,6 +189,14 @@ async fn completions(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The server is overloaded or not ready yet.",
                 "",
+            );
+        }
+        Some(ChatFault::ServerError) => {
+            return error(
+                &uri,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The model failed to generate a response.",
+                "server_error",
             );
         }
         Some(ChatFault::Huge) => {

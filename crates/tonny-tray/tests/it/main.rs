@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tonny_testkit::{TempHome, XServer};
+use tonny_testkit::{DaemonApi, TempHome, XServer};
 
 /// The tray running, with what it printed so far.
 struct Tray {
@@ -145,8 +145,9 @@ fn the_tray_shows_the_dashboard_and_follows_an_utterance() {
     );
 
     // An utterance (typed, through the daemon the tray runs) moves the tray's state.
-    let address = std::fs::read_to_string(home.data_dir().join("api-address")).unwrap();
-    let token = std::fs::read_to_string(home.data_dir().join("api-token")).unwrap();
+    let api = DaemonApi::wait(home.path(), Duration::from_secs(30));
+    let events = api.events();
+    let (address, token) = (format!("{}/", api.url), api.token.clone());
     let reply: serde_json::Value = reqwest::blocking::Client::new()
         .post(format!("{}api/v1/ask", address.trim()))
         .bearer_auth(token.trim())
@@ -198,12 +199,39 @@ fn the_tray_shows_the_dashboard_and_follows_an_utterance() {
 
     // A second start hands over to the first (single instance): it exits, and the first
     // shows its window.
+    hand_over(&tray, &home, &x, &[]);
+    tray.wait_for("tonny-tray: window shown", Duration::from_secs(10));
+
+    // A start with --profile switches the running tray's profile: one profile-changed event.
+    api.call(
+        reqwest::Method::PUT,
+        "/api/v1/profiles/Mia",
+        Some(serde_json::json!({"permission": "user"})),
+    );
+    hand_over(&tray, &home, &x, &["--profile", "Mia"]);
+    events.wait_for(Duration::from_secs(20), |e| {
+        e["type"] == "profile_changed" && e["profile"] == "Mia"
+    });
+    assert_eq!(api.get("/api/v1/status")["profile"], "Mia");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(events.of("profile_changed").len(), 1, "{:?}", events.all());
+
+    assert_eq!(tray.stop(), 0, "the tray did not exit cleanly");
+    assert!(
+        !Path::new(&format!("/proc/{worker}")).exists(),
+        "the speech worker outlived the tray"
+    );
+}
+
+/// Starts the tray again with `args` (it hands them to the running one and exits).
+fn hand_over(tray: &Tray, home: &TempHome, x: &XServer, args: &[&str]) {
     let mut second = Command::new(env!("CARGO_BIN_EXE_tonny-tray"))
+        .args(args)
         .env("TONNY_HOME", home.path())
         .env("DISPLAY", x.display())
         .env(
             "DBUS_SESSION_BUS_ADDRESS",
-            session_bus_of(&tray).expect("the tray's session bus"),
+            session_bus_of(tray).expect("the tray's session bus"),
         )
         .stderr(Stdio::null())
         .spawn()
@@ -223,13 +251,6 @@ fn the_tray_shows_the_dashboard_and_follows_an_utterance() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status.success(), "the second start failed: {status}");
-    tray.wait_for("tonny-tray: window shown", Duration::from_secs(10));
-
-    assert_eq!(tray.stop(), 0, "the tray did not exit cleanly");
-    assert!(
-        !Path::new(&format!("/proc/{worker}")).exists(),
-        "the speech worker outlived the tray"
-    );
 }
 
 /// Processes whose parent is `pid`.

@@ -1,8 +1,8 @@
 //! The checks that ask the configured remote backends whether they answer, through the same
-//! checks as the Settings page's "Test connection" ([`tonny_server::backend_check`]).
+//! checks as the Settings page's "Test connection" ([`tonny_providers::check`]).
 
 use tonny_core::settings::Settings;
-use tonny_server::backend_check::{self, Backend, CheckStatus};
+use tonny_providers::check::{self, Backend, CheckStatus};
 
 use super::{Check, Status, check};
 use crate::ctx::Ctx;
@@ -15,16 +15,15 @@ pub(super) async fn live(
     settings: &Settings,
     checks: &mut Vec<Check>,
 ) -> anyhow::Result<()> {
-    let mut warnings = Vec::new();
-    let secrets = crate::cmd::pipeline::secrets(ctx, settings, &mut warnings).await?;
-    for backend in backend_check::in_use(settings) {
+    let (secrets, _) = crate::cmd::local::backend_secrets(ctx, settings).await?;
+    for backend in check::in_use(settings) {
         if !matches!(
             backend,
             Backend::Chat | Backend::ElevenLabs | Backend::WhisperLiveKit
         ) {
             continue;
         }
-        let found = backend_check::check(backend, settings, &secrets).await;
+        let found = check::check(backend, settings, &secrets).await;
         let (status, fix) = match (found.status, backend) {
             (CheckStatus::Ok, _) => (Status::Ok, None),
             (CheckStatus::Warn, Backend::ElevenLabs) => (

@@ -266,7 +266,7 @@ async fn secrets(ctx: &Ctx, settings: Option<&Settings>, checks: &mut Vec<Check>
         ));
     }
     if let Some(settings) = settings {
-        backends(settings, &crate::cmd::models::store(ctx), &status, checks);
+        backends(settings, &crate::cmd::local::models(ctx), &status, checks);
         if let Err(e) = live::live(ctx, settings, checks).await {
             checks.push(check("backends", Status::Fail, format!("{e:#}"), None));
         }
@@ -327,7 +327,7 @@ fn backends(
             Status::Ok,
             format!(
                 "speech-to-text: WhisperLiveKit at {}{}",
-                tonny_server::wiring::whisperlivekit_url(settings),
+                tonny_providers::wiring::whisperlivekit_url(settings),
                 if settings.whisperlivekit.manage {
                     format!(
                         " (started by TonnyTray: {})",

@@ -1,4 +1,4 @@
-//! Logging for the `tonny` command and the tray: warnings (or more with -v) on stderr, and
+//! Logging for the `tonny` command, the daemon and the tray: warnings (or more with -v) on stderr, and
 //! every line kept in the database for `tonny logs` and the web UI's Logs view.
 
 use std::io::IsTerminal;
@@ -7,10 +7,10 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-use crate::ctx::Ctx;
+use crate::home::Home;
 
 /// Installs the global subscriber; `verbose` is the count of `-v` flags.
-pub fn init_logging(ctx: &mut Ctx, verbose: u8) {
+pub fn init_logging(home: &mut Home, verbose: u8) {
     // -v/-vv raise only TonnyTray's own verbosity: dependencies such as the D-Bus client log
     // message bodies at debug level, and those can carry secrets on their way to the keychain.
     let ours = match verbose {
@@ -30,7 +30,7 @@ pub fn init_logging(ctx: &mut Ctx, verbose: u8) {
         .with_target(false)
         .without_time()
         .with_filter(filter);
-    let store_layer = ctx.take_log_layer().map(|l| {
+    let store_layer = home.take_log_layer().map(|l| {
         l.with_filter(tracing_subscriber::filter::filter_fn(|m| {
             !m.target().starts_with("pulseaudio")
         }))

@@ -1,0 +1,258 @@
+//! The `tonny` command as a client of a running daemon: requests, profile switches and settings
+//! go through its API (so its activity and event stream show them, and they apply at once);
+//! with no daemon the same commands run in-process. And what only a running daemon does:
+//! hotkeys registered again when changed, a microphone found again after it is replugged, a
+//! model installed from the hub with progress on the event stream.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tonny_testkit::cli::Running;
+use tonny_testkit::{DaemonApi, FakeHub, PulseServer, TempHome, XServer, speech};
+
+use crate::tonny;
+
+fn serve(home: &TempHome) -> (Running, DaemonApi) {
+    let run = tonny(home)
+        .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
+        .spawn();
+    let api = DaemonApi::wait(home.path(), Duration::from_secs(60));
+    (run, api)
+}
+
+#[test]
+fn ask_goes_through_a_running_daemon_and_in_process_when_none_runs() {
+    let home = TempHome::new();
+    let (run, api) = serve(&home);
+    let events = api.events();
+    let out = tonny(&home)
+        .args(["--json", "ask", "--silent", "what day is it"])
+        .run()
+        .ok()
+        .json();
+    assert!(out["reply"].as_str().unwrap().contains("Today is"), "{out}");
+    assert_eq!(out["status"], "success");
+    let finished = events.wait_for(Duration::from_secs(10), |e| e["type"] == "request_finished");
+    assert_eq!(finished["status"], "success");
+    let newest = api.get("/api/v1/activity?limit=1");
+    assert_eq!(newest[0]["request"], "what day is it", "{newest}");
+    // Printed as text when no --json, with the same exit code as in-process.
+    let text = tonny(&home)
+        .args(["ask", "--silent", "what day is it"])
+        .run()
+        .ok();
+    assert!(text.stdout.starts_with("Today is"), "{}", text.stdout);
+    let out = run.finish_after_kill();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        !home.data_dir().join("daemon.json").exists(),
+        "forgotten at stop"
+    );
+
+    // No daemon: the same command, in this process, the same answer and record.
+    let alone = tonny(&home)
+        .args(["--json", "ask", "--silent", "what day is it"])
+        .run()
+        .ok()
+        .json();
+    assert!(
+        alone["reply"].as_str().unwrap().contains("Today is"),
+        "{alone}"
+    );
+    let db = rusqlite::Connection::open(home.database()).unwrap();
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM activity", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 3);
+}
+
+#[test]
+fn profiles_use_and_config_set_go_through_the_daemon_and_are_announced_once() {
+    let home = TempHome::new();
+    for name in ["Mia", "Leo"] {
+        tonny(&home)
+            .args(["profiles", "add", name, "--permission", "user"])
+            .run()
+            .ok();
+    }
+    let (run, api) = serve(&home);
+    let events = api.events();
+    let before = api.get("/api/v1/status")["profile"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let target = if before == "Mia" { "Leo" } else { "Mia" };
+    tonny(&home).args(["profiles", "use", target]).run().ok();
+    let changed = events.wait_for(Duration::from_secs(10), |e| e["type"] == "profile_changed");
+    assert_eq!(
+        (changed["profile"].as_str(), changed["previous"].as_str()),
+        (Some(target), Some(before.as_str()))
+    );
+    assert_eq!(api.get("/api/v1/status")["profile"], target);
+    tonny(&home)
+        .args(["config", "set", "response.mode", "text_only"])
+        .run()
+        .ok();
+    let changed = events.wait_for(Duration::from_secs(10), |e| e["type"] == "settings_changed");
+    assert_eq!(changed["keys"], json!(["response.mode"]));
+    assert_eq!(
+        api.get("/api/v1/status")["response_mode"],
+        "text_only",
+        "applied at once"
+    );
+    // A refused value is refused by the daemon, each field named.
+    let bad = tonny(&home)
+        .args(["config", "set", "audio.vad_silence_ms", "5"])
+        .run()
+        .failed();
+    assert!(
+        bad.stderr.contains("audio.vad_silence_ms"),
+        "{}",
+        bad.stderr
+    );
+    let port = tonny(&home)
+        .args(["config", "set", "server.port", "9321"])
+        .run()
+        .ok();
+    assert!(
+        port.stderr.contains("after TonnyTray restarts"),
+        "{}",
+        port.stderr
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(events.of("profile_changed").len(), 1, "{:?}", events.all());
+    let _ = run.finish_after_kill();
+}
+
+/// `tonny run` with hotkeys and a microphone, in a private X server and sound server.
+fn run_with_hotkeys(home: &TempHome, pulse: &PulseServer, x: &XServer) -> (Running, DaemonApi) {
+    let run = tonny(home)
+        .pulse(pulse)
+        .x11(x)
+        .env("TONNY_STT_MODEL", speech::model_dir())
+        .args(["serve", "--port", "0", "--silent"])
+        .spawn();
+    let api = DaemonApi::wait(home.path(), Duration::from_secs(120));
+    (run, api)
+}
+
+#[test]
+fn a_hotkey_changed_in_the_api_is_registered_again_without_a_restart() {
+    let home = TempHome::new();
+    let (pulse, x) = (PulseServer::start(), XServer::start());
+    let (run, api) = run_with_hotkeys(&home, &pulse, &x);
+    let events = api.events();
+    api.patch_settings(json!({"hotkeys.toggle_listening": "Ctrl+Alt+T"}));
+    std::thread::sleep(Duration::from_millis(500));
+    // The old combination does nothing now; the new one listens.
+    x.key("ctrl+shift+l");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        events.of("listening").is_empty(),
+        "the old key still listens:\n{}\n{:#?}",
+        run.stderr_text(),
+        events.all()
+    );
+    x.key("ctrl+alt+t");
+    events.wait_for(Duration::from_secs(30), |e| e["type"] == "listening");
+    pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
+    let heard = events.wait_for(Duration::from_secs(60), |e| e["type"] == "transcript");
+    assert!(
+        heard["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("timer"),
+        "{heard}"
+    );
+    let _ = run.finish_after_kill();
+}
+
+#[test]
+fn a_microphone_unplugged_and_plugged_in_again_is_heard_on_the_next_press() {
+    let home = TempHome::new();
+    let (pulse, x) = (PulseServer::start(), XServer::start());
+    let (run, api) = run_with_hotkeys(&home, &pulse, &x);
+    let events = api.events();
+    // Heard once, so the daemon holds the device.
+    x.key("ctrl+shift+l");
+    events.wait_for(Duration::from_secs(30), |e| e["type"] == "listening");
+    pulse.speak_wav(&speech::shared_audio_dir().join("lights.wav"));
+    events.wait_for(Duration::from_secs(60), |e| e["type"] == "transcript");
+    events.wait_for(Duration::from_secs(30), |e| {
+        e["type"] == "state_changed" && e["to"]["state"] == "idle"
+    });
+
+    pulse.unplug_mic();
+    events.wait_for(Duration::from_secs(20), |e| {
+        e["type"] == "device_changed" && e["available"] == false
+    });
+    pulse.plug_mic();
+    // Without waiting for the watcher: the next press finds the device again itself.
+    x.key("ctrl+shift+l");
+    let listening = events.wait_for(Duration::from_secs(30), |e| {
+        e["type"] == "listening" && events_after_unplug(e)
+    });
+    assert!(listening["device"].is_string());
+    pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
+    let heard = events.wait_for(Duration::from_secs(60), |e| {
+        e["type"] == "transcript"
+            && e["text"]
+                .as_str()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains("timer")
+    });
+    assert!(heard["text"].is_string());
+    assert!(
+        events
+            .of("device_changed")
+            .iter()
+            .any(|e| e["available"] == true),
+        "the return is announced: {:?}",
+        events.of("device_changed")
+    );
+    let _ = run.finish_after_kill();
+}
+
+/// The second utterance's events (numbered after the first).
+fn events_after_unplug(e: &serde_json::Value) -> bool {
+    e["utterance"].as_u64().unwrap_or(0) >= 2
+}
+
+#[test]
+fn a_model_installed_through_the_api_comes_from_the_hub_with_progress_events() {
+    let home = TempHome::new();
+    let hub = FakeHub::start();
+    hub.add_repo_from_dir("Systran/faster-whisper-tiny.en", &speech::model_dir());
+    let run = tonny(&home)
+        .env("HF_ENDPOINT", hub.url())
+        .env("HF_HUB_CACHE", home.path().join("hf-cache"))
+        .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
+        .spawn();
+    let api = DaemonApi::wait(home.path(), Duration::from_secs(60));
+    let events = api.events();
+    let started = api.post("/api/v1/models/tiny.en/install", json!({}));
+    assert_eq!(started["model"], "tiny.en");
+    let done = events.wait_for(Duration::from_secs(120), |e| {
+        e["type"] == "model_install" && (e["phase"] == "done" || e["phase"] == "failed")
+    });
+    assert_eq!(done["phase"], "done", "{done}");
+    let progress = events.of("model_install");
+    assert!(
+        progress
+            .iter()
+            .any(|e| e["phase"] == "downloading" && e["done_bytes"].as_u64() > Some(0)),
+        "{progress:?}"
+    );
+    let models = api.get("/api/v1/models");
+    let tiny = models
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "tiny.en")
+        .cloned()
+        .unwrap();
+    assert_eq!(tiny["source"], "installed", "{models}");
+    let _ = run.finish_after_kill();
+}

@@ -1,0 +1,299 @@
+//! What the daemon's parts share, built once: the store, the live settings and secrets, the
+//! assistant, the session, the speech engine, the services; and how a settings or secret change
+//! reaches each of them (the applier).
+
+use std::sync::{Arc, Weak};
+use std::time::Instant;
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tonny_core::pipeline::{BackendKind, Coordinator, Event, EventBus};
+use tonny_core::settings::HotkeySettings;
+use tonny_core::{Paths, Profile, Settings};
+use tonny_providers::wiring::{BackendSecrets, WiringError};
+use tonny_store::Store;
+use tonny_store::secrets::SecretStore;
+
+use super::services::Services;
+use crate::assistant::switch::{SwitchError, switch_profile};
+use crate::assistant::{Assistant, AssistantParts};
+use crate::parts::Build;
+use crate::session::Session;
+use crate::session::microphone::MicSlot;
+use crate::settings::{LiveSecrets, LiveSettings};
+use crate::speech::Speech;
+
+/// Everything the daemon's parts share.
+pub struct Core {
+    /// Where everything lives.
+    pub paths: Paths,
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Every event, for every front end.
+    pub bus: EventBus,
+    /// The settings in effect, and the one way to change them.
+    pub settings: LiveSettings,
+    /// The secrets in use, and the one way to change them.
+    pub secrets: LiveSecrets,
+    /// Requests go through it.
+    pub assistant: Arc<Assistant>,
+    /// The only code that steps the pipeline.
+    pub session: Arc<Session>,
+    /// The speech engine and the browser's voice.
+    pub speech: Arc<Speech>,
+    /// This machine's microphone.
+    pub mic: Arc<MicSlot>,
+    /// Supervised services.
+    pub services: Services,
+    /// How parts are built.
+    pub build: Arc<dyn Build>,
+    /// When the daemon started.
+    pub started: Instant,
+    /// Cancelled when the daemon stops; every background task ends with it.
+    pub shutdown: CancellationToken,
+    /// The hotkeys in use; the daemon's hotkey loop registers them again when they change.
+    pub hotkeys: watch::Sender<HotkeySettings>,
+    /// True while this daemon supervises the services (one-shot commands do not).
+    pub supervising: std::sync::atomic::AtomicBool,
+}
+
+/// What a core is built from.
+pub struct CoreConfig {
+    /// Where everything lives.
+    pub paths: Paths,
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// The secret store, when one opened.
+    pub secrets: Option<Arc<SecretStore>>,
+    /// How parts are built.
+    pub build: Arc<dyn Build>,
+}
+
+/// Tells the person (logs it, and says it on the bus) what could not be built.
+fn report(bus: &EventBus, kind: BackendKind, problems: &[WiringError]) {
+    for p in problems {
+        tracing::warn!(component = "wiring", "{p}");
+        if let WiringError::MissingSecret { backend, .. } | WiringError::BadSecret { backend, .. } =
+            p
+        {
+            bus.publish(Event::BackendHealth {
+                kind,
+                backend: (*backend).to_owned(),
+                reachable: false,
+                breaker: None,
+                detail: Some(p.to_string()),
+            });
+        }
+    }
+}
+
+impl Core {
+    /// Builds every part from the stored settings and secrets; problems are reported (and the
+    /// parts built without what failed), never fatal.
+    pub async fn build(config: CoreConfig) -> Result<Arc<Self>, crate::settings::ChangeError> {
+        let bus = EventBus::new();
+        let settings = LiveSettings::load(
+            Arc::clone(&config.store),
+            Some(config.paths.env_file()),
+            bus.clone(),
+        )
+        .await?;
+        let secrets = LiveSecrets::new(config.secrets, bus.clone());
+        Ok(Self::assemble(config.paths, config.store, settings, secrets, config.build).await)
+    }
+
+    /// Builds every part over given live settings and secrets (tests use fixed ones).
+    pub async fn assemble(
+        paths: Paths,
+        store: Arc<dyn Store>,
+        settings: LiveSettings,
+        secrets: LiveSecrets,
+        build: Arc<dyn Build>,
+    ) -> Arc<Self> {
+        let bus = settings.bus();
+        let now = settings.current();
+        let (values, problems) = secrets.for_settings(&now).await;
+        for p in &problems {
+            tracing::warn!(component = "secrets", "{p}");
+        }
+        let (agents, problems) = build.agents(&now, &values);
+        report(&bus, BackendKind::Agent, &problems);
+        let voice_out = voice(build.as_ref(), &bus, &now, &values);
+        let coordinator = Coordinator::spawn(bus.clone(), &now.conversation);
+        let assistant = Assistant::new(
+            Arc::clone(&store),
+            settings.clone(),
+            coordinator,
+            bus.clone(),
+            AssistantParts {
+                agents,
+                text_out: build.text_output(&now),
+                voice_out,
+            },
+        );
+        let speech = Arc::new(Speech::new(Arc::clone(&build), Arc::clone(&now), values));
+        let mic = MicSlot::new(now.audio.input_device.clone(), bus.clone());
+        let session = Session::new(
+            Arc::clone(&assistant),
+            Arc::clone(&speech),
+            Arc::clone(&mic),
+            settings.clone(),
+        );
+        let core = Arc::new(Self {
+            paths,
+            store,
+            services: Services::new(bus.clone()),
+            bus,
+            hotkeys: watch::channel(now.hotkeys.clone()).0,
+            settings,
+            secrets,
+            assistant,
+            session,
+            speech,
+            mic,
+            build,
+            started: Instant::now(),
+            shutdown: CancellationToken::new(),
+            supervising: std::sync::atomic::AtomicBool::new(false),
+        });
+        core.install_appliers();
+        core
+    }
+
+    // Every settings or secret change is applied here before it is announced.
+    fn install_appliers(self: &Arc<Self>) {
+        let weak: Weak<Self> = Arc::downgrade(self);
+        self.settings.set_applier(Arc::new(move |old, new| {
+            let weak = weak.clone();
+            Box::pin(async move {
+                if let Some(core) = weak.upgrade() {
+                    core.apply(&old, &new, false).await;
+                }
+            })
+        }));
+        let weak: Weak<Self> = Arc::downgrade(self);
+        self.secrets.set_applier(Arc::new(move || {
+            let weak = weak.clone();
+            Box::pin(async move {
+                if let Some(core) = weak.upgrade() {
+                    let now = core.settings.current();
+                    core.apply(&now, &now, true).await;
+                }
+            })
+        }));
+    }
+
+    /// Rebuilds what the change from `old` to `new` (or a secret change) touches.
+    async fn apply(&self, old: &Settings, new: &Arc<Settings>, secrets_changed: bool) {
+        let (values, problems) = self.secrets.for_settings(new).await;
+        for p in &problems {
+            tracing::warn!(component = "secrets", "{p}");
+        }
+        let remote = |s: &Settings| {
+            (
+                s.agent.clone(),
+                s.n8n.clone(),
+                s.chat.clone(),
+                s.rabbitmq.clone(),
+            )
+        };
+        if secrets_changed || remote(old) != remote(new) {
+            let (agents, problems) = self.build.agents(new, &values);
+            report(&self.bus, BackendKind::Agent, &problems);
+            self.assistant.set_agents(agents);
+        }
+        if secrets_changed
+            || old.tts != new.tts
+            || old.audio.output_device != new.audio.output_device
+        {
+            self.assistant
+                .set_voice(voice(self.build.as_ref(), &self.bus, new, &values));
+        }
+        if old.typing != new.typing {
+            self.assistant.set_text_output(self.build.text_output(new));
+        }
+        self.speech
+            .reconfigure(Arc::clone(new), Arc::clone(&values), secrets_changed);
+        if old.audio.input_device != new.audio.input_device {
+            self.mic.set_device(new.audio.input_device.clone());
+        }
+        if old.conversation != new.conversation {
+            let _ = self
+                .assistant
+                .coordinator()
+                .configure(&new.conversation)
+                .await;
+        }
+        if old.hotkeys != new.hotkeys {
+            self.hotkeys.send_replace(new.hotkeys.clone());
+        }
+        let services = |s: &Settings| {
+            (
+                s.whisperlivekit.clone(),
+                s.services.clone(),
+                s.stt.backend,
+                s.stt.language.clone(),
+            )
+        };
+        let supervising = self.supervising.load(std::sync::atomic::Ordering::SeqCst);
+        if supervising && (secrets_changed || services(old) != services(new)) {
+            self.supervise(new, &values).await;
+        }
+    }
+
+    /// (Re)starts the services `settings` define.
+    pub async fn supervise(&self, settings: &Settings, values: &BackendSecrets) {
+        let specs = self.build.services(settings, values);
+        if let Err(e) = self.services.replace(specs).await {
+            tracing::warn!(component = "services", "{e}");
+            self.assistant
+                .notify("warn", "Services", &e.to_string())
+                .await;
+        }
+    }
+
+    /// Switches the active profile (an admin PIN when a kid profile is involved) and says so
+    /// once on the bus: the API, the CLI and the tray all come here.
+    pub async fn switch_profile(
+        &self,
+        name: &str,
+        pin: Option<&str>,
+    ) -> Result<Profile, SwitchError> {
+        let previous = self.store.active_profile().await?.name;
+        let profile = switch_profile(self.store.as_ref(), name, pin).await?;
+        if profile.name != previous {
+            tracing::info!(component = "profiles", "active profile: {}", profile.name);
+            self.bus.publish(Event::ProfileChanged {
+                profile: profile.name.clone(),
+                previous,
+            });
+        }
+        Ok(profile)
+    }
+}
+
+/// This machine's voice as `settings` say, or none (told why).
+fn voice(
+    build: &dyn Build,
+    bus: &EventBus,
+    settings: &Settings,
+    values: &BackendSecrets,
+) -> Option<Arc<dyn tonny_core::output::VoiceOutput>> {
+    match build.voice(settings, values)? {
+        Ok((voice, warning)) => {
+            report(bus, BackendKind::Voice, warning.as_slice());
+            Some(voice)
+        }
+        Err(why) => {
+            tracing::warn!(component = "playback", "replies will not be spoken: {why}");
+            bus.publish(Event::BackendHealth {
+                kind: BackendKind::Voice,
+                backend: "speaker".into(),
+                reachable: false,
+                breaker: None,
+                detail: Some(why.to_string()),
+            });
+            None
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Audio that was recorded (the browser's Talk button, an upload, this machine's microphone):
+//! transcribed and handled as a request. Transcription gives way to cancellation; a
+//! transcript of a cancelled recording never moves the pipeline.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tonny_core::activity::ActivityStatus;
+use tonny_core::pipeline::{BackendKind, Event, Step};
+use tonny_core::router::Purpose;
+use tonny_core::stt::{Stt, SttSession};
+use tonny_store::StageTimings;
+
+use super::{Session, SessionError, Started};
+use crate::assistant::{Heard, HeardOutcome, ReplyTo};
+
+/// A finished recording, ready to be transcribed.
+pub struct Recorded {
+    /// 16 kHz mono samples.
+    pub samples: Vec<f32>,
+    /// Recording time up to the end of speech.
+    pub capture_ms: u32,
+    /// End of speech to the end of the recording, when voice activity ended it.
+    pub endpoint_ms: Option<u32>,
+    /// Where it came from, stored with the transcription ("mic", "browser").
+    pub source: String,
+    /// Type it, or do it.
+    pub purpose: Purpose,
+    /// Where the reply goes.
+    pub reply_to: ReplyTo,
+    /// A streaming engine's session fed while recording: only its final answer is left.
+    pub live: Option<Box<dyn SttSession>>,
+}
+
+impl Session {
+    /// Starts an utterance whose audio is recorded elsewhere (the browser holds Talk): the
+    /// pipeline listens until [`Session::end_recording`].
+    pub async fn begin_recording(&self) -> Result<Started, SessionError> {
+        self.start(Step::Listen, None).await
+    }
+
+    /// Ends a recording begun with [`Session::begin_recording`] without handling it: nothing
+    /// arrived (`failed` = `None`: the pipeline goes back to idle), or what arrived is not
+    /// usable audio (the pipeline shows why).
+    pub async fn drop_recording(&self, started: &Started, failed: Option<String>) {
+        let step = match failed {
+            None => Step::NothingHeard,
+            Some(why) => Step::Failed(why),
+        };
+        let _ = self
+            .coordinator
+            .step(started.utterance, Step::RecordingEnded)
+            .await;
+        let _ = self.coordinator.step(started.utterance, step).await;
+        self.clear(started.utterance);
+    }
+
+    /// A whole recording that arrived at once (an upload): started, ended and handled.
+    pub async fn hear(&self, recorded: Recorded) -> Result<HeardOutcome, SessionError> {
+        let engine = self
+            .speech
+            .engine()
+            .await
+            .map_err(SessionError::SpeechUnavailable)?;
+        let started = self.begin_recording().await?;
+        self.end_recording(&started, engine, recorded).await
+    }
+
+    /// Ends a recording begun with [`Session::begin_recording`] (or by the microphone): it is
+    /// transcribed with `engine` and handled. A recording cancelled meanwhile is dropped.
+    pub async fn end_recording(
+        &self,
+        started: &Started,
+        engine: Arc<dyn Stt>,
+        recorded: Recorded,
+    ) -> Result<HeardOutcome, SessionError> {
+        let utterance = started.utterance;
+        if started.cancel.is_cancelled()
+            || self
+                .coordinator
+                .step(utterance, Step::RecordingEnded)
+                .await
+                .is_err()
+        {
+            self.clear(utterance);
+            return Err(SessionError::Cancelled);
+        }
+        let result = self.transcribe_and_handle(started, engine, recorded).await;
+        if let Err(e) = &result
+            && !matches!(e, SessionError::Cancelled)
+        {
+            // Whatever failed, nothing is left "transcribing".
+            let _ = self
+                .coordinator
+                .step(utterance, Step::Failed(e.to_string()))
+                .await;
+            self.clear(utterance);
+        }
+        result
+    }
+
+    async fn transcribe_and_handle(
+        &self,
+        started: &Started,
+        engine: Arc<dyn Stt>,
+        recorded: Recorded,
+    ) -> Result<HeardOutcome, SessionError> {
+        let utterance = started.utterance;
+        let opts = self.speech.options();
+        let (samples, live, stt) = (recorded.samples, recorded.live, Arc::clone(&engine));
+        let stt_started = Instant::now();
+        let transcribing = tokio::task::spawn_blocking(move || match live {
+            Some(session) => session.finish(),
+            None => stt.transcribe(&samples, &opts),
+        });
+        let unhandled = |status, error: String| {
+            let timings = StageTimings {
+                capture_ms: Some(recorded.capture_ms),
+                endpoint_ms: recorded.endpoint_ms,
+                stt_ms: Some(stt_started.elapsed().as_millis().min(u32::MAX as u128) as u32),
+                ..StageTimings::default()
+            };
+            (status, error, timings)
+        };
+        let transcript = tokio::select! {
+            biased;
+            _ = started.cancel.cancelled() => {
+                let (status, error, timings) = unhandled(ActivityStatus::Cancelled, "cancelled".into());
+                self.assistant
+                    .record_unhandled(utterance, recorded.purpose, status, &error, timings)
+                    .await;
+                self.clear(utterance);
+                return Err(SessionError::Cancelled);
+            }
+            t = transcribing => t.map_err(|e| SessionError::SpeechFailed(e.to_string()))?,
+        };
+        if let Some(notice) = engine.take_notice() {
+            // The speech server is down (or back): the embedded engine stands in meanwhile.
+            self.bus.publish(Event::BackendHealth {
+                kind: BackendKind::Stt,
+                backend: engine.name(),
+                reachable: false,
+                breaker: None,
+                detail: Some(notice.clone()),
+            });
+            self.assistant
+                .notify("warn", "Speech recognition", &notice)
+                .await;
+        }
+        let transcript = match transcript {
+            Ok(t) => t,
+            Err(e) => {
+                let (status, error, timings) = unhandled(ActivityStatus::Failed, e.to_string());
+                self.assistant
+                    .record_unhandled(utterance, recorded.purpose, status, &error, timings)
+                    .await;
+                return Err(SessionError::SpeechFailed(e.to_string()));
+            }
+        };
+        if transcript.text.trim().is_empty() {
+            let _ = self.coordinator.step(utterance, Step::NothingHeard).await;
+            self.clear(utterance);
+            self.bus.publish(Event::NothingHeard {
+                utterance,
+                message: "no words were recognised; nothing was sent".into(),
+            });
+            return Ok(HeardOutcome::NothingRecognised);
+        }
+        self.bus.publish(Event::Transcript {
+            utterance,
+            text: transcript.text.clone(),
+            confidence: transcript.confidence,
+        });
+        if self
+            .coordinator
+            .step(utterance, Step::Transcribed)
+            .await
+            .is_err()
+        {
+            self.clear(utterance);
+            return Err(SessionError::Cancelled);
+        }
+        let heard = Heard {
+            transcript,
+            source: recorded.source,
+            capture_ms: recorded.capture_ms,
+            endpoint_ms: recorded.endpoint_ms,
+        };
+        let handled = self
+            .assistant
+            .handle_heard(
+                utterance,
+                heard,
+                recorded.purpose,
+                recorded.reply_to,
+                &started.cancel,
+            )
+            .await;
+        match handled {
+            Ok(HeardOutcome::Handled {
+                text,
+                confidence,
+                transcription_id,
+                outcome,
+            }) => {
+                let outcome = self.settle(utterance, Ok(*outcome)).await?;
+                Ok(HeardOutcome::Handled {
+                    text,
+                    confidence,
+                    transcription_id,
+                    outcome: Box::new(outcome),
+                })
+            }
+            Ok(HeardOutcome::NothingRecognised) => Ok(HeardOutcome::NothingRecognised),
+            Err(e) => Err(self
+                .settle(utterance, Err(e))
+                .await
+                .expect_err("an error stays one")),
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The session with in-memory doubles of the speech engine, the agent, the voice and the text
+//! output: cancel abandons a request wherever it is and nothing of it is typed or spoken; the
+//! records say how each request ended.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use tonny_core::activity::ActivityStatus;
+use tonny_core::pipeline::{Event, State};
+use tonny_core::router::Purpose;
+use tonny_server::assistant::ReplyTo;
+use tonny_server::session::SessionError;
+use tonny_server::session::recording::Recorded;
+use tonny_testkit::doubles::{RecordingText, RecordingVoice, ScriptedAgent, ScriptedStt};
+
+use crate::api::{Daemon, TestParts};
+
+/// A second of a loud tone: "speech" to the scripted engine.
+fn loud_second() -> Vec<f32> {
+    (0..16_000).map(|i| (i as f32 * 0.05).sin() * 0.5).collect()
+}
+
+fn heard_here(samples: Vec<f32>) -> Recorded {
+    Recorded {
+        capture_ms: 1_000,
+        endpoint_ms: None,
+        samples,
+        source: "test".into(),
+        purpose: Purpose::Command,
+        reply_to: ReplyTo::HOST,
+        live: None,
+    }
+}
+
+async fn newest_activity(d: &Daemon) -> Value {
+    let (status, rows) = d.call(Method::GET, "/api/v1/activity?limit=1", None).await;
+    assert_eq!(status, StatusCode::OK, "{rows}");
+    rows[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_while_the_agent_thinks_never_types_or_speaks_the_reply() {
+    let agent = ScriptedAgent::new("slow", "The answer is 42.", Duration::from_millis(1500));
+    let voice = RecordingVoice::new(Duration::from_millis(50));
+    let text = RecordingText::new();
+    let d = Daemon::with(TestParts {
+        agents: Some(vec![agent.clone()]),
+        voice: Some(voice.clone()),
+        text: Some(text.clone()),
+        stt: Some(ScriptedStt::hearing("what is the answer")),
+        ..TestParts::default()
+    })
+    .await;
+    let mut events = d.handle.subscribe();
+    // Spoken on this machine's microphone: the reply would be typed and spoken here.
+    let session = Arc::clone(&d.handle.core().session);
+    let hearing = tokio::spawn(async move { session.hear(heard_here(loud_second())).await });
+    Daemon::wait_event(&mut events, |e| match e {
+        Event::StateChanged {
+            to: State::Thinking,
+            ..
+        } => Some(()),
+        _ => None,
+    })
+    .await;
+    while agent.asked().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, _) = d.call(Method::POST, "/api/v1/stop", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let ended = Daemon::wait_event(&mut events, |e| match e {
+        Event::RequestFinished { status, .. } => Some(*status),
+        _ => None,
+    })
+    .await;
+    assert_eq!(ended, ActivityStatus::Cancelled);
+    assert!(matches!(
+        hearing.await.unwrap(),
+        Err(SessionError::Cancelled)
+    ));
+    // Well past the moment the agent would have answered.
+    tokio::time::sleep(Duration::from_millis(1800)).await;
+    assert_eq!(
+        agent.answered.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the request was dropped"
+    );
+    assert!(text.delivered().is_empty(), "typed: {:?}", text.delivered());
+    assert!(voice.said().is_empty(), "spoken: {:?}", voice.said());
+    let row = newest_activity(&d).await;
+    assert_eq!(row["status"], "cancelled", "{row}");
+    assert_eq!(row["request"], "what is the answer", "{row}");
+    let (_, status) = d.call(Method::GET, "/api/v1/status", None).await;
+    assert_eq!(status["state"], "idle", "{status}");
+
+    // The next request goes through, typed and spoken as usual.
+    let (code, answer) = d
+        .call(
+            Method::POST,
+            "/api/v1/ask",
+            Some(json!({"text": "and now?"})),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{answer}");
+    assert_eq!(answer["status"], "success");
+    assert_eq!(voice.said(), ["The answer is 42."]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_during_transcription_drops_the_recording_and_records_it_cancelled() {
+    let stt = ScriptedStt::slow("set a timer for ten minutes", Duration::from_millis(1200));
+    let text = RecordingText::new();
+    let voice = RecordingVoice::new(Duration::from_millis(50));
+    let d = Daemon::with(TestParts {
+        stt: Some(stt.clone()),
+        text: Some(text.clone()),
+        voice: Some(voice.clone()),
+        ..TestParts::default()
+    })
+    .await;
+    let mut events = d.handle.subscribe();
+    let session = Arc::clone(&d.handle.core().session);
+    let hearing = tokio::spawn(async move { session.hear(heard_here(loud_second())).await });
+    Daemon::wait_event(&mut events, |e| match e {
+        Event::StateChanged {
+            to: State::Transcribing,
+            ..
+        } => Some(()),
+        _ => None,
+    })
+    .await;
+    d.handle.send(tonny_core::pipeline::Control::Cancel);
+    assert!(matches!(
+        hearing.await.unwrap(),
+        Err(SessionError::Cancelled)
+    ));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The late transcript moved nothing: no timer, no reply, no transcript kept.
+    let (_, timers) = d.call(Method::GET, "/api/v1/timers", None).await;
+    assert_eq!(timers, json!([]), "{timers}");
+    assert!(text.delivered().is_empty() && voice.said().is_empty());
+    let (_, history) = d.call(Method::GET, "/api/v1/history", None).await;
+    assert_eq!(history["items"], json!([]), "{history}");
+    assert_eq!(newest_activity(&d).await["status"], "cancelled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_request_while_one_is_handled_is_refused_as_busy() {
+    let agent = ScriptedAgent::new("slow", "Done.", Duration::from_millis(800));
+    let d = Daemon::with(TestParts {
+        agents: Some(vec![agent.clone()]),
+        ..TestParts::default()
+    })
+    .await;
+    let first = {
+        let h = d.handle.clone();
+        tokio::spawn(async move { h.ask("first").await })
+    };
+    while agent.asked().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, body) = d
+        .call(Method::POST, "/api/v1/ask", Some(json!({"text": "second"})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "busy");
+    assert!(first.await.unwrap().is_ok());
+    assert_eq!(agent.asked(), ["first"]);
+}
