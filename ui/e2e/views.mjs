@@ -3,7 +3,8 @@
 // profile that blocks timers, switch to it and see a timer request refused; see a settings
 // patch with one bad field refused inline and change nothing, then save ui.theme = dark;
 // "Test connection" with an unsaved chat address: the fake chat server at FAKE_CHAT_URL
-// answers, an address where nothing listens does not; visit every view (Services counts the
+// answers, an address where nothing listens does not; the chat server saved first in the agent
+// order answers the very next typed request (no restart); visit every view (Services counts the
 // kid's refused request in its usage table). "after" (the daemon was restarted): the theme is still dark, in the
 // Settings view and on the page. Screenshots of each view go to the folder given.
 // Usage: node e2e/views.mjs URL_WITH_TOKEN SCREENSHOT_DIR before|after
@@ -127,6 +128,34 @@ try {
       await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
       await page.getByLabel("Find a setting").fill("");
       await shot("settings");
+    });
+
+    await step("a setting changed here applies to the next request, without a restart", async () => {
+      // Before: only the local agent, which knows nothing about the sun.
+      await view("Talk");
+      await page.getByLabel("Ask TonnyTray").fill("tell me about the sun");
+      await page.getByRole("button", { name: "Ask" }).click();
+      await page.getByTestId("line-tonny").last().waitFor({ timeout: 15_000 });
+      const before = await page.getByTestId("line-tonny").last().textContent();
+      if (/a star/.test(before ?? "")) fail(`the chat server answered before it was set up: ${before}`);
+      // Saved here: the chat server first, at the fake's address.
+      await view("Settings");
+      await page.getByLabel("Find a setting").fill("chat.");
+      await page.locator("#setting-chat\\.base_url").fill(process.env.FAKE_CHAT_URL);
+      await page.getByLabel("Find a setting").fill("agent.");
+      await page.locator("#setting-agent\\.fallback_order").fill("chat,local");
+      await page.getByRole("button", { name: /^Save/ }).click();
+      await page.getByText("Saved. In effect now.").waitFor();
+      await page.getByLabel("Find a setting").fill("");
+      // The very next request is answered by the chat server; nothing was restarted.
+      await view("Talk");
+      const lines = await page.getByTestId("line-tonny").count();
+      await page.getByLabel("Ask TonnyTray").fill("tell me about the sun");
+      await page.getByRole("button", { name: "Ask" }).click();
+      await page.getByTestId("line-tonny").nth(lines).waitFor({ timeout: 15_000 });
+      const after = await page.getByTestId("line-tonny").nth(lines).textContent();
+      if (!/The sun is a star/.test(after ?? "")) fail(`the new agent order did not apply: ${after}`);
+      await shot("talk-after-settings");
     });
 
     await step("the other views", async () => {

@@ -22,6 +22,8 @@ export function App() {
   const [view, setView] = useState<View>("Talk");
   // What is being heard while someone speaks (cleared by the final transcript).
   const [partial, setPartial] = useState("");
+  // Settings changed that take effect only after a restart.
+  const [restart, setRestart] = useState<string[]>([]);
   const { data: settings, reload: loadSettings } = useApi<SettingsView>(token ?? "", token ? "/api/v1/settings" : null);
 
   const refresh = useCallback(async () => {
@@ -38,16 +40,36 @@ export function App() {
     return events(
       token,
       (e) => {
-        if (e.type === "partial_transcript") setPartial(String(e.text ?? ""));
-        if (e.type === "transcript") setPartial("");
-        if (e.type === "state_changed" || e.type === "profile_changed") void refresh();
+        switch (e.type) {
+          case "partial_transcript":
+            setPartial(e.text);
+            break;
+          case "transcript":
+            setPartial("");
+            break;
+          case "state_changed":
+          case "profile_changed":
+          case "service_health":
+            void refresh();
+            break;
+          case "settings_changed":
+            // Changed anywhere (the tray, the CLI, another tab): this page shows it at once.
+            void loadSettings();
+            void refresh();
+            if (e.restart_required.length) setRestart(e.restart_required);
+            break;
+          case "lagged":
+            // Events were missed: read the state again.
+            void refresh();
+            break;
+        }
       },
       (open) => {
         setOnline(open);
         if (open) void refresh();
       },
     );
-  }, [token, refresh]);
+  }, [token, refresh, loadSettings]);
 
   const values = (settings?.values ?? {}) as Record<string, unknown>;
   const theme = String(values["ui.theme"] ?? "system");
@@ -90,6 +112,12 @@ export function App() {
           </nav>
         )}
       </header>
+      {restart.length > 0 && (
+        <p className="notice" role="status">
+          {restart.join(", ")} takes effect after TonnyTray restarts.{" "}
+          <button onClick={() => setRestart([])}>Dismiss</button>
+        </p>
+      )}
       <main>
         {wizard && settings ? (
           <Wizard token={token} settings={settings} onDone={loadSettings} />

@@ -19,6 +19,13 @@ export type FieldProblem = components["schemas"]["FieldProblem"];
 export type CheckResult = components["schemas"]["CheckResult"];
 export type UsageView = components["schemas"]["UsageView"];
 
+/** Opens a WebSocket on the daemon (the token in the query: browsers cannot set headers). */
+export function socket(token: string, path: string): WebSocket {
+  const proto = window.location.protocol === "https:" ? "wss" : "ws";
+  const sep = path.includes("?") ? "&" : "?";
+  return new WebSocket(`${proto}://${window.location.host}${path}${sep}token=${token}`);
+}
+
 const TOKEN_KEY = "tonny-token";
 
 export function takeToken(): string | null {
@@ -70,21 +77,24 @@ export async function call<T>(token: string, method: string, path: string, body?
   return json as T;
 }
 
-/** A pipeline event from /api/v1/events. */
-export type PipelineEvent = { type: string; [key: string]: unknown };
+/** An event from /api/v1/events, typed from the daemon's OpenAPI document. */
+export type DaemonEvent = components["schemas"]["Event"];
+/** What the event socket says when this page fell behind and missed some. */
+export type Lagged = { type: "lagged"; missed: number };
 
 /** Opens the event stream; reconnects after a drop. Returns a function that closes it. */
-export function events(token: string, onEvent: (e: PipelineEvent) => void, onOpen: (open: boolean) => void): () => void {
+const openSocket = socket;
+
+export function events(token: string, onEvent: (e: DaemonEvent | Lagged) => void, onOpen: (open: boolean) => void): () => void {
   let socket: WebSocket | null = null;
   let closed = false;
   let retry: number | undefined;
   const connect = () => {
-    const proto = window.location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${proto}://${window.location.host}/api/v1/events?token=${token}`);
+    socket = openSocket(token, "/api/v1/events");
     socket.onopen = () => onOpen(true);
     socket.onmessage = (m) => {
       try {
-        onEvent(JSON.parse(m.data as string) as PipelineEvent);
+        onEvent(JSON.parse(m.data as string) as DaemonEvent | Lagged);
       } catch {
         // Not an event; ignored.
       }

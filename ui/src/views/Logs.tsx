@@ -1,40 +1,47 @@
 // Logs: what TonnyTray wrote, filtered by level and component, following new lines. The
 // Services view shows the same for one service.
 import { useEffect, useRef, useState } from "react";
-import { call, describe, type LogLine } from "../api/client";
+import { socket, type LogLine } from "../api/client";
 
 const LEVELS = ["trace", "debug", "info", "warn", "error"];
 
-/** Follows the log: the newest `limit` lines, then new ones every two seconds. */
+/** Follows the log: the newest `limit` lines, then each new one as the daemon writes it
+ * (pushed over /api/v1/logs/stream, not polled). Reconnects after a drop. */
 export function useLog(token: string, level: string, component: string, limit = 200) {
-  const [lines, setLines] = useState<LogLine[]>([]);
+  // Lines are kept with the filter they were read for: a new filter starts afresh.
+  const key = `${level}|${component}|${limit}`;
+  const [got, setGot] = useState<{ key: string; lines: LogLine[] }>({ key, lines: [] });
   const [error, setError] = useState("");
   const last = useRef<number | null>(null);
   useEffect(() => {
     let stopped = false;
+    let ws: WebSocket | null = null;
+    let retry: number | undefined;
     last.current = null;
-    const q = (extra: string) => `/api/v1/logs?level=${level}&limit=${limit}${component ? `&component=${encodeURIComponent(component)}` : ""}${extra}`;
-    const poll = async (first: boolean) => {
-      try {
-        const got = await call<LogLine[]>(token, "GET", q(first || last.current == null ? "" : `&after_id=${last.current}`));
+    const connect = () => {
+      const after = last.current == null ? "" : `&after_id=${last.current}`;
+      const q = `/api/v1/logs/stream?level=${level}&limit=${limit}${component ? `&component=${encodeURIComponent(component)}` : ""}${after}`;
+      ws = socket(token, q);
+      ws.onopen = () => setError("");
+      ws.onmessage = (m) => {
+        const line = JSON.parse(m.data as string) as LogLine;
+        last.current = Math.max(last.current ?? 0, line.id);
+        setGot((old) => ({ key, lines: [...(old.key === key ? old.lines : []), line].slice(-limit) }));
+      };
+      ws.onclose = () => {
         if (stopped) return;
-        // The first page is newest first; following pages are oldest first.
-        const ordered = first ? [...got].reverse() : got;
-        if (ordered.length) last.current = Math.max(last.current ?? 0, ...ordered.map((l) => l.id));
-        setLines((old) => (first ? ordered : [...old, ...ordered].slice(-limit)));
-        setError("");
-      } catch (e) {
-        if (!stopped) setError(describe(e));
-      }
+        setError("The log stream closed; reconnecting…");
+        retry = window.setTimeout(connect, 1000);
+      };
     };
-    void poll(true);
-    const timer = window.setInterval(() => void poll(false), 2000);
+    connect();
     return () => {
       stopped = true;
-      window.clearInterval(timer);
+      window.clearTimeout(retry);
+      ws?.close();
     };
-  }, [token, level, component, limit]);
-  return { lines, error };
+  }, [token, level, component, limit, key]);
+  return { lines: got.key === key ? got.lines : [], error };
 }
 
 export function LogTable({ lines }: { lines: LogLine[] }) {

@@ -220,10 +220,18 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
     e.preventDefault();
     if (Object.keys(changes).length === 0) return;
     try {
-      setView(await call<SettingsView>(token, "PATCH", "/api/v1/settings", changes));
+      const saved = await call<SettingsView>(token, "PATCH", "/api/v1/settings", changes);
+      setView(saved);
       setChanges({});
       setErrors({});
-      setMessage({ ok: true, text: "Saved. Some settings take effect when TonnyTray restarts." });
+      // Everything applies at once, but the listening address: the daemon says which.
+      const later = saved.restart_required;
+      setMessage({
+        ok: true,
+        text: later.length
+          ? `Saved. ${later.join(", ")} takes effect after TonnyTray restarts; the rest is in effect now.`
+          : "Saved. In effect now.",
+      });
       onSaved();
     } catch (err) {
       const fields = err instanceof ApiError ? err.fields : [];
