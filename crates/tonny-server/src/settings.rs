@@ -22,8 +22,9 @@ use tonny_store::secrets::{SecretError, SecretName, SecretStore};
 use tonny_store::{Store, StoreError};
 
 /// Keys whose new value takes effect only after a restart: the API's listening address is
-/// bound once, and re-binding under a connected browser would cut it off mid-request.
-pub const RESTART_KEYS: [&str; 2] = ["server.host", "server.port"];
+/// bound once, and re-binding under a connected browser would cut it off mid-request; the
+/// log's level is fixed when logging is set up, before anything else runs.
+pub const RESTART_KEYS: [&str; 3] = ["server.host", "server.port", "log.level"];
 
 /// Why a settings change was refused; nothing was changed.
 #[derive(Debug, thiserror::Error)]

@@ -51,6 +51,19 @@ pub enum HistoryCmd {
         #[command(flatten)]
         filter: Filter,
     },
+    /// Delete transcriptions and their requests' records: all, one profile's, or those older
+    /// than an age. Goes through the running daemon when there is one.
+    Clear {
+        /// Only this profile's.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Only those older than AGE, e.g. 30d.
+        #[arg(long, value_name = "AGE", value_parser = humantime::parse_duration)]
+        older_than: Option<Duration>,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
 }
 
 /// Filters shared by list, search and export.
@@ -120,8 +133,17 @@ async fn export(
 
 /// Runs a `history` subcommand.
 pub async fn run(ctx: &mut Ctx, cmd: HistoryCmd) -> anyhow::Result<ExitCode> {
+    if let HistoryCmd::Clear {
+        profile,
+        older_than,
+        yes,
+    } = cmd
+    {
+        return clear(ctx, profile, older_than, yes).await;
+    }
     let store = ctx.store()?;
     match cmd {
+        HistoryCmd::Clear { .. } => unreachable!("handled above"),
         HistoryCmd::List { limit, filter } => {
             let rows = store.list_transcriptions(&filter.query(limit)?).await?;
             if ctx.json {
@@ -183,6 +205,72 @@ pub async fn run(ctx: &mut Ctx, cmd: HistoryCmd) -> anyhow::Result<ExitCode> {
                 eprintln!("exported {n} transcriptions to {}", p.display());
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tonny history clear`: through the running daemon's API, or on the database directly.
+async fn clear(
+    ctx: &Ctx,
+    profile: Option<String>,
+    older_than: Option<Duration>,
+    yes: bool,
+) -> anyhow::Result<ExitCode> {
+    let before = match older_than {
+        Some(d) => Some(Utc::now() - chrono::Duration::from_std(d)?),
+        None => None,
+    };
+    let what = match (&profile, older_than) {
+        (Some(p), Some(d)) => format!("{p}'s history older than {}", humantime::format_duration(d)),
+        (Some(p), None) => format!("all of {p}'s history"),
+        (None, Some(d)) => format!("all history older than {}", humantime::format_duration(d)),
+        (None, None) => "all history".to_owned(),
+    };
+    if !crate::cmd::db::confirm(&format!("Delete {what}?"), yes)? {
+        out!("nothing deleted");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (transcriptions, activity) = match crate::client::Daemon::find(ctx).await {
+        Some(daemon) => {
+            let mut query = Vec::new();
+            if let Some(p) = &profile {
+                query.push(format!("profile={p}"));
+            }
+            if let Some(b) = before {
+                query.push(format!(
+                    "before={}",
+                    b.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ));
+            }
+            let answer = daemon
+                .call(
+                    reqwest::Method::DELETE,
+                    &format!("/api/v1/history?{}", query.join("&")),
+                    None,
+                )
+                .await?;
+            (
+                answer["transcriptions"].as_u64().unwrap_or(0),
+                answer["activity"].as_u64().unwrap_or(0),
+            )
+        }
+        None => {
+            let store = ctx.store()?;
+            if let Some(p) = &profile
+                && store.get_profile(p).await?.is_none()
+            {
+                anyhow::bail!("there is no profile {p:?}; `tonny profiles list` shows them");
+            }
+            let c = store
+                .clear_history(&tonny_store::ClearHistory { profile, before })
+                .await?;
+            (c.transcriptions, c.activity)
+        }
+    };
+    if ctx.json {
+        output::json(&serde_json::json!({"transcriptions": transcriptions, "activity": activity}))?;
+    } else {
+        out!("deleted {transcriptions} transcriptions and {activity} request records");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -104,3 +104,50 @@ fn list_and_search_show_recent_and_matching_rows() {
         bad.stderr
     );
 }
+
+#[test]
+fn clear_deletes_one_profiles_history_or_all_with_and_without_a_daemon() {
+    let home = TempHome::new();
+    seed(&home, 10);
+    let count = || {
+        tonny(&home)
+            .args(["--json", "history", "list", "-n", "100"])
+            .run()
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count(), 11);
+    // Without --yes and without a terminal to ask on: refused, nothing deleted.
+    let refused = tonny(&home).args(["history", "clear"]).run().failed();
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    assert_eq!(count(), 11);
+    // No daemon: on the database directly.
+    let out = tonny(&home)
+        .args(["--json", "history", "clear", "--profile", "Sam", "--yes"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(out["transcriptions"], 5);
+    assert_eq!(count(), 6);
+    let missing = tonny(&home)
+        .args(["history", "clear", "--profile", "Nobody", "--yes"])
+        .run()
+        .failed();
+    assert!(missing.stderr.contains("no profile"), "{}", missing.stderr);
+    // With a daemon: through its API, the same result.
+    let run = tonny(&home)
+        .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
+        .spawn();
+    tonny_testkit::DaemonApi::wait(home.path(), std::time::Duration::from_secs(60));
+    let out = tonny(&home)
+        .args(["--json", "history", "clear", "--yes"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(out["transcriptions"], 6);
+    let _ = run.finish_after_kill();
+    assert_eq!(count(), 0);
+}

@@ -54,27 +54,9 @@ impl Assistant {
         request: Option<&Request>,
         live: Option<&LiveSpeech>,
     ) -> Result<Asked, AssistantError> {
-        let conversation = self.coordinator.context().await?;
-        let conversation_id = {
-            let mut id = self.conversation_id.lock().expect("conversation id lock");
-            if conversation.is_empty() {
-                *id = uuid::Uuid::new_v4().to_string();
-            }
-            id.clone()
-        };
-        let asked = AgentRequest {
-            conversation,
-            timers: self.store.pending_timers(Some(&profile.name)).await?,
-            quick_actions: actions.iter().map(|a| a.phrase.clone()).collect(),
-            source: match request.map(|r| r.source) {
-                Some(Source::Voice { .. }) => "voice",
-                _ => "typed",
-            }
-            .to_owned(),
-            speaker: request.and_then(|r| r.speaker.clone()),
-            conversation_id,
-            ..AgentRequest::new(text, &profile.name, now)
-        };
+        let asked = self
+            .agent_request(text, profile, actions, now, request)
+            .await?;
         let mut failures = Vec::new();
         let mut timed_out = false;
         let mut defer_to: Option<(&Arc<dyn Agent>, String)> = None;
@@ -122,27 +104,39 @@ impl Assistant {
         if let Some((agent, why)) = defer_to {
             return self.queue(agent, &asked, &why).await;
         }
-        let only_local = agents.iter().all(|a| a.name() == "local");
-        let text = if failures.is_empty() && only_local {
-            no_remote_agent_reply()
-        } else if failures.is_empty() {
-            "None of the assistants set up here knew how to answer that.".to_owned()
-        } else {
-            format!(
-                "I couldn't reach an assistant to answer that ({}).",
-                failures.join("; ")
-            )
+        Ok(unanswered(&agents, &failures, timed_out))
+    }
+
+    /// What the agents are sent: the request with the conversation so far, the profile's
+    /// timers, the quick actions, and where it came from.
+    async fn agent_request(
+        &self,
+        text: &str,
+        profile: &Profile,
+        actions: &[QuickAction],
+        now: DateTime<FixedOffset>,
+        request: Option<&Request>,
+    ) -> Result<AgentRequest, AssistantError> {
+        let conversation = self.coordinator.context().await?;
+        let conversation_id = {
+            let mut id = self.conversation_id.lock().expect("conversation id lock");
+            if conversation.is_empty() {
+                *id = uuid::Uuid::new_v4().to_string();
+            }
+            id.clone()
         };
-        let status = match (failures.is_empty(), timed_out) {
-            (true, _) => ActivityStatus::Success,
-            (false, true) => ActivityStatus::Timeout,
-            (false, false) => ActivityStatus::Failed,
-        };
-        Ok(Asked {
-            reply: AgentReply::say("none", text),
-            streamed: false,
-            queued: None,
-            status,
+        Ok(AgentRequest {
+            conversation,
+            timers: self.store.pending_timers(Some(&profile.name)).await?,
+            quick_actions: actions.iter().map(|a| a.phrase.clone()).collect(),
+            source: match request.map(|r| r.source) {
+                Some(Source::Voice { .. }) => "voice",
+                _ => "typed",
+            }
+            .to_owned(),
+            speaker: request.and_then(|r| r.speaker.clone()),
+            conversation_id,
+            ..AgentRequest::new(text, &profile.name, now)
         })
     }
 
@@ -181,5 +175,33 @@ impl Assistant {
             queued: Some(entry.id),
             status: ActivityStatus::Queued,
         })
+    }
+}
+
+/// What the person hears when no agent answered: nothing set up knew how (a success: it was
+/// answered, with "I don't know"), or every one asked failed (recorded as failed, or as a
+/// timeout when one did not answer in time).
+fn unanswered(agents: &[Arc<dyn Agent>], failures: &[String], timed_out: bool) -> Asked {
+    let only_local = agents.iter().all(|a| a.name() == "local");
+    let text = if failures.is_empty() && only_local {
+        no_remote_agent_reply()
+    } else if failures.is_empty() {
+        "None of the assistants set up here knew how to answer that.".to_owned()
+    } else {
+        format!(
+            "I couldn't reach an assistant to answer that ({}).",
+            failures.join("; ")
+        )
+    };
+    let status = match (failures.is_empty(), timed_out) {
+        (true, _) => ActivityStatus::Success,
+        (false, true) => ActivityStatus::Timeout,
+        (false, false) => ActivityStatus::Failed,
+    };
+    Asked {
+        reply: AgentReply::say("none", text),
+        streamed: false,
+        queued: None,
+        status,
     }
 }

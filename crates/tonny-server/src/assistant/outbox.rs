@@ -84,60 +84,73 @@ impl Assistant {
                 held.insert(entry.backend.clone());
                 continue;
             };
-            match agent.ask(&request).await {
-                Ok(reply) => {
-                    if self.store.outbox_delivered(entry.id).await? {
-                        tracing::info!(
-                            component = "outbox",
-                            agent = agent.name(),
-                            id = entry.id,
-                            attempts = entry.attempts + 1,
-                            "queued request delivered"
-                        );
-                        self.notify(
-                            "info",
-                            &format!("{} got your earlier request", agent.name()),
-                            &format!("“{}”: {}", request.text, reply.text),
-                        )
-                        .await;
-                    }
-                }
-                Err(e) => {
-                    let failed = entry.attempts + 1;
-                    let wait = if e.is_transient() {
-                        backoff(failed)
-                    } else {
-                        MAX_RETRY
-                    };
-                    let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                    self.store
-                        .outbox_attempt_failed(entry.id, &e.to_string(), at)
-                        .await?;
-                    tracing::warn!(
-                        component = "outbox",
-                        agent = agent.name(),
-                        id = entry.id,
-                        attempts = failed,
-                        "delivery failed, retrying in {} s: {e}",
-                        wait.as_secs()
-                    );
-                    if !e.is_transient() && entry.attempts == 0 {
-                        self.notify(
-                            "warn",
-                            &format!("{} refused a queued request", agent.name()),
-                            &format!("It stays queued and is retried every minute until this is fixed: {e}"),
-                        )
-                        .await;
-                    }
-                    next_due = Some(next_due.map_or(at, |n| n.min(at)));
-                    held.insert(entry.backend.clone());
-                }
+            if let Some(retry_at) = self.deliver_one(agent.as_ref(), &entry, &request).await? {
+                next_due = Some(next_due.map_or(retry_at, |n| n.min(retry_at)));
+                held.insert(entry.backend.clone());
             }
         }
         Ok(next_due
             .map(|due| (due - Utc::now()).to_std().unwrap_or_default())
             .unwrap_or(RESCAN)
             .min(RESCAN))
+    }
+
+    /// Tries to deliver one entry; on failure records the attempt and returns when to try
+    /// again (the person is told once when the backend refuses rather than being down).
+    async fn deliver_one(
+        &self,
+        agent: &dyn tonny_core::agent::Agent,
+        entry: &OutboxEntry,
+        request: &AgentRequest,
+    ) -> Result<Option<DateTime<Utc>>, AssistantError> {
+        let e = match agent.ask(request).await {
+            Ok(reply) => {
+                if self.store.outbox_delivered(entry.id).await? {
+                    tracing::info!(
+                        component = "outbox",
+                        agent = agent.name(),
+                        id = entry.id,
+                        attempts = entry.attempts + 1,
+                        "queued request delivered"
+                    );
+                    self.notify(
+                        "info",
+                        &format!("{} got your earlier request", agent.name()),
+                        &format!("“{}”: {}", request.text, reply.text),
+                    )
+                    .await;
+                }
+                return Ok(None);
+            }
+            Err(e) => e,
+        };
+        let failed = entry.attempts + 1;
+        let wait = if e.is_transient() {
+            backoff(failed)
+        } else {
+            MAX_RETRY
+        };
+        let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+        self.store
+            .outbox_attempt_failed(entry.id, &e.to_string(), at)
+            .await?;
+        tracing::warn!(
+            component = "outbox",
+            agent = agent.name(),
+            id = entry.id,
+            attempts = failed,
+            "delivery failed, retrying in {} s: {e}",
+            wait.as_secs()
+        );
+        if !e.is_transient() && entry.attempts == 0 {
+            self.notify(
+                "warn",
+                &format!("{} refused a queued request", agent.name()),
+                &format!("It stays queued and is retried every minute until this is fixed: {e}"),
+            )
+            .await;
+        }
+        Ok(Some(at))
     }
 
     /// Delivers queued requests until `shutdown` resolves; woken at once when one is queued.

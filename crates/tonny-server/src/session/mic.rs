@@ -143,46 +143,14 @@ impl Session {
         stop: Stopper,
         how: How,
     ) -> Result<Option<Recorded>, SessionError> {
-        let How {
-            purpose,
-            ending,
-            reply_to,
-        } = how;
         let utterance = started.utterance;
         let settings = self.settings.current();
         let muted: Arc<dyn Fn() -> bool + Send + Sync> = match self.assistant.voice() {
             Some(v) => Arc::new(move || v.is_speaking()),
             None => Arc::new(|| false),
         };
-        let mut opts = record_options(&settings, ending, muted);
-        let (events_tx, events_rx) = std::sync::mpsc::channel();
-        let partial_bus = self.bus.clone();
-        let mut live = engine.start_session(
-            &self.speech.options(),
-            Box::new(move |text: &str| {
-                partial_bus.publish(Event::PartialTranscript {
-                    utterance,
-                    text: text.to_owned(),
-                });
-            }),
-        );
-        // Only a streaming engine needs the audio while it is recorded.
-        opts.stream_audio = live.is_some();
-        let bus = self.bus.clone();
-        let forward = std::thread::spawn(move || {
-            for e in events_rx {
-                match e {
-                    CaptureEvent::Level(dbfs) => bus.publish(Event::AudioLevel { utterance, dbfs }),
-                    CaptureEvent::Audio(audio) => {
-                        if let Some(s) = live.as_mut() {
-                            s.push(&audio);
-                        }
-                    }
-                    CaptureEvent::SpeechStarted => {}
-                }
-            }
-            live
-        });
+        let mut opts = record_options(&settings, how.ending, muted);
+        let (events_tx, forward) = self.forward_capture(utterance, engine, &mut opts);
         let began = Instant::now();
         mic.resume();
         self.bus.publish(Event::Listening {
@@ -215,16 +183,7 @@ impl Session {
             return Err(SessionError::Cancelled);
         }
         if !rec.heard_speech {
-            let _ = self.coordinator.step(utterance, Step::NothingHeard).await;
-            self.clear(utterance);
-            let message = match rec.ending {
-                Ending::MaxLength => format!(
-                    "no speech in {} s (audio.max_utterance_s); nothing was sent",
-                    settings.audio.max_utterance_s
-                ),
-                _ => "no speech was heard; nothing was sent".to_owned(),
-            };
-            self.bus.publish(Event::NothingHeard { utterance, message });
+            self.nothing_heard(utterance, rec.ending, &settings).await;
             return Ok(None);
         }
         Ok(Some(Recorded {
@@ -232,10 +191,72 @@ impl Session {
             endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
             samples: rec.samples,
             source: "mic".into(),
-            purpose,
-            reply_to,
+            purpose: how.purpose,
+            reply_to: how.reply_to,
             live,
         }))
+    }
+
+    /// Where the recording's events go: levels to the bus, audio to a streaming engine's
+    /// session (started here, fed while the person speaks, handed back at the end).
+    #[allow(clippy::type_complexity)]
+    fn forward_capture(
+        &self,
+        utterance: tonny_core::pipeline::UtteranceId,
+        engine: &Arc<dyn Stt>,
+        opts: &mut RecordOptions,
+    ) -> (
+        std::sync::mpsc::Sender<CaptureEvent>,
+        std::thread::JoinHandle<Option<Box<dyn tonny_core::stt::SttSession>>>,
+    ) {
+        let (events_tx, events_rx) = std::sync::mpsc::channel();
+        let partial_bus = self.bus.clone();
+        let mut live = engine.start_session(
+            &self.speech.options(),
+            Box::new(move |text: &str| {
+                partial_bus.publish(Event::PartialTranscript {
+                    utterance,
+                    text: text.to_owned(),
+                });
+            }),
+        );
+        // Only a streaming engine needs the audio while it is recorded.
+        opts.stream_audio = live.is_some();
+        let bus = self.bus.clone();
+        let forward = std::thread::spawn(move || {
+            for e in events_rx {
+                match e {
+                    CaptureEvent::Level(dbfs) => bus.publish(Event::AudioLevel { utterance, dbfs }),
+                    CaptureEvent::Audio(audio) => {
+                        if let Some(s) = live.as_mut() {
+                            s.push(&audio);
+                        }
+                    }
+                    CaptureEvent::SpeechStarted => {}
+                }
+            }
+            live
+        });
+        (events_tx, forward)
+    }
+
+    /// The recording held no speech: back to idle, and why nothing was sent.
+    async fn nothing_heard(
+        &self,
+        utterance: tonny_core::pipeline::UtteranceId,
+        ending: Ending,
+        settings: &Settings,
+    ) {
+        let _ = self.coordinator.step(utterance, Step::NothingHeard).await;
+        self.clear(utterance);
+        let message = match ending {
+            Ending::MaxLength => format!(
+                "no speech in {} s (audio.max_utterance_s); nothing was sent",
+                settings.audio.max_utterance_s
+            ),
+            _ => "no speech was heard; nothing was sent".to_owned(),
+        };
+        self.bus.publish(Event::NothingHeard { utterance, message });
     }
 
     /// Hands-free: one utterance after another until the daemon stops. Cancel cuts the

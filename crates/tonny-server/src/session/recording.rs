@@ -8,7 +8,7 @@ use std::time::Instant;
 use tonny_core::activity::ActivityStatus;
 use tonny_core::pipeline::{BackendKind, Event, Step};
 use tonny_core::router::Purpose;
-use tonny_core::stt::{Stt, SttSession};
+use tonny_core::stt::{Stt, SttSession, Transcript};
 use tonny_store::StageTimings;
 
 use super::{Session, SessionError, Started};
@@ -103,60 +103,10 @@ impl Session {
         &self,
         started: &Started,
         engine: Arc<dyn Stt>,
-        recorded: Recorded,
+        mut recorded: Recorded,
     ) -> Result<HeardOutcome, SessionError> {
         let utterance = started.utterance;
-        let opts = self.speech.options();
-        let (samples, live, stt) = (recorded.samples, recorded.live, Arc::clone(&engine));
-        let stt_started = Instant::now();
-        let transcribing = tokio::task::spawn_blocking(move || match live {
-            Some(session) => session.finish(),
-            None => stt.transcribe(&samples, &opts),
-        });
-        let unhandled = |status, error: String| {
-            let timings = StageTimings {
-                capture_ms: Some(recorded.capture_ms),
-                endpoint_ms: recorded.endpoint_ms,
-                stt_ms: Some(stt_started.elapsed().as_millis().min(u32::MAX as u128) as u32),
-                ..StageTimings::default()
-            };
-            (status, error, timings)
-        };
-        let transcript = tokio::select! {
-            biased;
-            _ = started.cancel.cancelled() => {
-                let (status, error, timings) = unhandled(ActivityStatus::Cancelled, "cancelled".into());
-                self.assistant
-                    .record_unhandled(utterance, recorded.purpose, status, &error, timings)
-                    .await;
-                self.clear(utterance);
-                return Err(SessionError::Cancelled);
-            }
-            t = transcribing => t.map_err(|e| SessionError::SpeechFailed(e.to_string()))?,
-        };
-        if let Some(notice) = engine.take_notice() {
-            // The speech server is down (or back): the embedded engine stands in meanwhile.
-            self.bus.publish(Event::BackendHealth {
-                kind: BackendKind::Stt,
-                backend: engine.name(),
-                reachable: false,
-                breaker: None,
-                detail: Some(notice.clone()),
-            });
-            self.assistant
-                .notify("warn", "Speech recognition", &notice)
-                .await;
-        }
-        let transcript = match transcript {
-            Ok(t) => t,
-            Err(e) => {
-                let (status, error, timings) = unhandled(ActivityStatus::Failed, e.to_string());
-                self.assistant
-                    .record_unhandled(utterance, recorded.purpose, status, &error, timings)
-                    .await;
-                return Err(SessionError::SpeechFailed(e.to_string()));
-            }
-        };
+        let transcript = self.transcribe(started, &engine, &mut recorded).await?;
         if transcript.text.trim().is_empty() {
             let _ = self.coordinator.step(utterance, Step::NothingHeard).await;
             self.clear(utterance);
@@ -182,7 +132,7 @@ impl Session {
         }
         let heard = Heard {
             transcript,
-            source: recorded.source,
+            source: std::mem::take(&mut recorded.source),
             capture_ms: recorded.capture_ms,
             endpoint_ms: recorded.endpoint_ms,
         };
@@ -196,6 +146,88 @@ impl Session {
                 &started.cancel,
             )
             .await;
+        self.settle_heard(utterance, handled).await
+    }
+
+    /// The recording's transcript, giving way to cancellation; a failure or a cancel is
+    /// recorded (the speech was a request, even if it never got further).
+    async fn transcribe(
+        &self,
+        started: &Started,
+        engine: &Arc<dyn Stt>,
+        recorded: &mut Recorded,
+    ) -> Result<Transcript, SessionError> {
+        let opts = self.speech.options();
+        let (samples, live, stt) = (
+            std::mem::take(&mut recorded.samples),
+            recorded.live.take(),
+            Arc::clone(engine),
+        );
+        let stt_started = Instant::now();
+        let transcribing = tokio::task::spawn_blocking(move || match live {
+            Some(session) => session.finish(),
+            None => stt.transcribe(&samples, &opts),
+        });
+        let timings = |recorded: &Recorded| StageTimings {
+            capture_ms: Some(recorded.capture_ms),
+            endpoint_ms: recorded.endpoint_ms,
+            stt_ms: Some(stt_started.elapsed().as_millis().min(u32::MAX as u128) as u32),
+            ..StageTimings::default()
+        };
+        let transcript = tokio::select! {
+            biased;
+            _ = started.cancel.cancelled() => {
+                self.assistant
+                    .record_unhandled(started.utterance, recorded.purpose, ActivityStatus::Cancelled, "cancelled", timings(recorded))
+                    .await;
+                self.clear(started.utterance);
+                return Err(SessionError::Cancelled);
+            }
+            t = transcribing => t.map_err(|e| SessionError::SpeechFailed(e.to_string()))?,
+        };
+        self.tell_notice(engine).await;
+        match transcript {
+            Ok(t) => Ok(t),
+            Err(e) => {
+                let why = e.to_string();
+                self.assistant
+                    .record_unhandled(
+                        started.utterance,
+                        recorded.purpose,
+                        ActivityStatus::Failed,
+                        &why,
+                        timings(recorded),
+                    )
+                    .await;
+                Err(SessionError::SpeechFailed(why))
+            }
+        }
+    }
+
+    /// Tells the person the engine's notice (the speech server is down, or back: the
+    /// embedded engine stands in meanwhile), as a notification and a backend-health event.
+    async fn tell_notice(&self, engine: &Arc<dyn Stt>) {
+        let Some(notice) = engine.take_notice() else {
+            return;
+        };
+        self.bus.publish(Event::BackendHealth {
+            kind: BackendKind::Stt,
+            backend: engine.name(),
+            reachable: false,
+            breaker: None,
+            detail: Some(notice.clone()),
+        });
+        self.assistant
+            .notify("warn", "Speech recognition", &notice)
+            .await;
+    }
+
+    /// Moves the pipeline on after the assistant handled what was heard.
+    async fn settle_heard(
+        &self,
+        utterance: tonny_core::pipeline::UtteranceId,
+        handled: Result<HeardOutcome, crate::assistant::AssistantError>,
+    ) -> Result<HeardOutcome, SessionError> {
         match handled {
             Ok(HeardOutcome::Handled {
                 text,
