@@ -42,4 +42,5 @@ ssml = "<speak>" + "".join(f'{s}<break time="900ms"/>' for s in sentences) + "</
 subprocess.run(["espeak-ng", "-m", "-v", "en-us", "-s", "150", "-w", sys.argv[1], ssml], check=True)
 open(sys.argv[1] + ".txt", "w").write(" ".join(sentences))
 PY
-python3 scripts/bench_stt.py "$worker" "$venv/bin/python" "$model" ../shared/audio/*.wav --long "$work/long.wav"
+audio=$(PYTHONPATH=scripts python3 -c 'import bench_common; print(bench_common.shared_audio())')
+python3 scripts/bench_stt.py "$worker" "$venv/bin/python" "$model" "$audio"/*.wav --long "$work/long.wav"

@@ -98,3 +98,12 @@ def stop(proc):
 def pct(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def shared_audio():
+    """The shared recordings, looked up as the tests do (tonny_testkit::speech::shared_audio_dir)."""
+    if os.environ.get("TONNY_SHARED_AUDIO"):
+        return os.environ["TONNY_SHARED_AUDIO"]
+    if os.path.isfile("../shared/audio/transcripts.tsv"):
+        return "../shared/audio"
+    return "crates/tonny-testkit/fixtures/audio"

@@ -10,7 +10,7 @@ Usage: bench_daemon.py TARGET_DIR MODEL_DIR [debug|release]
 import json, os, random, re, signal, socket, sqlite3, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import binary_pss, free_port, memory, pct, stop, tree, wait_healthz  # noqa: E402
+from bench_common import binary_pss, free_port, memory, pct, shared_audio, stop, tree, wait_healthz  # noqa: E402
 from bench_common import env_for as env_with_model  # noqa: E402
 
 target, model = sys.argv[1], sys.argv[2]
@@ -65,7 +65,7 @@ def speak_once(home):
     data = os.path.join(home, "data")
     address = open(os.path.join(data, "api-address")).read().strip()
     token = open(os.path.join(data, "api-token")).read().strip()
-    audio = os.path.join(os.environ.get("TONNY_SHARED_AUDIO", "../shared/audio"), "timer.wav")
+    audio = os.path.join(shared_audio(), "timer.wav")
     req = urllib.request.Request(f"{address}api/v1/talk/upload", data=open(audio, "rb").read(),
                                  headers={"Authorization": f"Bearer {token}",
                                           "Content-Type": "application/octet-stream"})

@@ -52,7 +52,7 @@ for _ in $(seq 1 180); do
 done
 "$tonny" services status whisperlivekit
 
-audio="${TONNY_SHARED_AUDIO:-$(cd .. && pwd)/shared/audio}"
+audio=$(PYTHONPATH=scripts python3 -c 'import bench_common; print(bench_common.shared_audio())')
 echo "==> transcribing through the real server"
 while IFS=$'\t' read -r file said _; do
     heard=$("$tonny" --json listen --silent --file "$audio/$file" 2>/dev/null |

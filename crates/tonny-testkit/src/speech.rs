@@ -222,7 +222,10 @@ pub fn household_sentences() -> Vec<&'static str> {
         .collect()
 }
 
-/// `../shared/audio` beside the checkout (or `TONNY_SHARED_AUDIO`).
+/// The shared recordings: `TONNY_SHARED_AUDIO` when set, else `shared/audio` beside the
+/// checkout (the team's shared set, which may have grown), else the copy of that set kept in
+/// this crate (`fixtures/audio`) so that a clone anywhere — `/tmp`, a CI runner — runs every
+/// test without anything placed beside it.
 pub fn shared_audio_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("TONNY_SHARED_AUDIO") {
         return PathBuf::from(p);
@@ -235,14 +238,19 @@ pub fn shared_audio_dir() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::current_dir().ok())
         .expect("a working directory");
-    start
-        .ancestors()
-        .map(|a| a.join("shared/audio"))
-        .find(|d| d.join("transcripts.tsv").is_file())
+    let found = |rel: &str| {
+        start
+            .ancestors()
+            .map(|a| a.join(rel))
+            .find(|d| d.join("transcripts.tsv").is_file())
+    };
+    found("shared/audio")
+        .or_else(|| found("crates/tonny-testkit/fixtures/audio"))
         .unwrap_or_else(|| {
             panic!(
-                "the shared recordings (shared/audio/transcripts.tsv beside the checkout) were not \
-                 found above {}; set TONNY_SHARED_AUDIO",
+                "the shared recordings (shared/audio/transcripts.tsv beside the checkout, or \
+                 crates/tonny-testkit/fixtures/audio) were not found above {}; set \
+                 TONNY_SHARED_AUDIO",
                 start.display()
             )
         })
