@@ -12,8 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use tonny_supervisor::{Policy, ServiceSpec, ServiceState, Supervisor};
-use tonny_testkit::fakes::whisperlivekit::fake_wlk_exe;
+use tonny_supervisor::{Policy, ServiceState, Supervisor};
+use tonny_testkit::fakes::whisperlivekit::fake_wlk_spec;
 use tonny_testkit::fakes::{FakeChat, FakeElevenLabs, FakeWhisperLiveKit, WlkScript};
 use tonny_testkit::{PulseServer, TempHome, Tonny, built_exe, free_port, percentile, speech};
 
@@ -133,24 +133,7 @@ fn voice_to_voice(runs: usize) {
 
 fn supervision(kills: usize) {
     let port = free_port();
-    let spec = ServiceSpec {
-        name: "whisperlivekit".into(),
-        program: fake_wlk_exe().display().to_string(),
-        args: [
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--pcm-input",
-        ]
-        .map(String::from)
-        .to_vec(),
-        env: vec![],
-        health_url: Some(format!("http://127.0.0.1:{port}/health")),
-        ready_websocket: Some(format!("ws://127.0.0.1:{port}/asr")),
-        depends_on: vec![],
-        probe_token: None,
-    };
+    let spec = fake_wlk_spec("whisperlivekit", port, &[]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         // The product's policy, except a window wide enough to allow every kill: the bench

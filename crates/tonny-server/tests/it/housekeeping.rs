@@ -12,8 +12,7 @@ use tonny_core::router::Intent;
 use tonny_server::daemon::DaemonOptions;
 use tonny_server::daemon::housekeeping::{Housekeeping, scheduled_backups};
 use tonny_store::{NewActivity, NewTranscription};
-use tonny_supervisor::ServiceSpec;
-use tonny_testkit::fakes::whisperlivekit::fake_wlk_exe;
+use tonny_testkit::fakes::whisperlivekit::fake_wlk_spec;
 
 use crate::api::{Daemon, TestParts};
 
@@ -64,24 +63,7 @@ async fn a_profile_switch_through_the_api_emits_one_profile_changed_event() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_a_supervised_service_emits_service_health_down_then_up() {
     let port = tonny_testkit::free_port();
-    let spec = ServiceSpec {
-        name: "whisperlivekit".into(),
-        program: fake_wlk_exe().display().to_string(),
-        args: [
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--pcm-input",
-        ]
-        .map(String::from)
-        .to_vec(),
-        env: vec![],
-        health_url: Some(format!("http://127.0.0.1:{port}/health")),
-        ready_websocket: Some(format!("ws://127.0.0.1:{port}/asr")),
-        depends_on: vec![],
-        probe_token: None,
-    };
+    let spec = fake_wlk_spec("whisperlivekit", port, &[]);
     let d = Daemon::with(TestParts {
         services: vec![spec],
         options: DaemonOptions {

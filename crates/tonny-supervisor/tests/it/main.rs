@@ -4,31 +4,8 @@
 use std::time::{Duration, Instant};
 
 use tonny_core::breaker::BreakerPolicy;
-use tonny_supervisor::{Policy, ServiceSpec, ServiceState, Supervisor};
-use tonny_testkit::fakes::whisperlivekit::fake_wlk_exe;
-
-fn wlk(name: &str, port: u16, extra: &[&str]) -> ServiceSpec {
-    let mut args: Vec<String> = [
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port.to_string(),
-        "--pcm-input",
-    ]
-    .map(String::from)
-    .to_vec();
-    args.extend(extra.iter().map(|s| s.to_string()));
-    ServiceSpec {
-        name: name.into(),
-        program: fake_wlk_exe().display().to_string(),
-        args,
-        env: vec![],
-        health_url: Some(format!("http://127.0.0.1:{port}/health")),
-        ready_websocket: Some(format!("ws://127.0.0.1:{port}/asr")),
-        depends_on: vec![],
-        probe_token: None,
-    }
-}
+use tonny_supervisor::{Policy, ServiceState, Supervisor};
+use tonny_testkit::fakes::whisperlivekit::fake_wlk_spec;
 
 fn quick() -> Policy {
     Policy {
@@ -105,7 +82,7 @@ async fn a_killed_server_is_noticed_at_once_and_restarted_and_a_crash_loop_opens
     let fail_path = fail.to_path_buf();
     std::fs::remove_file(&fail_path).unwrap();
     let sup = Supervisor::new(
-        vec![wlk(
+        vec![fake_wlk_spec(
             "whisperlivekit",
             port,
             &["--fail-if-exists", fail_path.to_str().unwrap()],
@@ -171,7 +148,7 @@ async fn a_killed_server_is_noticed_at_once_and_restarted_and_a_crash_loop_opens
 async fn stop_ends_the_whole_process_group() {
     let port = tonny_testkit::free_port();
     // A service that forks a helper: the helper must go too.
-    let mut spec = wlk("wrapped", port, &[]);
+    let mut spec = fake_wlk_spec("wrapped", port, &[]);
     let inner = format!("sleep 600 & exec {} {}", spec.program, spec.args.join(" "));
     spec.program = "sh".into();
     spec.args = vec!["-c".into(), inner];
@@ -199,9 +176,9 @@ async fn stop_ends_the_whole_process_group() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dependencies_start_first_and_circles_are_refused() {
     let (a, b) = (tonny_testkit::free_port(), tonny_testkit::free_port());
-    let mut app = wlk("app", b, &[]);
+    let mut app = fake_wlk_spec("app", b, &[]);
     app.depends_on = vec!["speech".into()];
-    let sup = Supervisor::new(vec![app, wlk("speech", a, &[])], quick());
+    let sup = Supervisor::new(vec![app, fake_wlk_spec("speech", a, &[])], quick());
     assert_eq!(sup.start_order("app").unwrap(), ["speech", "app"]);
     let mut events = sup.subscribe();
     sup.start("app").unwrap();
@@ -218,9 +195,9 @@ async fn dependencies_start_first_and_circles_are_refused() {
     assert_eq!(started, ["speech", "app"]);
     sup.stop_all().await;
 
-    let mut x = wlk("x", tonny_testkit::free_port(), &[]);
+    let mut x = fake_wlk_spec("x", tonny_testkit::free_port(), &[]);
     x.depends_on = vec!["y".into()];
-    let mut y = wlk("y", tonny_testkit::free_port(), &[]);
+    let mut y = fake_wlk_spec("y", tonny_testkit::free_port(), &[]);
     y.depends_on = vec!["x".into()];
     let err = Supervisor::new(vec![x, y], quick()).start("x").unwrap_err();
     assert!(err.to_string().contains("circle"), "{err}");

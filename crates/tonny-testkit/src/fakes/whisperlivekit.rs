@@ -293,3 +293,29 @@ impl FakeWhisperLiveKit {
 pub fn fake_wlk_exe() -> std::path::PathBuf {
     crate::built_exe("fake-wlk")
 }
+
+/// A supervised-service spec that runs `fake-wlk` on `port` the way the product runs the real
+/// server (`--host 127.0.0.1 --port P --pcm-input`, then `extra`), ready when `/health` answers
+/// and `/asr` accepts a WebSocket: what supervisor tests, daemon tests and the benchmarks start.
+pub fn fake_wlk_spec(name: &str, port: u16, extra: &[&str]) -> tonny_supervisor::ServiceSpec {
+    let mut args: Vec<String> = [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--pcm-input",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    tonny_supervisor::ServiceSpec {
+        name: name.into(),
+        program: fake_wlk_exe().display().to_string(),
+        args,
+        env: vec![],
+        health_url: Some(format!("http://127.0.0.1:{port}/health")),
+        ready_websocket: Some(format!("ws://127.0.0.1:{port}/asr")),
+        depends_on: vec![],
+        probe_token: None,
+    }
+}
