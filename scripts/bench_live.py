@@ -5,11 +5,18 @@ its own process (alternating, same machine, same run), and the idle memory of `t
 of the tray — beside the same programs built from another commit when BASELINE_DIR is given.
 Usage: bench_live.py BUILD_DIR MODEL_DIR [BASELINE_DIR]
 """
-import json, os, statistics, subprocess, sys, tempfile, time, urllib.request
+import atexit, json, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_common import free_port, memory, pct, stop, tree, wait_healthz  # noqa: E402
 from bench_common import env_for as env_with_model  # noqa: E402
+
+
+def scratch_home():
+    """A temporary home for one measurement, removed when the benchmark ends."""
+    home = tempfile.mkdtemp(prefix="bench-live-")
+    atexit.register(shutil.rmtree, home, True)
+    return home
 
 built, model = sys.argv[1], sys.argv[2]
 baseline = sys.argv[3] if len(sys.argv) > 3 else None
@@ -43,7 +50,7 @@ def ms(values):
 def settings_to_effect(tonny):
     """PATCH then the next request, 30 rounds each: history.enabled (read per request) and
     agent.fallback_order (the agents are rebuilt before the PATCH returns)."""
-    home = tempfile.mkdtemp(prefix="bench-live-")
+    home = scratch_home()
     port = free_port()
     proc = serve(tonny, home, port)
     wait_healthz(port, proc)
@@ -79,7 +86,7 @@ def settings_to_effect(tonny):
 
 def cli_ask(tonny):
     """`tonny ask` through a running daemon and in its own process, alternating, 20 each."""
-    home = tempfile.mkdtemp(prefix="bench-live-")
+    home = scratch_home()
     port = free_port()
     proc = serve(tonny, home, port)
     wait_healthz(port, proc)
@@ -100,7 +107,7 @@ def cli_ask(tonny):
 
 
 def idle_serve(tonny):
-    home = tempfile.mkdtemp(prefix="bench-live-")
+    home = scratch_home()
     port = free_port()
     proc = serve(tonny, home, port)
     wait_healthz(port, proc)
@@ -116,7 +123,7 @@ def idle_tray(tray):
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
-    home = tempfile.mkdtemp(prefix="bench-live-")
+    home = scratch_home()
     proc = subprocess.Popen(["dbus-run-session", "--", tray, "--port", "0", "--no-shortcuts"],
                             env=env_for(home, display), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

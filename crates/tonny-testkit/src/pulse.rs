@@ -239,6 +239,10 @@ fn feed(fifo: &Path, queue: &Mutex<VecDeque<i16>>, stop: &AtomicBool) {
 impl Drop for PulseServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        // The server we started, by the PID it wrote in its own runtime directory.
+        let pid = std::fs::read_to_string(self.dir.path().join("pulse/pid"))
+            .ok()
+            .and_then(|p| p.trim().parse::<u32>().ok());
         let _ = Command::new("pulseaudio")
             .arg("--kill")
             .env("XDG_RUNTIME_DIR", self.dir.path())
@@ -246,6 +250,14 @@ impl Drop for PulseServer {
             .status();
         if let Some(f) = self.feeder.lock().unwrap().take() {
             let _ = f.join();
+        }
+        // `--kill` only signals; a server still shutting down writes into the runtime directory
+        // while it is removed, and the directory was left behind in /tmp. Wait for it to go.
+        if let Some(pid) = pid {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(20));
+            }
         }
     }
 }
