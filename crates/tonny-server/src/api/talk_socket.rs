@@ -3,7 +3,7 @@
 //! arrive), `stop` ends it; the answer comes back as a `result` message and the spoken reply as
 //! one WAV binary message. A cancelled, dropped or silent socket leaves nothing behind.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -44,6 +44,21 @@ async fn refuse(ws: &mut WebSocket, e: &ApiError, close: u16) {
             reason: e.code().into(),
         })))
         .await;
+    await_client_close(ws).await;
+}
+
+/// After our Close, reads (and drops) what the client still sends until its Close answers
+/// ours (RFC 6455 §5.5.1), for a few seconds at most. Dropping the connection at once resets it
+/// while audio is still in flight, and the client reads the reset instead of why it was refused.
+async fn await_client_close(ws: &mut WebSocket) {
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(m)) = ws.recv().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// WebSocket close codes used here (RFC 6455 §7.4.1).
@@ -211,6 +226,7 @@ async fn receive(ws: &mut WebSocket, s: &ApiState) -> Option<Vec<u8>> {
                     Some("cancel") => {
                         session.cancel().await;
                         let _ = ws.send(Message::Close(None)).await;
+                        await_client_close(ws).await;
                         return None;
                     }
                     _ => {
