@@ -98,16 +98,19 @@ impl Session {
         ending: MicEnding,
         reply_to: ReplyTo,
     ) -> MicOutcome {
-        let mic = self
-            .mic
-            .get()
-            .await
-            .map_err(|e| SessionError::NoMicrophone(e.to_string()))?;
+        // The engine before the microphone: a device opened while a model loads records audio
+        // nobody listens to (beyond the pre-roll it is dropped), lights the desktop's
+        // microphone indicator for nothing, and stays open for nothing when no model exists.
         let engine = self
             .speech
             .engine()
             .await
             .map_err(SessionError::SpeechUnavailable)?;
+        let mic = self
+            .mic
+            .get()
+            .await
+            .map_err(|e| SessionError::NoMicrophone(e.to_string()))?;
         // A model freed while idle starts loading now, while the person speaks.
         engine.prepare();
         let stop = Stopper::default();
