@@ -42,13 +42,13 @@ fn main() {
     let mut figures: Vec<Vec<u64>> = vec![Vec::new(); stages.len() + 1];
     println!("voice pipeline: {runs} × \"Set a timer for ten minutes\" (vad_silence_ms = 300)");
     for i in 0..runs {
-        let mut run = Tonny::new(built_exe("tonny"), &home)
+        let run = Tonny::new(built_exe("tonny"), &home)
             .pulse(&pulse)
             .env("TONNY_STT_MODEL", &model)
             .env("TONNY_AUDIO_VAD_SILENCE_MS", "300")
             .args(["--json", "listen"])
             .spawn();
-        run.wait_for_stderr("speak now", Duration::from_secs(120));
+        pulse.wait_for_recording(Duration::from_secs(120));
         pulse.speak_wav(&wav);
         let out = run.finish().ok();
         let t = out.json()["timings"].clone();
@@ -103,13 +103,15 @@ fn main() {
             &["run", "--silent"][..],
         ),
     ] {
-        let mut idle = Tonny::new(built_exe("tonny"), &home)
+        let idle = Tonny::new(built_exe("tonny"), &home)
             .pulse(&pulse)
             .x11(&x)
             .env("TONNY_STT_MODEL", &model)
             .args(args)
+            .arg("--events")
             .spawn();
-        idle.wait_for_stderr("TonnyTray is running", Duration::from_secs(120));
+        idle.events()
+            .wait_for(Duration::from_secs(120), tonny_testkit::of_type("ready"));
         std::thread::sleep(Duration::from_secs(2));
         let pid = idle.pid();
         let (_, t0) = proc_stat(pid);

@@ -5,7 +5,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use crate::TempHome;
 
@@ -145,21 +144,23 @@ impl Tonny {
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(&std::mem::take(&mut self.stdin)).unwrap();
         let stderr = Arc::new(Mutex::new(String::new()));
-        let reader = {
-            let (pipe, sink) = (child.stderr.take().unwrap(), Arc::clone(&stderr));
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    let mut s = sink.lock().unwrap();
-                    s.push_str(&line);
-                    s.push('\n');
-                }
-            })
-        };
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let readers = vec![
+            collect_lines(child.stderr.take().unwrap(), Arc::clone(&stderr), None),
+            collect_lines(
+                child.stdout.take().unwrap(),
+                Arc::clone(&stdout),
+                Some(Arc::clone(&events)),
+            ),
+        ];
         Running {
             child,
             stdin: Some(stdin),
             stderr,
-            reader: Some(reader),
+            stdout,
+            events,
+            readers,
         }
     }
 
@@ -193,34 +194,43 @@ impl Tonny {
     }
 }
 
+/// Reads `pipe` line by line into `text` as it comes; with `events`, each line that is a JSON
+/// object with a `type` (what `tonny run --events` prints) is kept there too.
+fn collect_lines(
+    pipe: impl Read + Send + 'static,
+    text: Arc<Mutex<String>>,
+    events: Option<Arc<Mutex<Vec<serde_json::Value>>>>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if let Some(events) = &events
+                && let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+                && v.get("type").is_some()
+            {
+                events.lock().unwrap().push(v);
+            }
+            let mut s = text.lock().unwrap();
+            s.push_str(&line);
+            s.push('\n');
+        }
+    })
+}
+
 /// A `tonny` started with [`Tonny::spawn`].
 pub struct Running {
     child: std::process::Child,
     stdin: Option<std::process::ChildStdin>,
     stderr: Arc<Mutex<String>>,
-    reader: Option<std::thread::JoinHandle<()>>,
+    stdout: Arc<Mutex<String>>,
+    events: Arc<Mutex<Vec<serde_json::Value>>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Running {
-    /// Waits until stderr contains `needle`; panics with what it printed after `timeout`.
-    pub fn wait_for_stderr(&mut self, needle: &str, timeout: Duration) {
-        let start = Instant::now();
-        while start.elapsed() < timeout {
-            if self.stderr.lock().unwrap().contains(needle) {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "tonny exited ({status}) before printing {needle:?}:\n{}",
-                    self.stderr.lock().unwrap()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        panic!(
-            "tonny did not print {needle:?} within {timeout:?}:\n{}",
-            self.stderr.lock().unwrap()
-        );
+    /// The events it printed on stdout (`tonny run --events`), as they come: wait on these,
+    /// not on what it says to a person.
+    pub fn events(&self) -> crate::daemon::Events {
+        crate::daemon::Events::shared(Arc::clone(&self.events))
     }
 
     /// Everything it printed on stderr so far.
@@ -258,16 +268,12 @@ impl Running {
     pub fn finish(mut self) -> Output {
         drop(self.stdin.take());
         let status = self.child.wait().expect("waiting for tonny");
-        let mut stdout = String::new();
-        if let Some(mut out) = self.child.stdout.take() {
-            let _ = out.read_to_string(&mut stdout);
-        }
-        if let Some(r) = self.reader.take() {
+        for r in self.readers.drain(..) {
             let _ = r.join();
         }
         Output {
             code: status.code().unwrap_or(-1),
-            stdout,
+            stdout: self.stdout.lock().unwrap().clone(),
             stderr: self.stderr.lock().unwrap().clone(),
         }
     }

@@ -139,12 +139,22 @@ impl DaemonApi {
     }
 }
 
+/// A filter for [`Events::wait_for`]: events whose `type` is `kind`.
+pub fn of_type(kind: &'static str) -> impl Fn(&Value) -> bool {
+    move |e| e["type"] == kind
+}
+
 /// Events read from a daemon's stream, kept in order.
 pub struct Events {
     seen: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Events {
+    /// Events another reader collects into `seen` (a program's `--events` lines).
+    pub(crate) fn shared(seen: Arc<Mutex<Vec<Value>>>) -> Self {
+        Events { seen }
+    }
+
     /// Every event so far.
     pub fn all(&self) -> Vec<Value> {
         self.seen.lock().unwrap().clone()
@@ -160,9 +170,30 @@ impl Events {
 
     /// Waits for an event `pick` accepts (looking at all so far first); panics with what came.
     pub fn wait_for(&self, timeout: Duration, pick: impl Fn(&Value) -> bool) -> Value {
+        self.wait_for_after(0, timeout, pick)
+    }
+
+    /// How many events have come so far: a mark for [`Events::wait_for_after`].
+    pub fn len(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+
+    /// True before the first event.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Like [`Events::wait_for`], among the events after the first `mark` only (a second
+    /// utterance's `listening`, not the first one's).
+    pub fn wait_for_after(
+        &self,
+        mark: usize,
+        timeout: Duration,
+        pick: impl Fn(&Value) -> bool,
+    ) -> Value {
         let start = Instant::now();
         loop {
-            if let Some(e) = self.all().into_iter().find(|e| pick(e)) {
+            if let Some(e) = self.all().into_iter().skip(mark).find(|e| pick(e)) {
                 return e;
             }
             assert!(

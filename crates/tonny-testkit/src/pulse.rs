@@ -167,6 +167,40 @@ impl PulseServer {
         self.queue.lock().unwrap().is_empty()
     }
 
+    /// Waits until a program records from the microphone (a running, uncorked stream on
+    /// `vmic`): the moment to speak, read from the sound server rather than from what the
+    /// program prints. Panics after `timeout`.
+    pub fn wait_for_recording(&self, timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            if self.mic_recorded() {
+                return;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "nothing recorded from the microphone within {timeout:?}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn mic_recorded(&self) -> bool {
+        let list = |what: &str| -> Vec<serde_json::Value> {
+            serde_json::from_str(&pactl(self.runtime_dir(), &["-f", "json", "list", what]))
+                .unwrap_or_default()
+        };
+        let Some(mic) = list("sources")
+            .into_iter()
+            .find(|s| s["name"] == "vmic")
+            .and_then(|s| s["index"].as_u64())
+        else {
+            return false;
+        };
+        list("source-outputs")
+            .iter()
+            .any(|o| o["source"].as_u64() == Some(mic) && o["corked"] == false)
+    }
+
     /// Removes the microphone, as if it were unplugged. The speaker goes too: PulseAudio
     /// moves a recording whose source disappears to any other source (the speaker's monitor),
     /// which is a desktop's rescue, not the unplug the application must cope with.

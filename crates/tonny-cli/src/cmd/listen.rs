@@ -294,7 +294,7 @@ async fn print_progress(
 
 fn print_event(e: Event, json: bool, purpose: Purpose) {
     match e {
-        // Tests and scripts wait for this line before speaking.
+        // The person waits for this before speaking (so does the run.sh demo).
         Event::Listening { device, .. } => eprintln!("listening on {device} — speak now"),
         Event::Transcript { text, .. } if !json && purpose == Purpose::Command => {
             eprintln!("heard: {text}")

@@ -34,7 +34,8 @@ pub struct RunArgs {
     /// Load the speech model before taking requests, so the first one does not wait for it.
     #[arg(long)]
     pub warm_up: bool,
-    /// Print every event as one JSON line on stdout (for scripts and tests).
+    /// Print every event as one JSON line on stdout (for scripts and tests), and
+    /// `{"type":"ready"}` once hotkeys are registered and requests are taken.
     #[arg(long)]
     pub events: bool,
 }
@@ -94,8 +95,12 @@ pub async fn run(
     tokio::spawn(reload_on_hangup(handle.clone()));
     tokio::spawn(typed_requests(handle.clone()));
     let announce = handle.clone();
+    let events = args.events;
     tokio::spawn(async move {
         announce.ready().await;
+        if events {
+            println!("{}", serde_json::json!({"type": "ready"}));
+        }
         if let Some(url) = announce.ui_url() {
             let address = url.split('#').next().unwrap_or_default().to_owned();
             eprintln!(
@@ -136,7 +141,7 @@ async fn show_events(daemon: DaemonHandle, json: bool) {
         }
         match event {
             Event::Notification { title, body } => eprintln!("[{title}] {body}"),
-            // Tests and scripts wait for this line before speaking.
+            // The person waits for this before speaking (programs use `--events`).
             Event::Listening { device, .. } => eprintln!("listening on {device} — speak now"),
             Event::Transcript { text, .. } => eprintln!("heard: {text}"),
             Event::NothingHeard { message, .. } => eprintln!("tonny: {message}"),

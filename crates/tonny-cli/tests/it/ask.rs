@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::Timelike;
-use tonny_testkit::TempHome;
+use tonny_testkit::{TempHome, of_type};
 
 use crate::tonny;
 
@@ -245,19 +245,20 @@ fn overlong_and_empty_requests_are_refused_with_the_limit() {
 fn a_reminder_still_fires_after_tonny_is_killed_and_restarted() {
     let home = TempHome::new();
     let mut first = tonny(&home)
-        .args(["run", "--silent", "--no-hotkeys"])
+        .args(["run", "--silent", "--no-hotkeys", "--events"])
         .spawn();
-    first.wait_for_stderr("TonnyTray is running", Duration::from_secs(30));
+    first
+        .events()
+        .wait_for(Duration::from_secs(30), of_type("ready"));
     first.send_line("remind me in 4 seconds to feed the cat");
     std::thread::sleep(Duration::from_millis(800));
     first.kill(); // SIGKILL: no chance to do anything on the way out
-    let mut second = tonny(&home)
-        .args(["run", "--silent", "--no-hotkeys"])
+    let second = tonny(&home)
+        .args(["run", "--silent", "--no-hotkeys", "--events"])
         .spawn();
-    second.wait_for_stderr(
-        "[Reminder] Reminder: feed the cat.",
-        Duration::from_secs(30),
-    );
+    second.events().wait_for(Duration::from_secs(30), |e| {
+        e["type"] == "notification" && e["body"].as_str().unwrap_or("").contains("feed the cat")
+    });
     let db = rusqlite::Connection::open(home.database()).unwrap();
     let fired: i64 = db
         .query_row(

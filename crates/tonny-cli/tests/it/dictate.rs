@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tonny_testkit::{PulseServer, TempHome, XServer, speech};
+use tonny_testkit::{PulseServer, TempHome, XServer, of_type, speech};
 
 use crate::tonny;
 
@@ -21,8 +21,8 @@ fn dictate(
     if let Some(p) = path {
         t = t.env("PATH", p);
     }
-    let mut run = t.spawn();
-    run.wait_for_stderr("speak now", Duration::from_secs(120));
+    let run = t.spawn();
+    pulse.wait_for_recording(Duration::from_secs(120));
     pulse.speak_wav(&speech::shared_audio_dir().join("lights.wav"));
     run.finish()
 }
@@ -94,23 +94,24 @@ fn tonny_run_listens_on_the_global_hotkey_and_types_the_reply() {
     let (pulse, x) = (PulseServer::start(), XServer::start());
     let typed_file = home.path().join("reply.txt");
     let mut xterm = x.xterm_cat(&typed_file);
-    let mut run = tonny(&home)
+    let run = tonny(&home)
         .pulse(&pulse)
         .x11(&x)
         .env("TONNY_STT_MODEL", speech::model_dir())
         .env("TONNY_TYPING_TRAILING", "newline")
-        .args(["run", "--silent"])
+        .args(["run", "--silent", "--events"])
         .spawn();
-    run.wait_for_stderr("TonnyTray is running", Duration::from_secs(120));
+    let events = run.events();
+    events.wait_for(Duration::from_secs(120), of_type("ready"));
     assert!(
         !run.stderr_text().contains("is not available"),
         "every default hotkey registered: {}",
         run.stderr_text()
     );
     x.key("ctrl+shift+l");
-    run.wait_for_stderr("speak now", Duration::from_secs(30));
+    events.wait_for(Duration::from_secs(30), of_type("listening"));
     pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
-    run.wait_for_stderr("heard:", Duration::from_secs(60));
+    events.wait_for(Duration::from_secs(60), of_type("transcript"));
     // The reply is typed into the focused xterm, ending its line.
     let start = std::time::Instant::now();
     while !std::fs::read_to_string(&typed_file)
@@ -144,18 +145,24 @@ fn tonny_never_hears_itself_speak() {
         .env("TONNY_STT_MODEL", speech::model_dir())
         .env("TONNY_AUDIO_INPUT_DEVICE", "vsink.monitor")
         .env("TONNY_AUDIO_MAX_UTTERANCE_S", "9")
-        .arg("run")
+        .args(["run", "--events"])
         .spawn();
-    run.wait_for_stderr("TonnyTray is running", Duration::from_secs(120));
+    let events = run.events();
+    events.wait_for(Duration::from_secs(120), of_type("ready"));
     run.send_line("remind me in 4 seconds to feed the cat");
     std::thread::sleep(Duration::from_millis(300));
     // Listening while the reply plays and while the reminder is announced.
     x.key("ctrl+shift+l");
-    run.wait_for_stderr("speak now", Duration::from_secs(30));
-    run.wait_for_stderr("[Reminder]", Duration::from_secs(30));
-    run.wait_for_stderr("no speech in 9 s", Duration::from_secs(30));
-    let said = run.stderr_text();
-    assert!(!said.contains("heard:"), "it heard itself: {said}");
+    events.wait_for(Duration::from_secs(30), of_type("listening"));
+    events.wait_for(Duration::from_secs(30), |e| {
+        e["type"] == "notification" && e["body"].as_str().unwrap_or("").contains("feed the cat")
+    });
+    events.wait_for(Duration::from_secs(30), of_type("nothing_heard"));
+    assert!(
+        events.of("transcript").is_empty(),
+        "it heard itself: {:?}",
+        events.of("transcript")
+    );
     // The announcement really was played where the microphone listens.
     let trimmed = home.path().join("announcement.wav");
     speech::trim_leading_silence(&speaker.stop(), &trimmed);
@@ -175,8 +182,12 @@ fn hotkeys_held_by_another_program_are_reported_with_the_setting_to_change() {
     let home = TempHome::new();
     let x = XServer::start();
     let start = |home: &TempHome| {
-        let mut run = tonny(home).x11(&x).args(["run", "--silent"]).spawn();
-        run.wait_for_stderr("TonnyTray is running", Duration::from_secs(60));
+        let run = tonny(home)
+            .x11(&x)
+            .args(["run", "--silent", "--events"])
+            .spawn();
+        run.events()
+            .wait_for(Duration::from_secs(60), of_type("ready"));
         run
     };
     let first = start(&home);
@@ -202,24 +213,33 @@ fn hotkeys_held_by_another_program_are_reported_with_the_setting_to_change() {
 fn push_to_talk_records_while_the_key_is_held_through_auto_repeat() {
     let home = TempHome::new();
     let (pulse, x) = (PulseServer::start(), XServer::start());
-    let mut run = tonny(&home)
+    let run = tonny(&home)
         .pulse(&pulse)
         .x11(&x)
         .env("TONNY_STT_MODEL", speech::model_dir())
-        .args(["run", "--silent"])
+        .args(["run", "--silent", "--events"])
         .spawn();
-    run.wait_for_stderr("TonnyTray is running", Duration::from_secs(120));
+    let events = run.events();
+    events.wait_for(Duration::from_secs(120), of_type("ready"));
     x.key_down("ctrl+shift+space");
-    run.wait_for_stderr("speak now", Duration::from_secs(30));
+    events.wait_for(Duration::from_secs(30), of_type("listening"));
     pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
     // Held well past the auto-repeat delay, and past the pause after the words.
     std::thread::sleep(Duration::from_millis(3500));
     assert!(
-        !run.stderr_text().contains("heard:"),
+        events.of("transcript").is_empty(),
         "still recording while held"
     );
     x.key_up("ctrl+shift+space");
-    run.wait_for_stderr("heard: Set a timer for 10 minutes", Duration::from_secs(60));
+    let heard = events.wait_for(Duration::from_secs(60), of_type("transcript"));
+    assert!(
+        heard["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("timer"),
+        "{heard}"
+    );
     let db = rusqlite::Connection::open(home.database()).unwrap();
     let start = std::time::Instant::now();
     loop {
@@ -242,13 +262,14 @@ fn without_a_speech_model_tonny_run_keeps_running_and_hears_once_one_is_installe
     let home = TempHome::new();
     let (pulse, x) = (PulseServer::start(), XServer::start());
     let model = home.path().join("models-to-come").join("tiny.en");
-    let mut run = tonny(&home)
+    let run = tonny(&home)
         .pulse(&pulse)
         .x11(&x)
         .env("TONNY_STT_MODEL", &model)
-        .args(["run", "--silent"])
+        .args(["run", "--silent", "--events"])
         .spawn();
-    run.wait_for_stderr("TonnyTray is running", Duration::from_secs(60));
+    let events = run.events();
+    events.wait_for(Duration::from_secs(60), of_type("ready"));
     assert!(
         run.stderr_text()
             .contains("listening waits until a speech model is installed"),
@@ -257,19 +278,28 @@ fn without_a_speech_model_tonny_run_keeps_running_and_hears_once_one_is_installe
     );
     // Talk without a model: told why, and still running.
     x.key("ctrl+shift+l");
-    run.wait_for_stderr("[Cannot listen]", Duration::from_secs(30));
+    let told = events.wait_for(Duration::from_secs(30), of_type("notification"));
     assert!(
-        run.stderr_text().contains(&model.display().to_string()),
-        "the message names the missing model: {}",
-        run.stderr_text()
+        told["body"]
+            .as_str()
+            .unwrap()
+            .contains(&model.display().to_string()),
+        "the message names the missing model: {told}"
     );
     // The model arrives (the dashboard's setup, `tonny models install`): the next Talk hears.
     std::fs::create_dir_all(model.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink(speech::model_dir(), &model).unwrap();
+    let mark = events.len();
     x.key("ctrl+shift+l");
-    run.wait_for_stderr("speak now", Duration::from_secs(30));
+    events.wait_for_after(mark, Duration::from_secs(30), of_type("listening"));
     pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
-    run.wait_for_stderr("heard:", Duration::from_secs(60));
-    let heard = run.stderr_text();
-    assert!(heard.to_lowercase().contains("timer"), "{heard}");
+    let heard = events.wait_for_after(mark, Duration::from_secs(60), of_type("transcript"));
+    assert!(
+        heard["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("timer"),
+        "{heard}"
+    );
 }

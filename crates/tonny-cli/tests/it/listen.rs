@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tonny_testkit::{PulseServer, TempHome, Tonny, speech};
+use tonny_testkit::{PulseServer, TempHome, Tonny, of_type, speech};
 
 use crate::tonny;
 
@@ -23,11 +23,11 @@ fn speak_to(
     args: &[&str],
     wav: &str,
 ) -> tonny_testkit::Output {
-    let mut run = with_model(tonny(home).pulse(pulse))
+    let run = with_model(tonny(home).pulse(pulse))
         .arg("--json")
         .args(args)
         .spawn();
-    run.wait_for_stderr("speak now", Duration::from_secs(120));
+    pulse.wait_for_recording(Duration::from_secs(120));
     pulse.speak_wav(&shared(wav));
     run.finish()
 }
@@ -116,8 +116,8 @@ fn no_microphone_gives_a_clear_error_and_the_typed_alternative() {
 fn a_microphone_unplugged_mid_utterance_ends_cleanly_with_an_error() {
     let home = TempHome::new();
     let pulse = PulseServer::start();
-    let mut run = with_model(tonny(&home).pulse(&pulse)).arg("listen").spawn();
-    run.wait_for_stderr("speak now", Duration::from_secs(120));
+    let run = with_model(tonny(&home).pulse(&pulse)).arg("listen").spawn();
+    pulse.wait_for_recording(Duration::from_secs(120));
     pulse.speak_wav(&shared("family.wav"));
     std::thread::sleep(Duration::from_millis(800));
     pulse.unplug_mic();
@@ -134,11 +134,11 @@ fn a_microphone_unplugged_mid_utterance_ends_cleanly_with_an_error() {
 fn silence_ends_at_the_maximum_length_with_nothing_sent() {
     let home = TempHome::new();
     let pulse = PulseServer::start();
-    let mut run = with_model(tonny(&home).pulse(&pulse))
+    let run = with_model(tonny(&home).pulse(&pulse))
         .env("TONNY_AUDIO_MAX_UTTERANCE_S", "3")
         .arg("listen")
         .spawn();
-    run.wait_for_stderr("speak now", Duration::from_secs(120));
+    pulse.wait_for_recording(Duration::from_secs(120));
     let out = run.finish();
     assert_eq!(out.code, 4, "nothing heard: {}", out.stderr);
     assert!(out.stderr.contains("no speech in 3 s"), "{}", out.stderr);
@@ -182,15 +182,20 @@ fn a_pcm_stream_on_stdin_is_endpointed_and_carried_out() {
 fn hands_free_takes_one_request_after_another_without_a_hotkey() {
     let home = TempHome::new();
     let pulse = PulseServer::start();
-    let mut run = with_model(tonny(&home).pulse(&pulse))
-        .args(["run", "--silent", "--hands-free"])
+    let run = with_model(tonny(&home).pulse(&pulse))
+        .args(["run", "--silent", "--hands-free", "--events"])
         .spawn();
-    run.wait_for_stderr("TonnyTray is running", Duration::from_secs(120));
+    let events = run.events();
+    events.wait_for(Duration::from_secs(120), of_type("ready"));
     pulse.speak_wav(&shared("timer.wav"));
-    run.wait_for_stderr("heard: Set a timer", Duration::from_secs(60));
+    let first = events.wait_for(Duration::from_secs(60), of_type("transcript"));
+    let mark = events.len();
     std::thread::sleep(Duration::from_secs(1));
     pulse.speak_wav(&shared("weather.wav"));
-    run.wait_for_stderr("heard: What is the weather", Duration::from_secs(60));
+    let second = events.wait_for_after(mark, Duration::from_secs(60), of_type("transcript"));
+    let heard = |e: &serde_json::Value| e["text"].as_str().unwrap().to_lowercase();
+    assert!(heard(&first).contains("timer"), "{first}");
+    assert!(heard(&second).contains("weather"), "{second}");
     std::thread::sleep(Duration::from_millis(500));
     let out = run.finish_after_kill();
     assert!(

@@ -44,8 +44,8 @@ fn requests_made_while_n8n_is_down_are_delivered_in_order_exactly_once_across_re
     // n8n comes back, slowly; TonnyTray starts delivering and is killed in the middle.
     let n8n = FakeN8n::start_on(port);
     n8n.set_latency(Duration::from_millis(40));
-    let mut run = with_n8n(&home, &url)
-        .args(["run", "--no-hotkeys", "--silent"])
+    let run = with_n8n(&home, &url)
+        .args(["run", "--no-hotkeys", "--silent", "--events"])
         .spawn();
     let started = Instant::now();
     while n8n.received().len() < 20 {
@@ -55,7 +55,10 @@ fn requests_made_while_n8n_is_down_are_delivered_in_order_exactly_once_across_re
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-    run.wait_for_stderr("n8n got your earlier request", Duration::from_secs(5));
+    // The person is told that n8n answered an earlier request.
+    run.events().wait_for(Duration::from_secs(5), |e| {
+        e["type"] == "notification" && e["body"].as_str().unwrap_or("").contains("n8n")
+    });
     run.kill();
 
     // Started again, it delivers the rest.

@@ -122,12 +122,13 @@ fn a_request_in_flight_is_answered_before_the_daemon_stops() {
     let chat = tonny_testkit::fakes::FakeChat::start();
     // Slow enough that the stop arrives while the agent is still thinking.
     chat.set_pace(Duration::from_millis(1500), 50.0);
-    let mut run = tonny(&home)
+    let run = tonny(&home)
         .env("TONNY_AGENT_FALLBACK_ORDER", "chat,local")
         .env("TONNY_CHAT_BASE_URL", chat.url())
         .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
         .spawn();
-    run.wait_for_stderr("TonnyTray API and web UI on", Duration::from_secs(60));
+    // Up once its runtime file names an API that answers.
+    tonny_testkit::DaemonApi::wait(home.path(), Duration::from_secs(60));
     let (url, token) = ui_url(&home);
     let asking = std::thread::spawn(move || {
         reqwest::blocking::Client::new()

@@ -59,14 +59,26 @@ fn services_start_status_restart_logs_and_stop_the_whisperlivekit_server() {
         down.stdout
     );
 
-    let mut sup = with_wlk(&home, port)
+    let sup = with_wlk(&home, port)
         .args(["services", "start", "whisperlivekit"])
         .spawn();
-    sup.wait_for_stderr("[whisperlivekit] running", Duration::from_secs(30));
-    let up = with_wlk(&home, port)
-        .args(["services", "status", "whisperlivekit"])
-        .run()
-        .ok();
+    // Up when `services status` says so by its exit code.
+    let started = Instant::now();
+    let up = loop {
+        let status = with_wlk(&home, port)
+            .args(["services", "status", "whisperlivekit"])
+            .run();
+        if status.code == 0 {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "not running: {}\n{}",
+            status.stdout,
+            sup.stderr_text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(
         up.stdout.contains("whisperlivekit: healthy; running (pid"),
         "{}",
@@ -186,7 +198,7 @@ fn listen_transcribes_through_whisperlivekit_and_falls_back_to_the_embedded_engi
 fn speak_to_listen(wlk: &FakeWhisperLiveKit) -> tonny_testkit::Output {
     let home = TempHome::new();
     let pulse = tonny_testkit::PulseServer::start();
-    let mut run = tonny(&home)
+    let run = tonny(&home)
         .pulse(&pulse)
         .env("TONNY_STT_BACKEND", "whisperlivekit")
         .env("TONNY_WHISPERLIVEKIT_MANAGE", "false")
@@ -194,7 +206,7 @@ fn speak_to_listen(wlk: &FakeWhisperLiveKit) -> tonny_testkit::Output {
         .env("TONNY_STT_MODEL", speech::model_dir())
         .args(["--json", "listen", "--silent"])
         .spawn();
-    run.wait_for_stderr("speak now", Duration::from_secs(60));
+    pulse.wait_for_recording(Duration::from_secs(60));
     pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
     run.finish()
 }

@@ -28,11 +28,12 @@ fn screenshots(name: &str) -> PathBuf {
 /// Starts `tonny serve` in `home` (on any port, with the test model); returns it and the
 /// address with the token.
 fn serve(home: &TempHome) -> (Running, String) {
-    let mut serve = tonny(home)
+    let serve = tonny(home)
         .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
         .env("TONNY_STT_MODEL", tonny_testkit::speech::model_dir())
         .spawn();
-    serve.wait_for_stderr("TonnyTray API and web UI on", Duration::from_secs(60));
+    // Up once its runtime file names an API that answers.
+    tonny_testkit::DaemonApi::wait(home.path(), Duration::from_secs(60));
     let url = tonny(home)
         .arg("ui-url")
         .run()
