@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tonny_core::activity::ActivityStatus;
 use tonny_core::router::Intent;
 use tonny_store::export::{ExportFormat, HistoryEncoder, HistoryPages};
-use tonny_store::{HistoryQuery, StageTimings, Transcription};
+use tonny_store::{HistoryQuery, StageTimings, Store, Transcription};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiError, ApiState, ErrorBody};
@@ -306,38 +306,7 @@ pub(super) async fn export(
     // is streamed page by page and never held whole.
     let first = pages.next(store.as_ref()).await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
-    tokio::spawn(async move {
-        let mut encoder = HistoryEncoder::new(format);
-        let mut chunk = encoder.start();
-        if let Some(page) = first {
-            chunk.extend(encoder.page(&page));
-        }
-        if tx.send(Ok(chunk)).await.is_err() {
-            return;
-        }
-        loop {
-            match pages.next(store.as_ref()).await {
-                Ok(Some(page)) => {
-                    if tx.send(Ok(encoder.page(&page))).await.is_err() {
-                        return;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    // The download ends broken rather than looking complete.
-                    tracing::warn!(component = "history", "export stopped: {e}");
-                    let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
-                    return;
-                }
-            }
-        }
-        let _ = tx.send(Ok(encoder.finish())).await;
-        tracing::info!(
-            component = "history",
-            rows = encoder.rows(),
-            "history exported"
-        );
-    });
+    tokio::spawn(stream_export(format, first, pages, store, tx));
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     });
@@ -357,6 +326,47 @@ pub(super) async fn export(
         Body::from_stream(stream),
     )
         .into_response())
+}
+
+/// Encodes the export page by page into `tx` (the download's body): `first`, then the rest as
+/// the store gives them. A store failing midway ends the download broken rather than looking
+/// complete; a client gone away ends it quietly.
+async fn stream_export(
+    format: ExportFormat,
+    first: Option<Vec<Transcription>>,
+    mut pages: HistoryPages,
+    store: std::sync::Arc<dyn Store>,
+    tx: tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+) {
+    let mut encoder = HistoryEncoder::new(format);
+    let mut chunk = encoder.start();
+    if let Some(page) = first {
+        chunk.extend(encoder.page(&page));
+    }
+    if tx.send(Ok(chunk)).await.is_err() {
+        return;
+    }
+    loop {
+        match pages.next(store.as_ref()).await {
+            Ok(Some(page)) => {
+                if tx.send(Ok(encoder.page(&page))).await.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(component = "history", "export stopped: {e}");
+                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                return;
+            }
+        }
+    }
+    let _ = tx.send(Ok(encoder.finish())).await;
+    tracing::info!(
+        component = "history",
+        rows = encoder.rows(),
+        "history exported"
+    );
 }
 
 /// How many activity rows to return.
