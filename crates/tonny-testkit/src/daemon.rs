@@ -144,6 +144,11 @@ pub fn of_type(kind: &'static str) -> impl Fn(&Value) -> bool {
     move |e| e["type"] == kind
 }
 
+/// An event's `text` (a transcript, a reply) in lower case, for checks that it heard a word.
+pub fn text_of(e: &Value) -> String {
+    e["text"].as_str().unwrap_or_default().to_lowercase()
+}
+
 /// Events read from a daemon's stream, kept in order.
 pub struct Events {
     seen: Arc<Mutex<Vec<Value>>>,

@@ -31,7 +31,7 @@ pub mod speech;
 pub mod xserver;
 
 pub use cli::{Output, Tonny};
-pub use daemon::{DaemonApi, of_type};
+pub use daemon::{DaemonApi, of_type, text_of};
 pub use fake_hub::{FakeHub, Fault};
 pub use home::TempHome;
 pub use pulse::PulseServer;

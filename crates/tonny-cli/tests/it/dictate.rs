@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tonny_testkit::{PulseServer, TempHome, XServer, of_type, speech};
+use tonny_testkit::{PulseServer, TempHome, XServer, of_type, speech, text_of};
 
 use crate::tonny;
 
@@ -232,14 +232,7 @@ fn push_to_talk_records_while_the_key_is_held_through_auto_repeat() {
     );
     x.key_up("ctrl+shift+space");
     let heard = events.wait_for(Duration::from_secs(60), of_type("transcript"));
-    assert!(
-        heard["text"]
-            .as_str()
-            .unwrap()
-            .to_lowercase()
-            .contains("timer"),
-        "{heard}"
-    );
+    assert!(text_of(&heard).contains("timer"), "{heard}");
     let db = rusqlite::Connection::open(home.database()).unwrap();
     let start = std::time::Instant::now();
     loop {
@@ -294,12 +287,5 @@ fn without_a_speech_model_tonny_run_keeps_running_and_hears_once_one_is_installe
     events.wait_for_after(mark, Duration::from_secs(30), of_type("listening"));
     pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
     let heard = events.wait_for_after(mark, Duration::from_secs(60), of_type("transcript"));
-    assert!(
-        heard["text"]
-            .as_str()
-            .unwrap()
-            .to_lowercase()
-            .contains("timer"),
-        "{heard}"
-    );
+    assert!(text_of(&heard).contains("timer"), "{heard}");
 }

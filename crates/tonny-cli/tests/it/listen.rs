@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tonny_testkit::{PulseServer, TempHome, Tonny, of_type, speech};
+use tonny_testkit::{PulseServer, TempHome, Tonny, of_type, speech, text_of};
 
 use crate::tonny;
 
@@ -193,9 +193,8 @@ fn hands_free_takes_one_request_after_another_without_a_hotkey() {
     std::thread::sleep(Duration::from_secs(1));
     pulse.speak_wav(&shared("weather.wav"));
     let second = events.wait_for_after(mark, Duration::from_secs(60), of_type("transcript"));
-    let heard = |e: &serde_json::Value| e["text"].as_str().unwrap().to_lowercase();
-    assert!(heard(&first).contains("timer"), "{first}");
-    assert!(heard(&second).contains("weather"), "{second}");
+    assert!(text_of(&first).contains("timer"), "{first}");
+    assert!(text_of(&second).contains("weather"), "{second}");
     std::thread::sleep(Duration::from_millis(500));
     let out = run.finish_after_kill();
     assert!(
