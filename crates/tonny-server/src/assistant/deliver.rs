@@ -128,33 +128,33 @@ impl Assistant {
         }
     }
 
-    /// True when `utterance`'s spoken reply goes to whoever asked, not this machine's speakers.
-    pub(crate) fn speaks_to_caller(&self, utterance: UtteranceId) -> bool {
-        self.with_targets(utterance, |t| t.voice) == Some(VoiceTarget::Caller)
+    /// Where `utterance`'s spoken reply goes (this machine's speakers unless it said otherwise).
+    pub(crate) fn voice_target(&self, utterance: UtteranceId) -> VoiceTarget {
+        self.with_targets(utterance, |t| t.voice)
+            .unwrap_or_default()
     }
 
-    /// Speaks `text` (or, for a caller that plays the reply itself, keeps it for them);
-    /// returns when it is playing.
+    /// Says `text` the way `utterance` asked: aloud on this machine, kept for a caller that
+    /// plays the reply itself, or — for a silent request — shown instead of spoken. Returns
+    /// when it is playing (at once when nothing plays here).
     pub(crate) async fn speak(
         &self,
         utterance: UtteranceId,
         text: &str,
     ) -> Result<Started, String> {
-        let kept = self.with_targets(utterance, |t| {
-            let keep = t.voice == VoiceTarget::Caller;
-            if keep {
+        let target = self.with_targets(utterance, |t| {
+            if t.voice == VoiceTarget::Caller {
                 t.said.push(text.to_owned());
             }
-            keep
+            t.voice
         });
-        if kept == Some(true) {
-            let (done, rx) = oneshot::channel();
-            let _ = done.send(());
-            return Ok(Started {
-                done: rx,
-                tts_ms: 0,
-                first_audio: Instant::now(),
-            });
+        match target.unwrap_or_default() {
+            VoiceTarget::Host => {}
+            VoiceTarget::Caller => return Ok(Started::at_once()),
+            VoiceTarget::Silent => {
+                self.deliver_reply_text(utterance, text).await;
+                return Ok(Started::at_once());
+            }
         }
         let Some(voice) = self.voice() else {
             return Err("no voice output is available".to_owned());
@@ -168,8 +168,8 @@ impl Assistant {
     /// person is told why.
     pub(crate) async fn reply(&self, utterance: UtteranceId, agent: &str, text: &str) -> Replied {
         let mut mode = self.mode();
-        let silent = self.with_targets(utterance, |t| t.voice) == Some(VoiceTarget::Silent);
-        if silent || self.voice().is_none() && !self.speaks_to_caller(utterance) {
+        let target = self.voice_target(utterance);
+        if target == VoiceTarget::Silent || self.voice().is_none() && target == VoiceTarget::Host {
             // Not spoken for this request, or no voice (reported when it was built): the text
             // is the reply now.
             mode = ResponseMode::TextOnly;
@@ -215,6 +215,19 @@ pub(crate) struct Started {
     pub tts_ms: u32,
     /// When the first sample was queued.
     pub first_audio: Instant,
+}
+
+impl Started {
+    /// Nothing plays here (the caller plays it, or it was shown): already finished.
+    fn at_once() -> Self {
+        let (done, rx) = oneshot::channel();
+        let _ = done.send(());
+        Started {
+            done: rx,
+            tts_ms: 0,
+            first_audio: Instant::now(),
+        }
+    }
 }
 
 /// How a reply was delivered.

@@ -10,7 +10,7 @@ use tonny_core::output::{OutputError, Playing};
 use tonny_core::pipeline::UtteranceId;
 use tonny_core::settings::ResponseMode;
 
-use super::Assistant;
+use super::{Assistant, VoiceTarget};
 
 /// A reply being spoken as it streams in.
 pub(crate) struct LiveSpeech {
@@ -49,8 +49,9 @@ impl Assistant {
     /// Starts a live speech when replies are spoken, a voice exists and an agent streams.
     pub(crate) fn live_speech(&self, utterance: UtteranceId) -> Option<LiveSpeech> {
         let voice = self.voice()?;
-        // The caller plays the reply: it is spoken whole, after the answer.
-        if self.speaks_to_caller(utterance) {
+        // Spoken here only: a caller that plays the reply gets it whole, after the answer; a
+        // silent request is not spoken at all.
+        if self.voice_target(utterance) != VoiceTarget::Host {
             return None;
         }
         // No agent streams: every answer arrives whole and is spoken after its effects, and a

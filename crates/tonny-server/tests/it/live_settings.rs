@@ -210,3 +210,62 @@ async fn a_change_that_needs_a_restart_says_so_and_others_do_not() {
         tonny_core::Settings::default().audio.vad_silence_ms
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_request_is_never_spoken_streamed_or_by_a_quick_action() {
+    let chat = FakeChat::start();
+    chat.set_answer("A streamed answer from the chat server.");
+    let voice = RecordingVoice::new(Duration::from_millis(50));
+    let d = Daemon::with(TestParts {
+        real_agents: true,
+        voice: Some(voice.clone()),
+        ..TestParts::default()
+    })
+    .await;
+    patch(
+        &d,
+        json!({"chat.base_url": chat.url(), "chat.stream": true, "agent.fallback_order": "chat,local"}),
+    )
+    .await;
+    let (status, action) = d
+        .call(
+            Method::PUT,
+            "/api/v1/actions/bedtime",
+            Some(json!({
+                "phrase": "good night",
+                "steps": [{"type": "speak", "text": "Sleep well."}],
+                "enabled": true
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{action}");
+    let silently = |text: &'static str| {
+        let d = &d;
+        async move {
+            let (status, body) = d
+                .call(
+                    Method::POST,
+                    "/api/v1/ask",
+                    Some(json!({"text": text, "silent": true})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body
+        }
+    };
+    let streamed = silently("tell me about the sun").await;
+    assert_eq!(streamed["agent"], "chat", "{streamed}");
+    assert_eq!(streamed["reply"], "A streamed answer from the chat server.");
+    let action = silently("good night").await;
+    assert_eq!(action["intent"], "quick_action", "{action}");
+    // The quick action's words reach the person as text instead.
+    assert_eq!(action["shown"], json!(["Sleep well."]), "{action}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(voice.said().is_empty(), "spoken: {:?}", voice.said());
+
+    // Not silent: the same requests are spoken (so the check above can fail).
+    ask(&d, "good night").await;
+    ask(&d, "tell me about the sun").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(voice.said().len(), 2, "{:?}", voice.said());
+}
