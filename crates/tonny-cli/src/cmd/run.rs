@@ -92,7 +92,6 @@ pub async fn run(
     let daemon = Daemon::new(config, options, token).await?;
     let handle = daemon.handle();
     tokio::spawn(show_events(handle.clone(), args.events));
-    tokio::spawn(reload_on_hangup(handle.clone()));
     tokio::spawn(typed_requests(handle.clone()));
     let announce = handle.clone();
     let events = args.events;
@@ -154,20 +153,6 @@ async fn show_events(daemon: DaemonHandle, json: bool) {
                 restart_required.join(", ")
             ),
             _ => {}
-        }
-    }
-}
-
-/// SIGHUP (`systemctl --user reload`, `kill -HUP`) reads the stored settings again and applies
-/// what changed: for a change made by a program that did not go through the daemon.
-async fn reload_on_hangup(daemon: DaemonHandle) {
-    let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
-        return;
-    };
-    while hup.recv().await.is_some() {
-        match daemon.settings().reload().await {
-            Ok(changed) => eprintln!("settings reloaded: {} changed", changed.keys.len()),
-            Err(e) => eprintln!("tonny: the settings could not be reloaded: {e}"),
         }
     }
 }

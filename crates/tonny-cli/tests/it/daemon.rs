@@ -67,6 +67,31 @@ fn ask_goes_through_a_running_daemon_and_in_process_when_none_runs() {
 }
 
 #[test]
+fn sighup_applies_a_change_stored_without_the_daemon_and_the_daemon_keeps_running() {
+    let home = TempHome::new();
+    let (run, api) = serve(&home);
+    let events = api.events();
+    // Stored straight into the database, as a program that does not ask the daemon would.
+    tonny(&home)
+        .env("TONNY_NO_DAEMON", "1")
+        .args(["config", "set", "response.mode", "text_only"])
+        .run()
+        .ok();
+    assert_ne!(api.get("/api/v1/status")["response_mode"], "text_only");
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &run.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let changed = events.wait_for(Duration::from_secs(10), |e| e["type"] == "settings_changed");
+    assert_eq!(changed["keys"], json!(["response.mode"]));
+    assert_eq!(api.get("/api/v1/status")["response_mode"], "text_only");
+    // Still running: it stops cleanly when asked to.
+    let out = run.finish_after_kill();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
 fn profiles_use_and_config_set_go_through_the_daemon_and_are_announced_once() {
     let home = TempHome::new();
     for name in ["Mia", "Leo"] {

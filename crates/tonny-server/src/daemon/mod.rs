@@ -26,6 +26,7 @@ use std::sync::atomic::Ordering;
 
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
 use tonny_core::Profile;
 use tonny_core::pipeline::{Control, Event};
 use tonny_core::router::Purpose;
@@ -247,6 +248,10 @@ impl Daemon {
                 .run(stop.clone()),
             ),
         ];
+        tasks.push(tokio::spawn(reload_on_hangup(
+            core.settings.clone(),
+            stop.clone(),
+        )));
         if self.options.supervise {
             core.supervising.store(true, Ordering::SeqCst);
             let c = Arc::clone(core);
@@ -407,5 +412,41 @@ pub async fn terminated() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
+    }
+}
+
+/// SIGHUP (`systemctl --user reload`, `kill -HUP` with the runtime file's pid) reads the stored
+/// settings again and applies what changed: for a change made by a program that did not go
+/// through the daemon. Here rather than in a front end, so that every program running the
+/// daemon (the tray included, whose pid the runtime file names) reloads instead of dying of
+/// the signal's default action.
+async fn reload_on_hangup(settings: LiveSettings, stop: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hup = match signal(SignalKind::hangup()) {
+        Ok(hup) => hup,
+        Err(e) => {
+            tracing::warn!(
+                component = "daemon",
+                "SIGHUP will not reload the settings: {e}"
+            );
+            return;
+        }
+    };
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            got = hup.recv() => if got.is_none() { return },
+        }
+        match settings.reload().await {
+            Ok(changed) => tracing::info!(
+                component = "settings",
+                changed = changed.keys.len(),
+                "settings reloaded on SIGHUP"
+            ),
+            Err(e) => tracing::warn!(
+                component = "settings",
+                "the settings could not be reloaded on SIGHUP: {e}"
+            ),
+        }
     }
 }
