@@ -85,9 +85,10 @@ enum Command {
     Listen(cmd::listen::ListenArgs),
     /// Hear one utterance from the microphone and type it into the focused window.
     Dictate(cmd::listen::ListenArgs),
-    /// Stay running: global hotkeys listen, typed lines are requests, timers fire.
+    /// Stay running: global hotkeys listen, typed lines are requests, timers fire (the API
+    /// listens on a free local port, for the `tonny` command).
     Run(cmd::run::RunArgs),
-    /// `run` plus the daemon API and web UI (`server.host`:`server.port`).
+    /// `run` with the daemon API and web UI on `server.host`:`server.port`.
     Serve(cmd::serve::ServeArgs),
     /// Print the web UI's address with the API token.
     UiUrl,

@@ -41,7 +41,9 @@ pub struct RunArgs {
 }
 
 /// Runs `tonny run`; with `api` (`tonny serve`, an optional port override), the daemon API
-/// and web UI too.
+/// and web UI on the configured address. `tonny run` serves them too, on a free port of
+/// 127.0.0.1 (token required, named in the runtime file): the `tonny` command, `tonny services`
+/// and `tonny ui-url` then reach this daemon instead of starting a second assistant beside it.
 pub async fn run(
     ctx: &mut Ctx,
     args: RunArgs,
@@ -78,10 +80,8 @@ pub async fn run(
     let token = ApiToken::load_or_create(&ctx.paths.data_dir.join(TOKEN_FILE))
         .context("creating the API token file")?;
     let listener = match api {
-        Some(port) => {
-            Some(bind(&settings.server.host, port.unwrap_or(settings.server.port)).await?)
-        }
-        None => None,
+        Some(port) => bind(&settings.server.host, port.unwrap_or(settings.server.port)).await?,
+        None => bind("127.0.0.1", 0).await?,
     };
     let config = CoreConfig {
         paths: ctx.paths.clone(),
@@ -108,7 +108,7 @@ pub async fn run(
         }
         eprintln!("TonnyTray is running; type a request and press Enter, or Ctrl+C to stop");
     });
-    daemon.run(listener, terminated()).await?;
+    daemon.run(Some(listener), terminated()).await?;
     eprintln!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tonny_testkit::cli::Running;
-use tonny_testkit::{DaemonApi, FakeHub, PulseServer, TempHome, XServer, speech, text_of};
+use tonny_testkit::{DaemonApi, FakeHub, PulseServer, TempHome, XServer, of_type, speech, text_of};
 
 use crate::tonny;
 
@@ -64,6 +64,32 @@ fn ask_goes_through_a_running_daemon_and_in_process_when_none_runs() {
         .query_row("SELECT count(*) FROM activity", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 3);
+}
+
+#[test]
+fn tonny_run_is_reached_by_the_tonny_command_too() {
+    let home = TempHome::new();
+    let run = tonny(&home)
+        .args(["run", "--no-hotkeys", "--silent", "--events"])
+        .spawn();
+    let events = run.events();
+    events.wait_for(Duration::from_secs(60), of_type("ready"));
+    let out = tonny(&home)
+        .args(["--json", "ask", "--silent", "what day is it"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(out["status"], "success", "{out}");
+    // Handled by the running daemon: its own event stream shows the request.
+    events.wait_for(Duration::from_secs(10), of_type("request_finished"));
+    // Its API is the one the runtime file names.
+    let api = DaemonApi::wait(home.path(), Duration::from_secs(10));
+    assert_eq!(
+        api.get("/api/v1/activity?limit=1")[0]["request"],
+        "what day is it"
+    );
+    let out = run.finish_after_kill();
+    assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
 #[test]
