@@ -40,25 +40,47 @@ const NO_DAEMON_ENV: &str = "TONNY_NO_DAEMON";
 
 impl Daemon {
     /// The daemon of `ctx`'s home, if one runs and answers its health check within a second.
+    /// One that the runtime file names as running but that does not answer is reported on
+    /// stderr, with what to do, before the command goes on in this process.
     pub async fn find(ctx: &Ctx) -> Option<Self> {
         if std::env::var_os(NO_DAEMON_ENV).is_some_and(|v| v != "0" && !v.is_empty()) {
             return None;
         }
         let info = runtime::read(&ctx.paths.data_dir)?;
-        let token = ApiToken::load(&ctx.paths.data_dir.join(TOKEN_FILE)).ok()?;
+        match Self::reach(ctx, &info).await {
+            Ok(daemon) => Some(daemon),
+            Err(why) => {
+                eprintln!(
+                    "tonny: the running TonnyTray (pid {}, {}) did not answer: {why:#}; doing \
+                     this here instead, which that TonnyTray will not see until it restarts \
+                     (or is sent SIGHUP). If it hangs, stop it; if it is gone, delete {}",
+                    info.pid,
+                    info.url,
+                    runtime::runtime_path(&ctx.paths.data_dir).display()
+                );
+                None
+            }
+        }
+    }
+
+    async fn reach(ctx: &Ctx, info: &runtime::RuntimeInfo) -> anyhow::Result<Self> {
+        let token = ApiToken::load(&ctx.paths.data_dir.join(TOKEN_FILE))
+            .context("reading the API token")?;
         let http = reqwest::Client::builder()
             .no_proxy()
             .connect_timeout(Duration::from_secs(1))
-            .build()
-            .ok()?;
+            .build()?;
         let base = info.url.trim_end_matches('/').to_owned();
-        let healthy = http
+        let answer = http
             .get(format!("{base}/healthz"))
             .timeout(Duration::from_secs(1))
             .send()
             .await
-            .is_ok_and(|r| r.status().is_success());
-        healthy.then(|| Self {
+            .context("asking its /healthz")?;
+        if !answer.status().is_success() {
+            bail!("its /healthz answered {}", answer.status());
+        }
+        Ok(Self {
             base,
             token: token.expose().to_owned(),
             http,

@@ -93,6 +93,37 @@ fn tonny_run_is_reached_by_the_tonny_command_too() {
 }
 
 #[test]
+fn a_daemon_that_does_not_answer_is_reported_and_the_command_still_works() {
+    let home = TempHome::new();
+    // A live process that is no daemon, at an address where nothing listens.
+    let mut stand_in = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let port = tonny_testkit::free_port();
+    std::fs::create_dir_all(home.data_dir()).unwrap();
+    std::fs::write(
+        home.data_dir().join("daemon.json"),
+        json!({"url": format!("http://127.0.0.1:{port}/"), "pid": stand_in.id(), "version": "0"})
+            .to_string(),
+    )
+    .unwrap();
+    let out = tonny(&home)
+        .args(["--json", "ask", "--silent", "what day is it"])
+        .run();
+    let _ = stand_in.kill();
+    let _ = stand_in.wait();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["status"], "success");
+    // The person is told which process did not answer and which file names it.
+    assert!(
+        out.stderr.contains(&stand_in.id().to_string()) && out.stderr.contains("daemon.json"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn sighup_applies_a_change_stored_without_the_daemon_and_the_daemon_keeps_running() {
     let home = TempHome::new();
     let (run, api) = serve(&home);
