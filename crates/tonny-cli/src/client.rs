@@ -209,14 +209,15 @@ pub struct Events {
 }
 
 impl Events {
-    /// The next event; `None` when the daemon closed the stream.
-    pub async fn next(&mut self) -> Option<Value> {
+    /// The next event; `None` when the daemon closed the stream. Messages that are not
+    /// events (the stream's own notices, an event of a newer daemon) are passed over.
+    pub async fn next(&mut self) -> Option<tonny_core::pipeline::Event> {
         use futures_util::StreamExt;
         loop {
             match self.socket.next().await? {
                 Ok(tokio_tungstenite::tungstenite::Message::Text(t)) => {
-                    if let Ok(v) = serde_json::from_str(&t) {
-                        return Some(v);
+                    if let Ok(e) = serde_json::from_str(&t) {
+                        return Some(e);
                     }
                 }
                 Ok(_) => continue,

@@ -61,6 +61,31 @@ pub fn when(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// What a person at the terminal sees of a daemon event, if anything: when to speak, what was
+/// heard (unless `heard` is false: a command that prints the transcript itself), why nothing
+/// was sent, notifications, services, devices, settings that wait for a restart. The one
+/// rendering `tonny run`, `tonny listen` and `tonny dictate` share, in-process or through a
+/// daemon.
+pub fn event_line(e: &tonny_core::pipeline::Event, heard: bool) -> Option<String> {
+    use tonny_core::pipeline::Event;
+    Some(match e {
+        // The person waits for this before speaking (programs use `--events`).
+        Event::Listening { device, .. } => format!("listening on {device} — speak now"),
+        Event::Transcript { text, .. } if heard => format!("heard: {text}"),
+        Event::NothingHeard { message, .. } => format!("tonny: {message}"),
+        Event::Notification { title, body } => format!("[{title}] {body}"),
+        Event::ServiceHealth { service, state, .. } => format!("[{service}] {state}"),
+        Event::DeviceChanged { message, .. } => format!("tonny: {message}"),
+        Event::SettingsChanged {
+            restart_required, ..
+        } if !restart_required.is_empty() => format!(
+            "tonny: {} takes effect after a restart",
+            restart_required.join(", ")
+        ),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

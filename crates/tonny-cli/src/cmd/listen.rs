@@ -131,8 +131,11 @@ fn reply_to(args: &ListenArgs) -> ReplyTo {
 
 /// Prints what was heard and done; gives the exit code.
 fn finish(ctx: &Ctx, purpose: Purpose, result: TalkResult) -> anyhow::Result<ExitCode> {
-    // Why nothing was sent was printed from the daemon's event.
     let Some(outcome) = result.outcome else {
+        eprintln!(
+            "tonny: {}",
+            result.nothing_sent.as_deref().unwrap_or("nothing was sent")
+        );
         return Ok(ExitCode::from(NOTHING_HEARD));
     };
     if ctx.json {
@@ -236,35 +239,14 @@ async fn hear_here(
 }
 
 /// The API's answer for what was heard here, and the reply's speech still playing.
-fn talk_result(heard: HeardOutcome) -> (TalkResult, Option<tokio::sync::oneshot::Receiver<()>>) {
-    match heard {
-        HeardOutcome::NothingRecognised => (
-            TalkResult {
-                transcript: String::new(),
-                confidence: 0.0,
-                transcription_id: None,
-                outcome: None,
-                audio_bytes: 0,
-            },
-            None,
-        ),
-        HeardOutcome::Handled {
-            text,
-            confidence,
-            transcription_id,
-            mut outcome,
-        } => {
-            let speech = outcome.speech_done.take();
-            let result = TalkResult {
-                transcript: text,
-                confidence,
-                transcription_id,
-                outcome: Some(AskResponse::of(&outcome)),
-                audio_bytes: 0,
-            };
-            (result, speech)
-        }
-    }
+fn talk_result(
+    mut heard: HeardOutcome,
+) -> (TalkResult, Option<tokio::sync::oneshot::Receiver<()>>) {
+    let speech = match &mut heard {
+        HeardOutcome::Handled { outcome, .. } => outcome.speech_done.take(),
+        HeardOutcome::NothingRecognised { .. } => None,
+    };
+    (TalkResult::of(&heard), speech)
 }
 
 /// Tells the person when to speak and what was heard, from the daemon's events, until
@@ -293,16 +275,13 @@ async fn print_progress(
 }
 
 fn print_event(e: Event, json: bool, purpose: Purpose) {
-    match e {
-        // The person waits for this before speaking (so does the run.sh demo).
-        Event::Listening { device, .. } => eprintln!("listening on {device} — speak now"),
-        Event::Transcript { text, .. } if !json && purpose == Purpose::Command => {
-            eprintln!("heard: {text}")
-        }
-        // Why nothing was sent (no speech, or no words in it).
-        Event::NothingHeard { message, .. } => eprintln!("tonny: {message}"),
-        Event::Notification { title, body } => eprintln!("tonny: {title}: {body}"),
-        _ => {}
+    // Why nothing was sent is printed from the answer, which a caller through the daemon has
+    // for certain (its event may come after the answer).
+    if matches!(e, Event::NothingHeard { .. }) {
+        return;
+    }
+    if let Some(line) = crate::output::event_line(&e, !json && purpose == Purpose::Command) {
+        eprintln!("{line}");
     }
 }
 
@@ -357,21 +336,6 @@ async fn through_daemon(
 /// [`print_progress`] over the daemon's event socket.
 async fn print_remote_progress(mut events: crate::client::Events, json: bool, purpose: Purpose) {
     while let Some(e) = events.next().await {
-        match e["type"].as_str() {
-            Some("listening") => eprintln!(
-                "listening on {} — speak now",
-                e["device"].as_str().unwrap_or("the microphone")
-            ),
-            Some("transcript") if !json && purpose == Purpose::Command => {
-                eprintln!("heard: {}", e["text"].as_str().unwrap_or(""))
-            }
-            Some("nothing_heard") => {
-                eprintln!(
-                    "tonny: {}",
-                    e["message"].as_str().unwrap_or("nothing was heard")
-                )
-            }
-            _ => {}
-        }
+        print_event(e, json, purpose);
     }
 }

@@ -10,7 +10,6 @@ use anyhow::Context;
 use clap::Args;
 use tokio::io::AsyncBufReadExt;
 use tonny_audio::typing::Display;
-use tonny_core::pipeline::Event;
 use tonny_server::api::auth::TOKEN_FILE;
 use tonny_server::api::{ApiToken, AskResponse};
 use tonny_server::daemon::{CoreConfig, Daemon, DaemonHandle, DaemonOptions, terminated};
@@ -138,21 +137,8 @@ async fn show_events(daemon: DaemonHandle, json: bool) {
         if json && let Ok(line) = serde_json::to_string(&event) {
             println!("{line}");
         }
-        match event {
-            Event::Notification { title, body } => eprintln!("[{title}] {body}"),
-            // The person waits for this before speaking (programs use `--events`).
-            Event::Listening { device, .. } => eprintln!("listening on {device} — speak now"),
-            Event::Transcript { text, .. } => eprintln!("heard: {text}"),
-            Event::NothingHeard { message, .. } => eprintln!("tonny: {message}"),
-            Event::ServiceHealth { service, state, .. } => eprintln!("[{service}] {state}"),
-            Event::DeviceChanged { message, .. } => eprintln!("tonny: {message}"),
-            Event::SettingsChanged {
-                restart_required, ..
-            } if !restart_required.is_empty() => eprintln!(
-                "tonny: {} takes effect after a restart",
-                restart_required.join(", ")
-            ),
-            _ => {}
+        if let Some(line) = crate::output::event_line(&event, true) {
+            eprintln!("{line}");
         }
     }
 }

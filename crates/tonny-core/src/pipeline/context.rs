@@ -2,7 +2,7 @@
 //! agent with what it follows. Memory only: it is never written anywhere, so turning history
 //! off loses nothing that was promised.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -17,7 +17,7 @@ pub struct Turn {
 }
 
 /// Why the context was emptied (shown to the person and logged).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClearReason {
     /// The person asked ("new conversation", the UI's button).

@@ -8,7 +8,7 @@ use super::state::State;
 use crate::activity::ActivityStatus;
 use crate::breaker::BreakerState;
 use crate::router::Intent;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 /// Numbers each utterance (voice or typed) so a late result from a cancelled one is recognised.
@@ -17,7 +17,7 @@ pub type UtteranceId = u64;
 /// Something the daemon did, for anyone who wants to show, count or store it. Every front end
 /// (the web UI, the tray, `tonny run --events`) renders these; the UI's types are generated
 /// from this enum through the OpenAPI document.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// The pipeline moved from one state to another.
@@ -205,7 +205,7 @@ pub enum Event {
 }
 
 /// Which kind of backend a [`Event::BackendHealth`] is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BackendKind {
     /// An agent (`agent.fallback_order`).
@@ -217,7 +217,7 @@ pub enum BackendKind {
 }
 
 /// Where a model install is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InstallPhase {
     /// Files are being fetched (or copied from a cache or an upload).
@@ -231,7 +231,7 @@ pub enum InstallPhase {
 }
 
 /// A sound device's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
     /// Where speech is heard.

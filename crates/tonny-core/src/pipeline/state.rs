@@ -1,11 +1,11 @@
 //! The pipeline's state machine, as one enum and one pure transition function, so every rule
 //! about what may follow what is in one place and testable without tasks or devices.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Where the voice pipeline is. Exactly one of these at any time; there are no flags beside it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "state", content = "reason", rename_all = "snake_case")]
 pub enum State {
     /// Waiting for the hotkey, the Talk button or a typed request.

@@ -89,6 +89,8 @@ pub struct TalkResult {
     pub transcription_id: Option<i64>,
     /// What happened to the request; absent when nothing was recognised.
     pub outcome: Option<AskResponse>,
+    /// Why nothing was sent, when nothing was (no speech, or no words in it).
+    pub nothing_sent: Option<String>,
     /// Bytes of reply audio (WAV) that follow on the socket; 0 when nothing is spoken.
     pub audio_bytes: usize,
 }
@@ -179,58 +181,68 @@ pub(super) async fn decode(
     Ok(samples)
 }
 
-/// What the session made of a recording, as the API answers it, with the spoken reply
-/// rendered for the caller (the page plays it; the host's speakers stay quiet).
-pub(super) async fn answered(s: &ApiState, heard: HeardOutcome) -> Result<Answered, ApiError> {
-    let HeardOutcome::Handled {
-        text,
-        confidence,
-        transcription_id,
-        outcome,
-    } = heard
-    else {
-        return Ok(Answered {
-            result: TalkResult {
+impl TalkResult {
+    /// The API's view of what was heard and done (the `tonny` command prints the same); no
+    /// reply audio.
+    pub fn of(heard: &HeardOutcome) -> Self {
+        match heard {
+            HeardOutcome::NothingRecognised { why } => TalkResult {
                 transcript: String::new(),
                 confidence: 0.0,
                 transcription_id: None,
                 outcome: None,
+                nothing_sent: Some(why.clone()),
                 audio_bytes: 0,
             },
+            HeardOutcome::Handled {
+                text,
+                confidence,
+                transcription_id,
+                outcome,
+            } => TalkResult {
+                transcript: text.clone(),
+                confidence: *confidence,
+                transcription_id: *transcription_id,
+                outcome: Some(AskResponse::of(outcome)),
+                nothing_sent: None,
+                audio_bytes: 0,
+            },
+        }
+    }
+}
+
+/// What the session made of a recording, with the spoken reply rendered for the caller (the
+/// talk socket sends it; the page plays it and the host's speakers stay quiet).
+pub(super) async fn answered(s: &ApiState, heard: HeardOutcome) -> Result<Answered, ApiError> {
+    let mut result = TalkResult::of(&heard);
+    let said = match &heard {
+        HeardOutcome::Handled { outcome, .. } => outcome.said_for_caller.join(" "),
+        HeardOutcome::NothingRecognised { .. } => String::new(),
+    };
+    if said.trim().is_empty() {
+        return Ok(Answered {
+            result,
             audio: None,
         });
-    };
-    let said = outcome.said_for_caller.join(" ");
-    let audio = if said.trim().is_empty() {
-        None
-    } else {
-        let voice = s.core.speech.voice();
-        match tokio::task::spawn_blocking(move || voice.synthesize(&said)).await {
-            Ok(Ok(sp)) => Some(crate::speech::wav_bytes(&sp)),
-            Ok(Err(e)) => {
-                // The text is on the page; the person is told why there is no sound.
-                s.assistant
-                    .notify(
-                        "warn",
-                        "Reply not spoken",
-                        &format!("I couldn't speak the reply: {e}."),
-                    )
-                    .await;
-                None
-            }
-            Err(e) => return Err(ApiError::internal(e)),
+    }
+    let voice = s.core.speech.voice();
+    let audio = match tokio::task::spawn_blocking(move || voice.synthesize(&said)).await {
+        Ok(Ok(sp)) => Some(crate::speech::wav_bytes(&sp)),
+        Ok(Err(e)) => {
+            // The text is on the page; the person is told why there is no sound.
+            s.assistant
+                .notify(
+                    "warn",
+                    "Reply not spoken",
+                    &format!("I couldn't speak the reply: {e}."),
+                )
+                .await;
+            None
         }
+        Err(e) => return Err(ApiError::internal(e)),
     };
-    Ok(Answered {
-        result: TalkResult {
-            transcript: text,
-            confidence,
-            transcription_id,
-            outcome: Some(AskResponse::of(&outcome)),
-            audio_bytes: audio.as_ref().map_or(0, Vec::len),
-        },
-        audio,
-    })
+    result.audio_bytes = audio.as_ref().map_or(0, Vec::len);
+    Ok(Answered { result, audio })
 }
 
 /// A recording from the browser (or the `tonny` command), ready for the session.
@@ -268,7 +280,8 @@ pub(super) fn too_large(got: usize) -> ApiError {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Speak {
-    /// The caller plays it: the answer's audio (the web UI).
+    /// The caller plays it: the talk socket sends the reply's audio (the web UI); an
+    /// upload's answer holds the reply's text, and nothing is played here.
     #[default]
     Caller,
     /// This machine's speakers (the `tonny` command).
@@ -363,11 +376,9 @@ pub(super) async fn upload(
         ))
         .await
         .map_err(session_error)?;
-    let answered = answered(&s, heard).await?;
-    Ok(Json(TalkResult {
-        audio_bytes: 0,
-        ..answered.result
-    }))
+    // Nothing is rendered for an upload: its answer is JSON, and a caller that plays the
+    // reply itself gets the text.
+    Ok(Json(TalkResult::of(&heard)))
 }
 
 /// What to hear on this machine's microphone.
@@ -402,6 +413,5 @@ pub(super) async fn listen(
         .listen_once(request.purpose.into(), MicEnding::Silence, speak.reply_to())
         .await
         .map_err(session_error)?;
-    let answered = answered(&s, heard).await?;
-    Ok(Json(answered.result))
+    Ok(Json(TalkResult::of(&heard)))
 }

@@ -27,8 +27,12 @@ pub struct Heard {
 /// What became of what was heard.
 #[derive(Debug)]
 pub enum HeardOutcome {
-    /// No words were recognised; nothing was sent (the pipeline is idle again).
-    NothingRecognised,
+    /// No speech, or no words in it; nothing was sent (the pipeline is idle again).
+    NothingRecognised {
+        /// Why, in the words of the `nothing_heard` event: for a caller that did not watch
+        /// the events.
+        why: String,
+    },
     /// The request was handled.
     Handled {
         /// What was heard.

@@ -122,8 +122,8 @@ impl Session {
         };
         let recorded = self.record(&started, &mic, &engine, stop, how).await;
         match recorded {
-            Ok(Some(recorded)) => self.end_recording(&started, engine, recorded).await,
-            Ok(None) => Ok(HeardOutcome::NothingRecognised),
+            Ok(Ok(recorded)) => self.end_recording(&started, engine, recorded).await,
+            Ok(Err(why)) => Ok(HeardOutcome::NothingRecognised { why }),
             Err(e) => {
                 if !started.cancel.is_cancelled() {
                     let _ = self
@@ -137,7 +137,8 @@ impl Session {
         }
     }
 
-    /// Records one utterance; `None` when no speech was heard (the pipeline is idle again).
+    /// Records one utterance; `Ok(Err(why))` when no speech was heard (the pipeline is idle
+    /// again, the `nothing_heard` event published).
     async fn record(
         &self,
         started: &Started,
@@ -145,7 +146,7 @@ impl Session {
         engine: &Arc<dyn Stt>,
         stop: Stopper,
         how: How,
-    ) -> Result<Option<Recorded>, SessionError> {
+    ) -> Result<Result<Recorded, String>, SessionError> {
         let utterance = started.utterance;
         let settings = self.settings.current();
         let muted: Arc<dyn Fn() -> bool + Send + Sync> = match self.assistant.voice() {
@@ -186,10 +187,11 @@ impl Session {
             return Err(SessionError::Cancelled);
         }
         if !rec.heard_speech {
-            self.nothing_heard(utterance, rec.ending, &settings).await;
-            return Ok(None);
+            return Ok(Err(self
+                .nothing_heard(utterance, rec.ending, &settings)
+                .await));
         }
-        Ok(Some(Recorded {
+        Ok(Ok(Recorded {
             capture_ms: began.elapsed().as_millis().min(u128::from(u32::MAX)) as u32,
             endpoint_ms: rec.endpoint_ms.map(|m| m as u32),
             samples: rec.samples,
@@ -249,7 +251,7 @@ impl Session {
         utterance: tonny_core::pipeline::UtteranceId,
         ending: Ending,
         settings: &Settings,
-    ) {
+    ) -> String {
         let _ = self.coordinator.step(utterance, Step::NothingHeard).await;
         self.clear(utterance);
         let message = match ending {
@@ -259,7 +261,11 @@ impl Session {
             ),
             _ => "no speech was heard; nothing was sent".to_owned(),
         };
-        self.bus.publish(Event::NothingHeard { utterance, message });
+        self.bus.publish(Event::NothingHeard {
+            utterance,
+            message: message.clone(),
+        });
+        message
     }
 
     /// Hands-free: one utterance after another until the daemon stops. Cancel cuts the

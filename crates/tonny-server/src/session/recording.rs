@@ -110,11 +110,12 @@ impl Session {
         if transcript.text.trim().is_empty() {
             let _ = self.coordinator.step(utterance, Step::NothingHeard).await;
             self.clear(utterance);
+            let why = "no words were recognised; nothing was sent".to_owned();
             self.bus.publish(Event::NothingHeard {
                 utterance,
-                message: "no words were recognised; nothing was sent".into(),
+                message: why.clone(),
             });
-            return Ok(HeardOutcome::NothingRecognised);
+            return Ok(HeardOutcome::NothingRecognised { why });
         }
         self.bus.publish(Event::Transcript {
             utterance,
@@ -243,7 +244,7 @@ impl Session {
                     outcome: Box::new(outcome),
                 })
             }
-            Ok(HeardOutcome::NothingRecognised) => Ok(HeardOutcome::NothingRecognised),
+            Ok(nothing @ HeardOutcome::NothingRecognised { .. }) => Ok(nothing),
             Err(e) => Err(self
                 .settle(utterance, Err(e))
                 .await

@@ -127,6 +127,28 @@ async fn an_uploaded_recording_is_transcribed_answered_and_kept_in_history() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploaded_silence_is_answered_with_why_nothing_was_sent() {
+    let d = speaking_daemon().await;
+    // Two seconds of digital silence as raw PCM: valid audio with no words in it.
+    let silence = vec![0u8; 16_000 * 2 * 2];
+    let (status, body) = d
+        .send(upload(
+            "?format=pcm_s16le&sample_rate=16000",
+            Body::from(silence),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["nothing_sent"].as_str().is_some_and(|w| !w.is_empty()),
+        "the caller is told why nothing happened: {body}"
+    );
+    assert!(body["outcome"].is_null(), "no agent was asked: {body}");
+    let (_, history) = d.call(Method::GET, "/api/v1/history", None).await;
+    assert_eq!(history["items"], json!([]), "nothing was stored: {history}");
+    settles_idle(&d).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversize_uploads_are_refused_before_they_are_read() {
     let d = speaking_daemon().await;
     // Declared too large: answered without reading the body, which never comes.
