@@ -5,6 +5,9 @@ Both run as long-lived workers on the same model directory (int8, same thread co
 alternate between them, file by file, so both see the same machine state. Prints per-utterance
 latency (p50, model warm), total time, peak RSS and WER for each engine, and TonnyTray's ratios.
 Usage: bench_stt.py TONNY_WORKER PYTHON_WITH_FASTER_WHISPER MODEL_DIR WAV... [--long LONG_WAV]
+                    [--also NAME=WORKER]...
+--also adds another build of TonnyTray's worker (another CTranslate2 backend, say) to the same
+alternating run.
 """
 import json, os, re, statistics, subprocess, sys, time
 
@@ -71,6 +74,11 @@ def main():
         i = args.index("--long")
         long_wav = args[i + 1]
         del args[i:i + 2]
+    also = []
+    while "--also" in args:
+        i = args.index("--also")
+        also.append(args[i + 1].split("=", 1))
+        del args[i:i + 2]
     tonny_worker, fw_python, model_dir, *wavs = args
     threads = os.environ.get("BENCH_THREADS", "2")
     refs = {}
@@ -84,6 +92,7 @@ def main():
         refs[long_wav] = open(long_wav + ".txt").read()
     workers = [Worker("tonnytray", [tonny_worker, model_dir, threads]),
                Worker("faster-whisper", [fw_python, "-c", FW_WORKER, model_dir, threads])]
+    workers += [Worker(name, [path, model_dir, threads]) for name, path in also]
     rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
     results = {}
     for beam in (1, 5):
@@ -113,10 +122,15 @@ def main():
             p50 = statistics.median(short)
             summary[(w.name, beam)] = (p50, long_ms, total, e / max(n, 1), long_wer)
             print(f"  {w.name:<15} {p50:>15.1f} {long_ms:>15.1f} {total:>10.2f} {e / max(n, 1):>10.3f} {long_wer:>9.3f}")
-        t, f = summary[("tonnytray", beam)], summary[("faster-whisper", beam)]
-        print(f"  ratio TonnyTray / faster-whisper: latency p50 {t[0] / f[0]:.2f}, long file {t[1] / f[1]:.2f}, total {t[2] / f[2]:.2f}, WER {t[3]:.3f} vs {f[3]:.3f}\n")
-    print(f"peak RSS: tonnytray {rss['tonnytray']:.0f} MB, faster-whisper {rss['faster-whisper']:.0f} MB, ratio {rss['tonnytray'] / rss['faster-whisper']:.2f}")
-    print(f"model load: tonnytray {workers[0].load_s:.2f} s, faster-whisper {workers[1].load_s:.2f} s")
+        f = summary[("faster-whisper", beam)]
+        for w in workers:
+            if w.name == "faster-whisper":
+                continue
+            t = summary[(w.name, beam)]
+            print(f"  ratio {w.name} / faster-whisper: latency p50 {t[0] / f[0]:.2f}, long file {t[1] / f[1]:.2f}, total {t[2] / f[2]:.2f}, WER {t[3]:.3f} vs {f[3]:.3f}")
+        print()
+    for w in workers:
+        print(f"peak RSS {w.name}: {rss[w.name]:.0f} MB (ratio to faster-whisper {rss[w.name] / rss['faster-whisper']:.2f}); model load {w.load_s:.2f} s")
     for w in workers:
         print(f"\n{w.name} transcripts (beam 5):")
         for wav in wavs + ([long_wav] if long_wav else []):

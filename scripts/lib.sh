@@ -24,8 +24,10 @@ ensure_rust() {
 }
 
 # Reuses a shared target directory when this machine has one (native builds are slow on small
-# machines); otherwise builds inside the checkout.
+# machines); otherwise builds inside the checkout. Every script that builds calls this, so it
+# also fetches the prebuilt CTranslate2 the build links.
 select_target_dir() {
+    ensure_ctranslate2
     local shared="${HOME}/.cache/tonnytray/target"
     if [ -z "${CARGO_TARGET_DIR:-}" ] && [ -d "$shared" ]; then
         export CARGO_TARGET_DIR="$shared"
@@ -34,6 +36,43 @@ select_target_dir() {
     # check run; without them the shared target directory stays a steady size.
     export CARGO_INCREMENTAL=0
     echo "==> cargo target directory: ${CARGO_TARGET_DIR:-$(pwd)/target}"
+}
+
+# CTranslate2 for the speech engine, prebuilt: the library inside PyPI's ctranslate2 wheel (the
+# build faster-whisper runs), unpacked once per machine into ~/.cache/tonnytray and linked into
+# the checkout as .native/ctranslate2, the folder .cargo/config.toml hands to the build
+# (crates/tonny-whisper/build.rs says how it is linked). Compiling CTranslate2 and oneDNN from
+# source took ~40 minutes on two cores.
+CTRANSLATE2_VERSION=4.8.4
+ensure_ctranslate2() {
+    [ "$(uname -m)-$(uname -s)" = x86_64-Linux ] || return 0 # built from source elsewhere
+    local dir="$HOME/.cache/tonnytray/ctranslate2-$CTRANSLATE2_VERSION"
+    if [ ! -e "$dir/libctranslate2.so" ]; then
+        ensure_apt ca-certificates python3-pip
+        echo "==> CTranslate2 $CTRANSLATE2_VERSION, prebuilt (PyPI ctranslate2 wheel) into $dir"
+        local tmp
+        tmp=$(mktemp -d)
+        python3 -m pip download --quiet --no-deps --only-binary=:all: \
+            "ctranslate2==$CTRANSLATE2_VERSION" -d "$tmp"
+        python3 -m zipfile -e "$tmp"/ctranslate2-*.whl "$tmp/x"
+        mkdir -p "$dir.partial"
+        cp "$tmp"/x/ctranslate2.libs/*.so* "$dir.partial/"
+        chmod 0755 "$dir.partial"/*.so*
+        (
+            cd "$dir.partial"
+            # The name the linker looks for; the wheel's file carries a hash and the version.
+            ln -s libctranslate2-*.so."$CTRANSLATE2_VERSION" libctranslate2.so
+            # Empty archives for what ct2rs 0.10 asks the linker for without needing it:
+            # cpu_features is inside the wheel's library, CUDA is not used.
+            for stub in cpu_features cublas_static cublasLt_static culibos; do
+                printf '!<arch>\n' >"lib$stub.a"
+            done
+        )
+        rm -rf "$tmp" "$dir"
+        mv "$dir.partial" "$dir"
+    fi
+    mkdir -p .native
+    ln -sfn "$dir" .native/ctranslate2
 }
 
 # Node.js and npm for the web UI (the machine's own if present, else Debian's).
