@@ -23,7 +23,7 @@ use tonny_core::pipeline::{Control, Event};
 use tonny_core::router::Purpose;
 use tonny_core::settings::{HotkeySettings, ResponseMode};
 use tonny_server::api::{ApiToken, auth::TOKEN_FILE};
-use tonny_server::daemon::{CoreConfig, Daemon, DaemonHandle, DaemonOptions, terminated};
+use tonny_server::daemon::{CoreConfig, Daemon, DaemonHandle, DaemonOptions, bind_api, terminated};
 use tonny_server::home::Home;
 use tonny_server::parts::{Providers, worker_loader};
 
@@ -206,14 +206,7 @@ async fn run_daemon(
         settings.server.host.clone(),
         args.port.unwrap_or(settings.server.port),
     );
-    let listener = tokio::net::TcpListener::bind((host.as_str(), port))
-        .await
-        .with_context(|| {
-            format!(
-                "listening on {host}:{port} (another program may use the port; choose another \
-                 in Settings or with `tonny config set server.port N`)"
-            )
-        })?;
+    let listener = bind_api(&home.paths.data_dir, &host, port).await?;
     let config = CoreConfig {
         paths: home.paths.clone(),
         store: home.shared_store()?,

@@ -12,7 +12,7 @@ use tokio::io::AsyncBufReadExt;
 use tonny_audio::typing::Display;
 use tonny_server::api::auth::TOKEN_FILE;
 use tonny_server::api::{ApiToken, AskResponse};
-use tonny_server::daemon::{CoreConfig, Daemon, DaemonHandle, DaemonOptions, terminated};
+use tonny_server::daemon::{CoreConfig, Daemon, DaemonHandle, DaemonOptions, bind_api, terminated};
 use tonny_server::parts::Providers;
 
 use crate::ctx::Ctx;
@@ -79,8 +79,11 @@ pub async fn run(
     let token = ApiToken::load_or_create(&ctx.paths.data_dir.join(TOKEN_FILE))
         .context("creating the API token file")?;
     let listener = match api {
-        Some(port) => bind(&settings.server.host, port.unwrap_or(settings.server.port)).await?,
-        None => bind("127.0.0.1", 0).await?,
+        Some(port) => {
+            let port = port.unwrap_or(settings.server.port);
+            bind_api(&ctx.paths.data_dir, &settings.server.host, port).await?
+        }
+        None => bind_api(&ctx.paths.data_dir, "127.0.0.1", 0).await?,
     };
     let config = CoreConfig {
         paths: ctx.paths.clone(),
@@ -110,18 +113,6 @@ pub async fn run(
     daemon.run(Some(listener), terminated()).await?;
     eprintln!("stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Binds the API's address, with the way out when the port is taken.
-async fn bind(host: &str, port: u16) -> anyhow::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind((host, port))
-        .await
-        .with_context(|| {
-            format!(
-                "listening on {host}:{port} (another program may use the port; choose another \
-                 with `tonny config set server.port N`)"
-            )
-        })
 }
 
 /// Shows on the terminal what the person should see: announcements, what was heard, when to

@@ -15,6 +15,7 @@ mod remote;
 mod say;
 mod secrets;
 mod serve;
+mod service;
 mod services;
 mod stt_worker;
 mod transcribe;

@@ -11,7 +11,9 @@
 //! - [`hotkeys`]: X11 global hotkeys as a tested state machine.
 //! - [`housekeeping`]: retention and scheduled backups.
 //! - [`health`]: backend health events.
-//! - [`runtime`]: the runtime file other programs of the home find the daemon by.
+//! - [`runtime`]: the runtime file other programs of the home find the daemon by, and the lock
+//!   that keeps one daemon per home.
+//! - [`systemd`]: readiness, reload, stop and watchdog notifications for the user unit.
 
 pub mod core;
 pub mod health;
@@ -19,6 +21,7 @@ pub mod hotkeys;
 pub mod housekeeping;
 pub mod runtime;
 pub mod services;
+pub mod systemd;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -65,6 +68,23 @@ pub enum DaemonError {
     /// The API stopped with an error.
     #[error("the API stopped: {0}")]
     Api(#[source] std::io::Error),
+    /// Another daemon serves this home.
+    #[error(transparent)]
+    Claim(#[from] runtime::ClaimError),
+    /// The API's address could not be bound.
+    #[error(
+        "listening on {host}:{port}: {source} (another program may use the port; choose another \
+         in the web UI's Settings or with `tonny config set server.port N`)"
+    )]
+    Bind {
+        /// The host asked for.
+        host: String,
+        /// The port asked for.
+        port: u16,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The runtime file could not be written.
     #[error("writing {}: {source}", path.display())]
     RuntimeFile {
@@ -76,11 +96,13 @@ pub enum DaemonError {
     },
 }
 
-/// The API being served: what stops it, and its task.
-type ServedApi = (
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<std::io::Result<()>>,
-);
+/// The API being served: what stops it, its task, and the claim on the home it serves.
+struct ServedApi {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    claim: runtime::HomeClaim,
+    url: String,
+}
 
 /// A daemon, built and not yet running.
 pub struct Daemon {
@@ -162,7 +184,13 @@ impl Daemon {
             None => None,
         };
         self.handle.ready.send_replace(true);
+        // The address without the token: the status is readable by anyone on the machine.
+        systemd::ready(&match &api {
+            Some(api) => format!("API and web UI on {}", api.url),
+            None => "running".to_owned(),
+        });
         self.react(hotkeys, &mut hotkey_settings, shutdown).await;
+        systemd::stopping();
         self.stop(api, tasks).await
     }
 
@@ -210,12 +238,15 @@ impl Daemon {
         tracing::info!(component = "daemon", "stopping");
         let mut result = Ok(());
         // No new connections; requests in flight (a typed ask, an upload) are answered first.
-        if let Some((stop_api, task)) = api {
+        // The home stays claimed until everything below has stopped.
+        let mut claim = None;
+        if let Some(api) = api {
             runtime::remove(&core.paths.data_dir);
-            let _ = stop_api.send(());
-            if let Ok(Err(e)) = task.await {
+            let _ = api.stop.send(());
+            if let Ok(Err(e)) = api.task.await {
                 result = Err(DaemonError::Api(e));
             }
+            claim = Some(api.claim);
         }
         // Then what nobody waits for: a recording from a hotkey, hands-free listening.
         core.session.shut_down().await;
@@ -226,6 +257,7 @@ impl Daemon {
         core.services.stop_all().await;
         // The speech worker (the tray's) ends now, not when the process does.
         core.speech.release();
+        drop(claim);
         result
     }
 
@@ -252,6 +284,7 @@ impl Daemon {
             core.settings.clone(),
             stop.clone(),
         )));
+        tasks.push(tokio::spawn(systemd::watchdog(stop.clone())));
         if self.options.supervise {
             core.supervising.store(true, Ordering::SeqCst);
             let c = Arc::clone(core);
@@ -308,12 +341,14 @@ impl Daemon {
             );
         }
         let url = format!("http://{addr}/");
+        let data = &self.core.paths.data_dir;
+        // Before anything answers: a second daemon of this home must not take requests.
+        let claim = runtime::claim(data)?;
         let state = ApiState::new(Arc::clone(&self.core), self.token.clone(), self.handle());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(api::run(listener, api::app(state), async {
             let _ = stopped.await;
         }));
-        let data = &self.core.paths.data_dir;
         runtime::write(
             data,
             &runtime::RuntimeInfo {
@@ -329,7 +364,12 @@ impl Daemon {
         *self.handle.ui_url.lock().expect("ui url lock") =
             Some(format!("{url}#token={}", self.token.expose()));
         tracing::info!(component = "api", "API and web UI on {url}");
-        Ok((stop, task))
+        Ok(ServedApi {
+            stop,
+            task,
+            claim,
+            url,
+        })
     }
 
     /// Carries out one control.
@@ -403,6 +443,32 @@ impl DaemonHandle {
     }
 }
 
+/// Binds the API's address for the daemon of the home whose data folder is `data_dir`. When the
+/// port is taken by that home's own daemon, says so (with its address and how to stop it)
+/// rather than only that the port is in use.
+pub async fn bind_api(
+    data_dir: &std::path::Path,
+    host: &str,
+    port: u16,
+) -> Result<TcpListener, DaemonError> {
+    match TcpListener::bind((host, port)).await {
+        Ok(listener) => Ok(listener),
+        Err(source) => match runtime::read(data_dir) {
+            Some(running) if source.kind() == std::io::ErrorKind::AddrInUse => {
+                Err(runtime::ClaimError::Running {
+                    running: Some(running),
+                }
+                .into())
+            }
+            _ => Err(DaemonError::Bind {
+                host: host.to_owned(),
+                port,
+                source,
+            }),
+        },
+    }
+}
+
 /// Waits for Ctrl+C or SIGTERM: the shutdown a program passes to [`Daemon::run`].
 pub async fn terminated() {
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -437,7 +503,10 @@ async fn reload_on_hangup(settings: LiveSettings, stop: CancellationToken) {
             _ = stop.cancelled() => return,
             got = hup.recv() => if got.is_none() { return },
         }
-        match settings.reload().await {
+        systemd::reloading();
+        let reloaded = settings.reload().await;
+        systemd::reloaded();
+        match reloaded {
             Ok(changed) => tracing::info!(
                 component = "settings",
                 changed = changed.keys.len(),

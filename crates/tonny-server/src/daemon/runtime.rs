@@ -2,6 +2,12 @@
 //! command, `tonny ui-url`) that it runs and where its API listens. It sits beside the API token
 //! in the data folder (`daemon.json`, 0600), is written once the API answers and removed when
 //! the daemon stops; a file left by a daemon that was killed is recognised by its process id.
+//!
+//! One daemon serves a home: before it writes the file it takes an exclusive lock on
+//! `daemon.lock` beside it, held until the process ends (the kernel lets go of a killed
+//! process's lock, so nothing stale is left). A second `tonny serve`, the tray started at login
+//! while the systemd service runs, or the service started while the tray runs, is refused with
+//! the first one's address and how to stop it.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +15,64 @@ use serde::{Deserialize, Serialize};
 
 /// The file's name in the data folder.
 pub const RUNTIME_FILE: &str = "daemon.json";
+
+/// The lock file's name in the data folder.
+pub const LOCK_FILE: &str = "daemon.lock";
+
+/// Proof that this process is the one daemon of its home; dropping it lets go.
+#[derive(Debug)]
+pub struct HomeClaim {
+    _lock: std::fs::File,
+}
+
+/// Why a daemon could not claim its home.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    /// Another daemon of this home runs.
+    #[error(
+        "TonnyTray already runs for this home{}: use it (the tonny command and the web UI find \
+         it), or stop it first (`systemctl --user stop tonnytray` when it runs as the service, \
+         Quit in the tray's menu, or Ctrl+C where `tonny serve` or `tonny run` was started)",
+        running.as_ref().map(|i| format!(" (process {}, {})", i.pid, i.url)).unwrap_or_default()
+    )]
+    Running {
+        /// The running daemon, once its runtime file is written.
+        running: Option<RuntimeInfo>,
+    },
+    /// The lock file could not be opened or locked.
+    #[error("cannot lock {}: {source}", path.display())]
+    Io {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Claims `data_dir`'s home for this process (see the module's documentation).
+pub fn claim(data_dir: &Path) -> Result<HomeClaim, ClaimError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = data_dir.join(LOCK_FILE);
+    let io = |source| ClaimError::Io {
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => Ok(HomeClaim { _lock: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(ClaimError::Running {
+            running: read(data_dir),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+    }
+}
 
 /// What a running daemon writes about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
