@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Subcommand;
 use tonny_store::Store;
+use tonny_store::backups::{self, BackupKind};
 
 use crate::ctx::Ctx;
 use crate::output::{self, out};
@@ -28,15 +29,20 @@ pub enum DbCmd {
         #[arg(long, value_name = "AGE", value_parser = humantime::parse_duration)]
         older_than: Option<Duration>,
     },
-    /// Write a consistent copy of the database to FILE, even while TonnyTray is running.
+    /// Write a consistent copy of the database, even while TonnyTray is running: into the
+    /// backups folder, gzip-compressed, unless FILE is given (compressed when it ends in .gz).
     Backup {
         /// Where to write the backup.
-        file: PathBuf,
+        file: Option<PathBuf>,
         /// Replace FILE if it exists.
         #[arg(long)]
         force: bool,
     },
-    /// Replace the database with a backup (a safety copy of the current one is kept).
+    /// The backups in the backups folder: list them, or delete the oldest.
+    #[command(subcommand)]
+    Backups(BackupsCmd),
+    /// Replace the database with a backup, compressed or not (a safety copy of the current one
+    /// is kept).
     Restore {
         /// The backup to restore.
         file: PathBuf,
@@ -44,6 +50,88 @@ pub enum DbCmd {
         #[arg(long, short)]
         yes: bool,
     },
+}
+
+/// `tonny db backups` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BackupsCmd {
+    /// Every backup in the folder, oldest first: scheduled, manual, and the safety copies
+    /// restores took.
+    List,
+    /// Delete all but the newest N backups (files TonnyTray did not name are left alone).
+    Prune {
+        /// How many to keep.
+        #[arg(long, value_name = "N")]
+        keep: usize,
+        /// Only backups of this kind.
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+    },
+}
+
+/// A kind of backup, as `--kind` takes it.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Kind {
+    /// Taken by the daemon every `backup.interval_hours`.
+    Scheduled,
+    /// Taken by `tonny db backup`.
+    Manual,
+    /// The database as it was before a restore.
+    PreRestore,
+}
+
+impl From<Kind> for BackupKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Scheduled => BackupKind::Scheduled,
+            Kind::Manual => BackupKind::Manual,
+            Kind::PreRestore => BackupKind::PreRestore,
+        }
+    }
+}
+
+/// Runs a `db backups` subcommand.
+fn backups(ctx: &Ctx, cmd: BackupsCmd) -> anyhow::Result<()> {
+    let dir = ctx.paths.backups_dir();
+    match cmd {
+        BackupsCmd::List => {
+            let all = backups::list(&dir);
+            if ctx.json {
+                return output::json(&all);
+            }
+            if all.is_empty() {
+                out!("no backups in {}", dir.display());
+                return Ok(());
+            }
+            let mut t = output::table(&["TAKEN", "KIND", "SIZE", "FILE"]);
+            for b in &all {
+                t.add_row(vec![
+                    b.taken
+                        .with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string(),
+                    b.kind.label().to_owned(),
+                    output::bytes(b.bytes),
+                    b.path.display().to_string(),
+                ]);
+            }
+            output::print_table(&t)
+        }
+        BackupsCmd::Prune { keep, kind } => {
+            let removed = backups::prune(&dir, keep, kind.map(Into::into))
+                .with_context(|| format!("deleting old backups in {}", dir.display()))?;
+            if ctx.json {
+                return output::json(&serde_json::json!({ "removed": removed }));
+            }
+            out!(
+                "deleted {} backup{}; the newest {keep} kept in {}",
+                removed.len(),
+                if removed.len() == 1 { "" } else { "s" },
+                dir.display()
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Asks on the terminal; without one, refuses unless `--yes` was given.
@@ -160,7 +248,17 @@ pub async fn run(ctx: &mut Ctx, cmd: DbCmd) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        DbCmd::Backups(cmd) => backups(ctx, cmd)?,
         DbCmd::Backup { file, force } => {
+            let file = match file {
+                Some(file) => file,
+                None => {
+                    let dir = ctx.paths.backups_dir();
+                    tonny_core::paths::create_private_dir(&dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                    dir.join(backups::file_name(BackupKind::Manual, Utc::now()))
+                }
+            };
             if file.exists() && !force {
                 bail!(
                     "{} already exists; pass --force to replace it",

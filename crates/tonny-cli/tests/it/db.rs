@@ -87,6 +87,79 @@ fn backup_and_restore_round_trip_with_safety_copy() {
 }
 
 #[test]
+fn backups_go_to_the_backups_folder_compressed_and_prune_keeps_the_newest() {
+    let home = TempHome::new();
+    let theme = |t: &str| {
+        tonny(&home)
+            .args(["config", "set", "ui.theme", t])
+            .run()
+            .ok();
+    };
+    let mut written = Vec::new();
+    for t in ["dark", "light", "system"] {
+        theme(t);
+        let out = tonny(&home)
+            .args(["--json", "db", "backup"])
+            .run()
+            .ok()
+            .json();
+        let path = out["path"].as_str().unwrap().to_owned();
+        assert!(path.ends_with(".db.gz"), "{path}");
+        assert_eq!(&fs::read(&path).unwrap()[..2], &[0x1f, 0x8b], "gzip");
+        written.push(path);
+    }
+    let listed = tonny(&home)
+        .args(["--json", "db", "backups", "list"])
+        .run()
+        .ok()
+        .json();
+    let paths: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, written, "oldest first");
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["kind"] == "manual")
+    );
+
+    // A file the person put there is neither listed nor pruned.
+    let mine = home.data_dir().join("backups/keep-me.db.gz");
+    fs::write(&mine, b"mine").unwrap();
+    let pruned = tonny(&home)
+        .args(["--json", "db", "backups", "prune", "--keep", "2"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(pruned["removed"], serde_json::json!([written[0]]));
+    assert!(!std::path::Path::new(&written[0]).exists());
+    assert!(
+        written[1..]
+            .iter()
+            .all(|p| std::path::Path::new(p).exists())
+    );
+    assert!(mine.exists());
+
+    // The newest compressed backup restores what it holds.
+    theme("dark");
+    tonny(&home)
+        .args(["db", "restore", &written[2], "--yes"])
+        .run()
+        .ok();
+    let now = tonny(&home)
+        .args(["config", "get", "ui.theme"])
+        .run()
+        .ok()
+        .stdout;
+    assert_eq!(now.trim(), "system");
+}
+
+#[test]
 fn restore_from_a_non_database_changes_nothing() {
     let home = TempHome::new();
     tonny(&home)

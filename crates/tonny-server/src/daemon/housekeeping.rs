@@ -8,18 +8,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 use tonny_core::Settings;
+use tonny_store::backups::{self, BackupKind};
 use tonny_store::{PruneReport, Store, StoreError};
 
 use crate::settings::LiveSettings;
-
-/// Scheduled backups are named `scheduled-<UTC time>.db.gz`; other files in the folder (the
-/// safety copies a restore takes, downloads in progress) are never touched.
-const PREFIX: &str = "scheduled-";
-const SUFFIX: &str = ".db.gz";
-const STAMP: &str = "%Y%m%dT%H%M%SZ";
 
 /// How often the daemon looks whether something is due.
 const LOOK_EVERY: Duration = Duration::from_secs(15 * 60);
@@ -74,21 +69,14 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> House
     }
 }
 
-/// The scheduled backups in `dir`, oldest first, with when each was taken.
+/// The scheduled backups in `dir`, oldest first, with when each was taken (named as
+/// [`tonny_store::backups`] names them; the other kinds of backup are never touched here).
 pub fn scheduled_backups(dir: &Path) -> Vec<(DateTime<Utc>, PathBuf)> {
-    let mut found: Vec<(DateTime<Utc>, PathBuf)> = std::fs::read_dir(dir)
+    backups::list(dir)
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let stamp = name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)?;
-            let at = NaiveDateTime::parse_from_str(stamp, STAMP).ok()?.and_utc();
-            Some((at, e.path()))
-        })
-        .collect();
-    found.sort();
-    found
+        .filter(|b| b.kind == BackupKind::Scheduled)
+        .map(|b| (b.taken, b.path))
+        .collect()
 }
 
 impl Housekeeping {
@@ -144,25 +132,10 @@ impl Housekeeping {
     async fn backup(&self, now: DateTime<Utc>) -> Result<PathBuf, HousekeepingError> {
         tonny_core::paths::create_private_dir(&self.backups)
             .map_err(io("create", &self.backups))?;
-        let name = format!("{PREFIX}{}{SUFFIX}", now.format(STAMP));
-        let dest = self.backups.join(&name);
-        let raw = self.backups.join(format!(".{name}.db"));
-        let report = self.store.backup(&raw).await;
-        let compressed = match report {
-            Ok(_) => {
-                let (raw2, dest2) = (raw.clone(), dest.clone());
-                tokio::task::spawn_blocking(move || gzip(&raw2, &dest2))
-                    .await
-                    .map_err(|e| HousekeepingError::Io {
-                        action: "compress",
-                        path: dest.clone(),
-                        source: std::io::Error::other(e.to_string()),
-                    })?
-            }
-            Err(e) => Err(e.into()),
-        };
-        let _ = std::fs::remove_file(&raw);
-        compressed?;
+        let dest = self
+            .backups
+            .join(backups::file_name(BackupKind::Scheduled, now));
+        self.store.backup(&dest).await?;
         tracing::info!(
             component = "housekeeping",
             "scheduled backup written to {}",
@@ -171,16 +144,10 @@ impl Housekeeping {
         Ok(dest)
     }
 
-    /// Deletes the oldest scheduled backups beyond `keep`.
+    /// Deletes the oldest scheduled backups beyond `keep` (at least one is kept).
     fn prune_backups(&self, keep: usize) -> Result<Vec<PathBuf>, HousekeepingError> {
-        let all = scheduled_backups(&self.backups);
-        let excess = all.len().saturating_sub(keep.max(1));
-        let mut removed = Vec::new();
-        for (_, path) in all.into_iter().take(excess) {
-            std::fs::remove_file(&path).map_err(io("delete", &path))?;
-            removed.push(path);
-        }
-        Ok(removed)
+        backups::prune(&self.backups, keep.max(1), Some(BackupKind::Scheduled))
+            .map_err(io("delete old backups in", &self.backups))
     }
 
     /// Looks shortly after start and then every quarter hour, until `shutdown`.
@@ -197,28 +164,4 @@ impl Housekeeping {
             }
         }
     }
-}
-
-/// Compresses `raw` into `dest` (0600), through a temporary file renamed into place, so a
-/// full disk never leaves a half-written backup under the real name.
-fn gzip(raw: &Path, dest: &Path) -> Result<(), HousekeepingError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = dest.with_extension("gz.partial");
-    let result = (|| -> std::io::Result<()> {
-        let mut input = std::fs::File::open(raw)?;
-        let out = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        let mut encoder = flate2::write::GzEncoder::new(out, flate2::Compression::default());
-        std::io::copy(&mut input, &mut encoder)?;
-        encoder.finish()?.sync_all()?;
-        std::fs::rename(&tmp, dest)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io("write", dest))
 }

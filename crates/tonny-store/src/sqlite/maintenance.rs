@@ -46,6 +46,17 @@ fn wal_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// A failed write of the backup, a full disk told apart.
+fn write_err(e: std::io::Error, dest: &Path) -> StoreError {
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        StoreError::DiskFull {
+            path: dest.to_path_buf(),
+        }
+    } else {
+        io_err("write the backup", dest)(e)
+    }
+}
+
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
     let path = path.to_path_buf();
     move |source| StoreError::Io {
@@ -209,9 +220,10 @@ impl SqliteDb {
         })
     }
 
-    /// Writes a consistent snapshot to `dest` (mode 0600). The copy is built in a temporary file
-    /// beside `dest` and renamed into place, so a failure (full disk, killed process) never
-    /// leaves a half-written backup under the requested name.
+    /// Writes a consistent snapshot to `dest` (mode 0600), gzip-compressed when its name ends
+    /// in `.gz` ([`crate::backups`]). The copy is built in a temporary file beside `dest` and
+    /// renamed into place, so a failure (full disk, killed process) never leaves a half-written
+    /// backup under the requested name.
     pub fn backup(&self, dest: &Path) -> Result<BackupReport> {
         let dir = match dest.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -225,28 +237,27 @@ impl SqliteDb {
                 reason: "that is the live database itself; choose another file".into(),
             });
         }
-        let tmp = tempfile::Builder::new()
-            .prefix(".tonny-backup-")
-            .suffix(".db")
-            .tempfile_in(&dir)
-            .map_err(io_err("create a backup file in", &dir))?
-            .into_temp_path();
-        let dest_ctx = |e| StoreError::sqlite(dest, "write the backup", e);
-        let transcriptions = {
-            let src = connect(self.path(), true)?;
-            let mut dst = Connection::open(&tmp).map_err(dest_ctx)?;
-            copy_pages(&src, &mut dst).map_err(dest_ctx)?;
-            // A backup is one self-contained file: no -wal beside it.
-            dst.query_row("PRAGMA journal_mode = DELETE", [], |r| {
-                r.get::<_, String>(0)
-            })
-            .map_err(dest_ctx)?;
-            count(&dst, "transcriptions").map_err(dest_ctx)?
+        let temp = |suffix: &str| {
+            tempfile::Builder::new()
+                .prefix(".tonny-backup-")
+                .suffix(suffix)
+                .tempfile_in(&dir)
+                .map_err(io_err("create a backup file in", &dir))
         };
-        File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(io_err("flush the backup", dest))?;
-        tmp.persist(dest)
+        let snapshot = temp(".db")?.into_temp_path();
+        let transcriptions = self.snapshot(&snapshot, dest)?;
+        let finished = if crate::backups::wants_gzip(dest) {
+            let (file, path) = temp(".gz")?.into_parts();
+            crate::backups::gzip(&snapshot, file).map_err(|e| write_err(e, dest))?;
+            path
+        } else {
+            File::open(&snapshot)
+                .and_then(|f| f.sync_all())
+                .map_err(io_err("flush the backup", dest))?;
+            snapshot
+        };
+        finished
+            .persist(dest)
             .map_err(|e| io_err("move the finished backup to", dest)(e.error))?;
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();
@@ -258,6 +269,20 @@ impl SqliteDb {
         })
     }
 
+    /// Copies the database page by page into the empty file `into`; the transcriptions it holds.
+    fn snapshot(&self, into: &Path, dest: &Path) -> Result<u64> {
+        let dest_ctx = |e| StoreError::sqlite(dest, "write the backup", e);
+        let src = connect(self.path(), true)?;
+        let mut dst = Connection::open(into).map_err(dest_ctx)?;
+        copy_pages(&src, &mut dst).map_err(dest_ctx)?;
+        // A backup is one self-contained file: no -wal beside it.
+        dst.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .map_err(dest_ctx)?;
+        count(&dst, "transcriptions").map_err(dest_ctx)
+    }
+
     /// Validates `src`, saves a safety copy of the current database in `safety_dir`, then
     /// replaces the database's content with the backup's and upgrades its schema if it is older.
     pub fn restore(&self, src: &Path, safety_dir: &Path) -> Result<RestoreReport> {
@@ -265,15 +290,12 @@ impl SqliteDb {
             path: src.to_path_buf(),
             reason,
         };
-        let mut magic = [0u8; 16];
-        let mut f = File::open(src).map_err(|e| bad(format!("it cannot be opened ({e})")))?;
-        if !f.metadata().map(|m| m.is_file()).unwrap_or(false) {
+        let meta = fs::metadata(src).map_err(|e| bad(format!("it cannot be opened ({e})")))?;
+        if !meta.is_file() {
             return Err(bad("it is not a regular file".into()));
         }
-        if f.read_exact(&mut magic).is_err() || &magic != SQLITE_MAGIC {
-            return Err(bad("it is not an SQLite database file".into()));
-        }
-        drop(f);
+        let compressed =
+            crate::backups::is_gzip(src).map_err(|e| bad(format!("it cannot be read ({e})")))?;
 
         // Work on a private copy: the user's backup file is never modified, and a WAL-mode
         // source is read with its pages exactly as they are.
@@ -288,15 +310,39 @@ impl SqliteDb {
             .tempfile_in(&data_dir)
             .map_err(io_err("stage the backup in", &data_dir))?
             .into_temp_path();
-        fs::copy(src, &staged).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::StorageFull {
-                StoreError::DiskFull {
-                    path: data_dir.clone(),
-                }
-            } else {
-                io_err("copy the backup", src)(e)
+        let copied = if compressed {
+            crate::backups::gunzip(src, &staged)
+        } else {
+            fs::copy(src, &staged).map(|_| ())
+        };
+        copied.map_err(|e| match e.kind() {
+            std::io::ErrorKind::StorageFull => StoreError::DiskFull {
+                path: data_dir.clone(),
+            },
+            // A damaged or truncated archive.
+            std::io::ErrorKind::InvalidData
+            | std::io::ErrorKind::InvalidInput
+            | std::io::ErrorKind::UnexpectedEof
+                if compressed =>
+            {
+                bad(format!(
+                    "it is gzip-compressed but cannot be decompressed ({e})"
+                ))
             }
+            _ => io_err("copy the backup", src)(e),
         })?;
+        let mut magic = [0u8; 16];
+        let starts_right = File::open(&staged)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok()
+            && &magic == SQLITE_MAGIC;
+        if !starts_right {
+            return Err(bad(if compressed {
+                "it is gzip-compressed, but what is inside is not an SQLite database".into()
+            } else {
+                "it is not an SQLite database file (or a gzip-compressed one)".into()
+            }));
+        }
         let backup_version = {
             let c = Connection::open(&staged)
                 .map_err(|e| bad(format!("it cannot be opened as a database ({e})")))?;
@@ -328,8 +374,10 @@ impl SqliteDb {
 
         tonny_core::paths::create_private_dir(safety_dir)
             .map_err(io_err("create the safety-copy folder", safety_dir))?;
-        let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S%.3f");
-        let safety_copy = safety_dir.join(format!("pre-restore-{stamp}.db"));
+        let safety_copy = safety_dir.join(crate::backups::file_name(
+            crate::backups::BackupKind::PreRestore,
+            Utc::now(),
+        ));
         self.backup(&safety_copy)?;
 
         let transcriptions = self.write("restore the backup", |c| {

@@ -82,9 +82,83 @@ async fn backup_restores_into_another_home_with_everything() {
         serde_json::json!("dark")
     );
     assert!(target.integrity_check().await.unwrap().ok);
-    // The safety copy holds the 7 rows that were there before.
-    let safety = SqliteStore::open(&r.safety_copy).unwrap();
+    // The safety copy (compressed, as every backup TonnyTray names) holds the 7 rows that were
+    // there before.
+    let unpacked = other.path().join("safety.db");
+    let mut gz = flate2::read::GzDecoder::new(fs::File::open(&r.safety_copy).unwrap());
+    std::io::copy(&mut gz, &mut fs::File::create(&unpacked).unwrap()).unwrap();
+    let safety = SqliteStore::open(&unpacked).unwrap();
     assert_eq!(safety.stats().await.unwrap().tables[3].rows, 7);
+}
+
+#[tokio::test]
+async fn a_compressed_backup_restores_to_the_same_rows() {
+    let (home, store) = fresh();
+    fill(store.db(), 300);
+    let plain = home.path().join("plain.db");
+    let packed = home.path().join("packed.db.gz");
+    store.backup(&plain).await.unwrap();
+    let b = store.backup(&packed).await.unwrap();
+    assert_eq!(b.transcriptions, 300);
+    assert_eq!(b.bytes, fs::metadata(&packed).unwrap().len());
+    let head = fs::read(&packed).unwrap();
+    assert_eq!(&head[..2], &[0x1f, 0x8b], "gzip");
+    assert!(
+        b.bytes * 2 < fs::metadata(&plain).unwrap().len(),
+        "compressed: {} of {} bytes",
+        b.bytes,
+        fs::metadata(&plain).unwrap().len()
+    );
+    assert_eq!(
+        fs::metadata(&packed).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let (other, target) = fresh();
+    fill(target.db(), 7);
+    let r = target
+        .restore(&packed, &other.data_dir().join("backups"))
+        .await
+        .unwrap();
+    assert_eq!(r.transcriptions, 300);
+    let rows = |s: &SqliteStore| {
+        let c = rusqlite::Connection::open(s.db().path()).unwrap();
+        let mut q = c
+            .prepare("SELECT id, text FROM transcriptions ORDER BY id")
+            .unwrap();
+        q.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+    };
+    assert_eq!(rows(&target), rows(&store), "the same rows");
+    // The safety copy a restore takes is compressed too, and is restorable.
+    assert!(r.safety_copy.to_string_lossy().ends_with(".db.gz"));
+    let again = target
+        .restore(&r.safety_copy, &other.data_dir().join("backups"))
+        .await
+        .unwrap();
+    assert_eq!(again.transcriptions, 7);
+}
+
+#[tokio::test]
+async fn a_damaged_compressed_backup_is_refused_and_changes_nothing() {
+    let (home, store) = fresh();
+    fill(store.db(), 50);
+    let packed = home.path().join("packed.db.gz");
+    store.backup(&packed).await.unwrap();
+    let bytes = fs::read(&packed).unwrap();
+    let cut = home.path().join("cut.db.gz");
+    fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let (other, target) = fresh();
+    fill(target.db(), 3);
+    assert_refused_and_unchanged(&target, &other, &cut, "cannot be decompressed").await;
+    // gzip around something that is not a database.
+    let text = home.path().join("notes.txt.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, b"shopping: milk, bread, eggs").unwrap();
+    fs::write(&text, enc.finish().unwrap()).unwrap();
+    assert_refused_and_unchanged(&target, &other, &text, "not an SQLite database").await;
 }
 
 use std::os::unix::fs::PermissionsExt;
