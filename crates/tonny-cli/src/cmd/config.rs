@@ -76,6 +76,20 @@ pub async fn run(ctx: &mut Ctx, cmd: ConfigCmd) -> anyhow::Result<ExitCode> {
                     ]);
                 }
                 output::print_table(&t)?;
+                // Which variable or store each configured secret came from (never its value):
+                // an OPENAI_API_KEY already in the environment is used when nothing else is set.
+                if let Ok(secrets) = ctx.secrets().await {
+                    let configured: Vec<String> = secrets
+                        .status()
+                        .into_iter()
+                        .filter(|s| s.configured)
+                        .map(|s| format!("{} from {}", s.name, super::secrets::source_name(&s)))
+                        .collect();
+                    if !configured.is_empty() {
+                        out!("");
+                        out!("secrets: {}", configured.join("; "));
+                    }
+                }
             }
             for w in &loaded.warnings {
                 eprintln!("warning: {w}");

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use secrecy::ExposeSecret;
 use serde_json::json;
-use tonny_store::secrets::{BackendKind, SecretName, SecretSource, SecretString};
+use tonny_store::secrets::{BackendKind, SecretName, SecretSource, SecretStatus, SecretString};
 
 use crate::ctx::{Ctx, blocking};
 use crate::output::{self, out};
@@ -36,11 +36,14 @@ printf %s \"$KEY\" | tonny secrets set elevenlabs_api_key"
     },
 }
 
-fn source_name(s: SecretSource) -> &'static str {
-    match s {
-        SecretSource::Environment => "environment",
-        SecretSource::Keychain => "keychain",
-        SecretSource::EncryptedFile => "encrypted file",
+/// Where a value came from, naming the variable when one supplied it.
+pub(crate) fn source_name(s: &SecretStatus) -> String {
+    match (s.source, &s.env_var) {
+        (Some(_), Some(var)) => format!("environment ({var})"),
+        (Some(SecretSource::Keychain), None) => "keychain".to_owned(),
+        (Some(SecretSource::EncryptedFile), None) => "encrypted file".to_owned(),
+        (Some(_), None) => "environment".to_owned(),
+        (None, _) => "-".to_owned(),
     }
 }
 
@@ -130,7 +133,7 @@ pub async fn run(ctx: &mut Ctx, cmd: SecretsCmd) -> anyhow::Result<ExitCode> {
                     t.add_row(vec![
                         s.name.as_str().to_owned(),
                         state,
-                        s.source.map(source_name).unwrap_or("-").to_owned(),
+                        source_name(s),
                         s.description.to_owned(),
                     ]);
                 }

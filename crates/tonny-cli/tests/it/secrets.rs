@@ -127,6 +127,58 @@ fn environment_variables_supply_secrets_and_take_precedence() {
 }
 
 #[test]
+fn other_tools_variables_are_used_when_nothing_else_supplies_the_key() {
+    let home = TempHome::new();
+    let theirs = "sk-openai-from-their-shell-123456";
+    let with_theirs = || {
+        tonny(&home)
+            .env("OPENAI_API_KEY", theirs)
+            .env("ELEVENLABS_API_KEY", "sk_eleven_from_their_shell_1234")
+    };
+    let st = with_theirs()
+        .args(["secrets", "status", "--json"])
+        .run()
+        .ok();
+    let openai = status(&st, "openai_api_key");
+    assert_eq!(openai["source"], "conventional_environment", "{openai}");
+    assert_eq!(openai["env_var"], "OPENAI_API_KEY");
+    assert_eq!(
+        status(&st, "elevenlabs_api_key")["env_var"],
+        "ELEVENLABS_API_KEY"
+    );
+    // Not for the chat server: an OpenAI key must not go to another server.
+    assert_eq!(status(&st, "chat_api_key")["configured"], false);
+    // `tonny config show` names the variable, never the value.
+    let shown = with_theirs().args(["config", "show"]).run().ok();
+    assert!(shown.stdout.contains("OPENAI_API_KEY"), "{}", shown.stdout);
+    assert!(!shown.stdout.contains(theirs) && !shown.stderr.contains(theirs));
+
+    // Ours win: a stored value, then our variable.
+    tonny(&home)
+        .args(["secrets", "set", "openai_api_key"])
+        .stdin("sk-stored-in-tonny-1234567")
+        .run()
+        .ok();
+    let st = with_theirs()
+        .args(["secrets", "status", "--json"])
+        .run()
+        .ok();
+    assert_ne!(
+        status(&st, "openai_api_key")["source"],
+        "conventional_environment"
+    );
+    let st = with_theirs()
+        .env("TONNY_OPENAI_API_KEY", "sk-ours-in-the-env-1234567")
+        .args(["secrets", "status", "--json"])
+        .run()
+        .ok();
+    assert_eq!(
+        status(&st, "openai_api_key")["env_var"],
+        "TONNY_OPENAI_API_KEY"
+    );
+}
+
+#[test]
 fn bad_values_are_refused_without_echoing_them_and_nothing_is_stored() {
     let home = TempHome::new();
     let cases = [

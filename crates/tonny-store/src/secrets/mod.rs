@@ -2,7 +2,8 @@
 //!
 //! Looked up in this order: a `TONNY_*` environment variable (headless use, e.g.
 //! `TONNY_ELEVENLABS_API_KEY`), then the store in use — the OS keychain (Secret Service on
-//! Linux) when one answers, otherwise an encrypted file, and the user is told which. Values
+//! Linux) when one answers, otherwise an encrypted file, and the user is told which — then the
+//! variable other tools use for the same key (`OPENAI_API_KEY`, `ELEVENLABS_API_KEY`). Values
 //! never reach the database, config files, logs or error messages: every error here is built
 //! without the value, and [`SecretString`] redacts itself in `Debug`.
 
@@ -110,6 +111,9 @@ pub enum SecretSource {
     Keychain,
     /// The encrypted file.
     EncryptedFile,
+    /// Another tool's variable for the same key (`OPENAI_API_KEY`), used when nothing else
+    /// supplies it.
+    ConventionalEnvironment,
 }
 
 /// The backend in use and, for the fallback, why.
@@ -134,6 +138,8 @@ pub struct SecretStatus {
     pub configured: bool,
     /// Where the value comes from.
     pub source: Option<SecretSource>,
+    /// The environment variable that supplies it, when one does.
+    pub env_var: Option<String>,
     /// A problem with the configured value or with reading it (never the value).
     pub problem: Option<String>,
 }
@@ -176,6 +182,8 @@ pub struct SecretStore {
     fallback_reason: Option<String>,
     /// `TONNY_*` secret variables present at start, by secret.
     env: BTreeMap<SecretName, SecretString>,
+    /// Other tools' variables present at start ([`SecretName::conventional_env_var`]).
+    conventional: BTreeMap<SecretName, SecretString>,
 }
 
 impl SecretStore {
@@ -196,6 +204,15 @@ impl SecretStore {
                     .map(|v| (n, SecretString::from(v.clone())))
             })
             .collect();
+        let conventional = SecretName::ALL
+            .into_iter()
+            .filter_map(|n| {
+                env_map
+                    .get(n.conventional_env_var()?)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (n, SecretString::from(v.clone())))
+            })
+            .collect();
         let file = || FileBackend::new(paths.secrets_file(), paths.secrets_key_file());
         let (backend, fallback_reason) = match choice {
             BackendChoice::File => (Backend::File(file()), Some(format!("{BACKEND_ENV}=file"))),
@@ -212,6 +229,7 @@ impl SecretStore {
             backend,
             fallback_reason,
             env,
+            conventional,
         })
     }
 
@@ -248,7 +266,8 @@ impl SecretStore {
         }
     }
 
-    /// The value and where it came from; the environment takes precedence.
+    /// The value and where it came from: our variable, then the stored value, then another
+    /// tool's variable.
     pub fn get(
         &self,
         name: SecretName,
@@ -260,7 +279,22 @@ impl SecretStore {
             Backend::Keychain(k) => k.get(name)?,
             Backend::File(f) => f.get(name)?,
         };
-        Ok(stored.map(|v| (v, self.stored_source())))
+        if let Some(v) = stored {
+            return Ok(Some((v, self.stored_source())));
+        }
+        Ok(self
+            .conventional
+            .get(&name)
+            .map(|v| (v.clone(), SecretSource::ConventionalEnvironment)))
+    }
+
+    /// The variable a value from `source` came from.
+    fn env_var_of(name: SecretName, source: Option<SecretSource>) -> Option<String> {
+        match source? {
+            SecretSource::Environment => Some(name.env_var()),
+            SecretSource::ConventionalEnvironment => name.conventional_env_var().map(str::to_owned),
+            SecretSource::Keychain | SecretSource::EncryptedFile => None,
+        }
     }
 
     /// Removes the stored value. True if there was one. Environment variables are not touched.
@@ -289,11 +323,9 @@ impl SecretStore {
                                 SecretError::Empty { .. } => "is empty".to_owned(),
                                 other => other.to_string(),
                             };
-                            match src {
-                                SecretSource::Environment => {
-                                    format!("{} is set but {why}", name.env_var())
-                                }
-                                _ => format!("the stored value {why}"),
+                            match Self::env_var_of(name, Some(src)) {
+                                Some(var) => format!("{var} is set but {why}"),
+                                None => format!("the stored value {why}"),
                             }
                         });
                         (true, Some(src), problem)
@@ -306,6 +338,7 @@ impl SecretStore {
                     description: name.description(),
                     configured,
                     source,
+                    env_var: Self::env_var_of(name, source),
                     problem,
                 }
             })

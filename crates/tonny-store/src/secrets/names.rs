@@ -66,6 +66,18 @@ impl SecretName {
         format!("TONNY_{}", self.as_str().to_ascii_uppercase())
     }
 
+    /// The variable other tools use for the same key, honoured when neither our variable nor a
+    /// stored value supplies it: a person who already has `OPENAI_API_KEY` set need not copy it.
+    /// (Not for the chat key: the chat server is often not OpenAI's, and an OpenAI key must
+    /// not be sent to another server.)
+    pub fn conventional_env_var(self) -> Option<&'static str> {
+        match self {
+            SecretName::ElevenlabsApiKey => Some("ELEVENLABS_API_KEY"),
+            SecretName::OpenaiApiKey => Some("OPENAI_API_KEY"),
+            _ => None,
+        }
+    }
+
     /// What it is for, for `tonny secrets status`.
     pub fn description(self) -> &'static str {
         match self {
