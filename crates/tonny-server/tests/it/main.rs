@@ -9,6 +9,7 @@ mod api_history;
 mod api_household;
 mod api_memory;
 mod api_talk;
+mod deploy;
 mod housekeeping;
 mod live_settings;
 mod records;
