@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use tonny_core::settings::{ComputeType, SttSettings};
 use tonny_server::logging::init_logging;
 use tonny_server::parts::EmbeddedLoader;
@@ -110,6 +110,18 @@ enum Command {
     Models(cmd::models::ModelsCmd),
     /// Check the installation and explain how to fix what is wrong.
     Doctor,
+    /// Print the completion script for SHELL (`tonny completions bash > ~/.local/share/bash-completion/completions/tonny`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual pages (tonny.1 and one per subcommand) into DIR (for packages).
+    #[command(hide = true)]
+    Manpages {
+        /// Where to write them.
+        dir: PathBuf,
+    },
     /// Serve the embedded speech engine on stdin/stdout (started by the tray, not by people).
     #[command(name = "stt-worker", hide = true)]
     SttWorker(SttWorkerArgs),
@@ -172,11 +184,35 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// `tonny manpages DIR`: a page per command, from the same definitions `--help` prints.
+fn manpages(dir: &std::path::Path) -> ExitCode {
+    let written =
+        std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(Cli::command(), dir));
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "tonny: error: writing the manual pages into {}: {e}",
+                dir.display()
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::SttWorker(args) = &cli.command {
-        return stt_worker(args);
+    // What needs no home: the speech worker, and the documentation generated from these
+    // definitions.
+    match &cli.command {
+        Command::SttWorker(args) => return stt_worker(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "tonny", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Command::Manpages { dir } => return manpages(dir),
+        _ => {}
     }
     let embedded: EmbeddedLoader = Arc::new(in_process);
     let mut ctx = match Ctx::new(cli.home.clone(), cli.json, embedded).await {
@@ -211,7 +247,9 @@ async fn main() -> ExitCode {
         }
         Command::Actions(c) => cmd::actions::run(&mut ctx, c).await,
         Command::Doctor => cmd::doctor::run(&mut ctx).await,
-        Command::SttWorker(_) => unreachable!("served before the database is opened"),
+        Command::SttWorker(_) | Command::Completions { .. } | Command::Manpages { .. } => {
+            unreachable!("answered before the database is opened")
+        }
     };
     // Flush recorded log lines before exiting.
     drop(ctx);

@@ -38,6 +38,9 @@ pub enum ConfigCmd {
     Validate,
     /// Where TonnyTray keeps its files.
     Paths,
+    /// Print every setting as a commented `TONNY_*` line with its meaning and default (the
+    /// repository's .env.example), to start a ~/.config/tonnytray/.env from.
+    EnvExample,
 }
 
 fn shown(v: &Value) -> String {
@@ -205,6 +208,7 @@ pub async fn run(ctx: &mut Ctx, cmd: ConfigCmd) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         },
+        ConfigCmd::EnvExample => out!("{}", tonny_core::settings::env_example().trim_end()),
         ConfigCmd::Paths => {
             let p = &ctx.paths;
             let rows = [

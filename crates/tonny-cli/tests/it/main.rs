@@ -5,6 +5,7 @@ mod config;
 mod daemon;
 mod db;
 mod dictate;
+mod docs;
 mod doctor;
 mod history;
 mod listen;

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How text is put into the focused window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TypingMethod {
     /// Detect the display server and use the first tool that works, falling back to paste and
@@ -22,7 +22,7 @@ pub enum TypingMethod {
 }
 
 /// What is added after typed text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Trailing {
     /// Nothing.
@@ -34,7 +34,7 @@ pub enum Trailing {
 }
 
 /// Typing options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct TypingSettings {
     /// Which tool types.
@@ -56,7 +56,7 @@ impl Default for TypingSettings {
 }
 
 /// Global shortcuts, written like `Ctrl+Shift+Space`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct HotkeySettings {
     /// Hold to talk.
@@ -78,7 +78,7 @@ impl Default for HotkeySettings {
 }
 
 /// Audio device and voice-activity options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AudioSettings {
     /// Capture device name; unset means the system default.
@@ -103,7 +103,7 @@ impl Default for AudioSettings {
 }
 
 /// Conversation context options (the context itself is in memory only).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ConversationSettings {
     /// Exchanges remembered for follow-up questions; 0 disables context.
@@ -122,7 +122,7 @@ impl Default for ConversationSettings {
 }
 
 /// What the history tables keep.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct HistorySettings {
     /// Store transcripts and replies at all.
@@ -141,7 +141,7 @@ impl Default for HistorySettings {
 }
 
 /// Scheduled copies of the database, taken by the running daemon.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct BackupSettings {
     /// Hours between two scheduled backups; 0 takes none.
@@ -160,7 +160,9 @@ impl Default for BackupSettings {
 }
 
 /// Log verbosity, most to least severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
     /// Verbose tracing.
@@ -201,7 +203,7 @@ impl LogLevel {
 }
 
 /// Logging options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
     /// Least severe level recorded.
@@ -217,7 +219,7 @@ impl Default for LogSettings {
 }
 
 /// Colour scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
     /// Follow the desktop.
@@ -229,7 +231,7 @@ pub enum Theme {
 }
 
 /// Appearance options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct UiSettings {
     /// Colour scheme.
@@ -249,7 +251,7 @@ impl Default for UiSettings {
 }
 
 /// Where the daemon (`tonny serve`, the tray) listens for its API and web UI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
     /// Address to bind. Loopback by default: the token guards the API, but a household

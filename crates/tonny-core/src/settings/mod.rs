@@ -9,6 +9,7 @@
 //! keychain, see `tonny-store`'s `secrets` module.
 
 mod desktop;
+mod env_example;
 mod keys;
 mod layers;
 mod remote;
@@ -20,13 +21,14 @@ pub use desktop::{
     AudioSettings, BackupSettings, ConversationSettings, HistorySettings, HotkeySettings, LogLevel,
     LogSettings, ServerSettings, Theme, Trailing, TypingMethod, TypingSettings, UiSettings,
 };
+pub use env_example::{env_example, undocumented_keys};
 pub use keys::{closest_env_var, env_var_for, key_names};
 pub use layers::{LoadedSettings, Source};
 pub use remote::{ElevenLabsFormat, ExtraService, ServicesSettings, WhisperLiveKitSettings};
 pub use validate::{FieldError, SettingsError};
 
 /// Every TonnyTray option. Sections mirror the pipeline stages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Speech-to-text: which engine and where it lives.
@@ -68,7 +70,7 @@ pub struct Settings {
 }
 
 /// Which speech-to-text engine transcribes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SttBackend {
     /// Whisper in-process; works offline with nothing else installed.
@@ -80,7 +82,7 @@ pub enum SttBackend {
 }
 
 /// Speech-to-text options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SttSettings {
     /// The engine used.
@@ -127,7 +129,7 @@ impl Default for SttSettings {
 }
 
 /// Numeric precision for the embedded speech engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ComputeType {
     /// int8 where the CPU has fast integer instructions, else float32.
@@ -139,7 +141,7 @@ pub enum ComputeType {
 }
 
 /// An agent backend a request can be routed to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AgentBackend {
     /// The built-in offline agent: quick actions, timers, time and date.
@@ -165,7 +167,7 @@ impl AgentBackend {
 }
 
 /// Agent routing options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AgentSettings {
     /// Backends tried in order until one answers.
@@ -181,7 +183,7 @@ impl Default for AgentSettings {
 }
 
 /// n8n webhook options (the URL and header credential are secrets).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct N8nSettings {
     /// Give up on one webhook call after this long.
@@ -195,7 +197,7 @@ impl Default for N8nSettings {
 }
 
 /// Which dialect the chat server speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChatApi {
     /// Open WebUI: `/api/chat/completions`, knowledge collections.
@@ -210,7 +212,7 @@ Your answers are spoken aloud: keep them short and conversational, two or three 
 no markdown, lists, code or links.";
 
 /// OpenAI-compatible chat options (the API key is a secret).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChatSettings {
     /// Server base URL.
@@ -244,7 +246,7 @@ impl Default for ChatSettings {
 }
 
 /// RabbitMQ options (the broker URL is a secret).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RabbitMqSettings {
     /// Topic exchange requests are published to.
@@ -269,7 +271,7 @@ impl Default for RabbitMqSettings {
 }
 
 /// Which voice speaks replies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TtsEngine {
     /// Local espeak-ng; works offline.
@@ -281,7 +283,7 @@ pub enum TtsEngine {
 }
 
 /// Text-to-speech options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct TtsSettings {
     /// The engine used.
@@ -342,7 +344,7 @@ impl Default for TtsSettings {
 }
 
 /// How a reply is delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResponseMode {
     /// Typed / shown only.
@@ -354,7 +356,7 @@ pub enum ResponseMode {
 }
 
 /// Reply delivery options.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResponseSettings {
     /// Text, voice or both.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The supervised WhisperLiveKit server (`stt.backend = whisperlivekit`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct WhisperLiveKitSettings {
     /// Start and supervise the server; off when it runs elsewhere (then `stt.whisperlivekit_url`
@@ -44,7 +44,7 @@ impl Default for WhisperLiveKitSettings {
 }
 
 /// One more service to supervise.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtraService {
     /// Its name in `tonny services`.
@@ -63,7 +63,7 @@ pub struct ExtraService {
 }
 
 /// Supervised services besides WhisperLiveKit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServicesSettings {
     /// Started with TonnyTray, in dependency order.
@@ -71,7 +71,7 @@ pub struct ServicesSettings {
 }
 
 /// The `output_format` asked of ElevenLabs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum ElevenLabsFormat {
     /// 16-bit PCM at 16 kHz.
     #[serde(rename = "pcm_16000")]
