@@ -16,10 +16,11 @@ source scripts/lib.sh
 # RabbitMQ agent tests start (private node, port and data per test); chromium: the web UI's
 # end-to-end tests (headless, driven by playwright-core); libwebkit2gtk-4.1-dev,
 # libayatana-appindicator3-dev, librsvg2-dev, libxdo-dev: the tray (Tauri); imagemagick: the
-# tray test's screenshot; systemd: systemd-analyze, which verifies the user unit. The web UI is
+# tray test's screenshot; systemd: systemd-analyze, which verifies the user unit; man-db: the
+# manual pages rendered. The web UI is
 # linted, type-checked and built first (the daemon embeds it when compiled); then the workflows
 # (actionlint) and the deployment files (promtool, the compose schema: scripts/check-deploy.sh).
-ensure_apt ca-certificates gcc g++ cmake python3-pip python3-venv espeak-ng sox libsox-fmt-all systemd \
+ensure_apt ca-certificates gcc g++ cmake python3-pip python3-venv espeak-ng sox libsox-fmt-all systemd man-db \
     dbus dbus-bin gnome-keyring libsecret-tools pkg-config libasound2-dev pulseaudio \
     pulseaudio-utils xvfb xterm xdotool xclip rabbitmq-server chromium opus-tools \
     libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev imagemagick
