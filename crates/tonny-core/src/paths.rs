@@ -90,7 +90,15 @@ impl Paths {
     }
 }
 
-/// Creates `dir` and its missing parents with mode 0700; tightens an existing directory we own.
+/// Creates `dir` and its missing parents with mode 0700, leaving an existing directory as it is:
+/// for a file's folder that may be the person's own or a shared one (`/tmp`), which must never
+/// be tightened. TonnyTray's own folders use [`create_private_dir`].
+pub fn create_missing_private_dir(dir: &Path) -> io::Result<()> {
+    DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}
+
+/// Creates `dir` and its missing parents with mode 0700, and tightens it to 0700 if it exists:
+/// only for TonnyTray's own folders (data, settings, backups, models).
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     let meta = fs::metadata(dir)?;

@@ -29,7 +29,7 @@ use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 use serde_json::Value;
 use tonny_core::Profile;
-use tonny_core::paths::{create_private_dir, touch_private_file};
+use tonny_core::paths::{create_missing_private_dir, touch_private_file};
 use tonny_core::quick_action::{QuickAction, QuickActionError};
 use tonny_core::timer::{NewTimer, Timer};
 
@@ -78,7 +78,9 @@ impl SqliteDb {
     /// is damaged, or comes from a newer version is refused without being modified.
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            create_private_dir(dir).map_err(|source| StoreError::Io {
+            // A database may be opened anywhere (a downloaded backup in /tmp): its folder is
+            // created private when missing, never tightened (the data folder is, by Paths).
+            create_missing_private_dir(dir).map_err(|source| StoreError::Io {
                 action: "create the data directory",
                 path: dir.to_path_buf(),
                 source,

@@ -177,3 +177,25 @@ async fn a_version_2_database_keeps_its_activity_and_takes_every_status_after_up
         .collect();
     assert_eq!(stored, ActivityStatus::ALL);
 }
+
+#[tokio::test]
+async fn a_database_opened_in_a_shared_folder_leaves_the_folder_as_it_was() {
+    // A backup downloaded to /tmp and opened there must not make /tmp private (it did: every
+    // other user's programs then failed to write their temporary files).
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let store = SqliteStore::open(&shared.path().join("copy.db")).unwrap();
+    store.stats().await.unwrap();
+    assert_eq!(
+        std::fs::metadata(shared.path())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777,
+        0o1777
+    );
+    // A folder that does not exist yet is created private.
+    let fresh = shared.path().join("new/dir");
+    SqliteStore::open(&fresh.join("x.db")).unwrap();
+    assert_eq!(mode(&fresh), 0o700);
+}
