@@ -257,11 +257,22 @@ async fn supervise_in_foreground(ctx: &Ctx, name: &str) -> anyhow::Result<ExitCo
     let core = Arc::clone(handle.core());
     let mut events = handle.subscribe();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let settings = core.settings.current();
-    let (secrets, _) = core.secrets.for_settings(&settings).await;
-    let specs = core.build.services(&settings, &secrets);
-    core.services.replace_only(specs, name).await?;
-    eprintln!("supervising {name}; Ctrl-C stops it");
+    // The service starts once this process serves and its runtime file names it, so that
+    // `tonny services status` never sees it running without seeing who supervises it.
+    let (failed_tx, failed_rx) = tokio::sync::oneshot::channel::<anyhow::Error>();
+    let starting = name.to_owned();
+    tokio::spawn(async move {
+        handle.ready().await;
+        let settings = core.settings.current();
+        let (secrets, _) = core.secrets.for_settings(&settings).await;
+        let specs = core.build.services(&settings, &secrets);
+        match core.services.replace_only(specs, &starting).await {
+            Ok(()) => eprintln!("supervising {starting}; Ctrl-C stops it"),
+            Err(e) => {
+                let _ = failed_tx.send(e.into());
+            }
+        }
+    });
     let watched = name.to_owned();
     let ended = async move {
         loop {
@@ -277,13 +288,18 @@ async fn supervise_in_foreground(ctx: &Ctx, name: &str) -> anyhow::Result<ExitCo
             }
         }
     };
+    let mut failure = None;
     server
         .run(Some(listener), async {
             tokio::select! {
                 _ = tonny_server::daemon::terminated() => {}
                 _ = ended => {}
+                Ok(e) = failed_rx => failure = Some(e),
             }
         })
         .await?;
-    Ok(ExitCode::SUCCESS)
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
