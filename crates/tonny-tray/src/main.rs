@@ -163,6 +163,9 @@ fn start_daemon(app: AppHandle, args: Args, ready: tokio::sync::oneshot::Sender<
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("tonny-tray: error: {e:#}");
+                // Started from the desktop there is no terminal: say it where it is seen (that
+                // TonnyTray already runs as the service, a port in use, a damaged database).
+                notify(&app, "TonnyTray could not start", &format!("{e:#}"));
                 1
             }
         };

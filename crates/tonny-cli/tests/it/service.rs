@@ -117,9 +117,10 @@ fn the_daemon_started_as_the_unit_says_tells_systemd_ready_reload_and_stop_and_p
         .find_map(|l| l.strip_prefix("STATUS="))
         .unwrap_or_default();
     assert!(status.contains(&format!("127.0.0.1:{port}")), "{ready}");
-    let token = std::fs::read_to_string(home.data_dir().join("api-token")).unwrap_or_default();
+    let token = std::fs::read_to_string(home.data_dir().join("api-token")).unwrap();
+    assert!(!token.trim().is_empty(), "the daemon has a token");
     assert!(
-        token.trim().is_empty() || !ready.contains(token.trim()),
+        !ready.contains(token.trim()),
         "the token is not in the status"
     );
     let runtime = std::fs::read_to_string(home.data_dir().join("daemon.json")).unwrap();
