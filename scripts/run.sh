@@ -18,12 +18,16 @@ ensure_rust
 build_ui
 select_target_dir
 
-# Built exactly as ./scripts/test.sh builds it, on purpose: the dev profile optimises every
-# dependency (CTranslate2, oneDNN, symphonia, ...) and the speech crates (Cargo.toml), and the
-# same command shares the native builds with the tests, so a machine compiles oneDNN and
-# CTranslate2 (~40 min on 2 cores) once. (Building one package alone unifies features
-# differently, which gives the native build scripts new hashes and rebuilds them.)
-cargo test --workspace --locked --no-run
+# Only the programs this run starts: `tonny`, and `tonny-tray` when there is a desktop to show
+# it on (its GTK/WebKit crates are a third of the workspace's build). The test command builds
+# the rest into the same target directory later, reusing these crates; CTranslate2 comes
+# prebuilt (scripts/lib.sh), so nothing native is rebuilt when features unify differently there.
+programs=(--bin tonny)
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${TONNY_DEMO:-}" ]; then
+    programs+=(--bin tonny-tray)
+fi
+echo "==> building ${programs[*]//--bin /}"
+cargo build --locked "${programs[@]}"
 tonny="${CARGO_TARGET_DIR:-target}/debug/tonny"
 
 echo "==> speech model"
