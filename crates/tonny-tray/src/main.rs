@@ -50,6 +50,18 @@ struct Args {
     /// dashboard's Profiles view instead.
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
+    /// Write this program's manual page (tonny-tray.1) into DIR and exit (for packages).
+    #[arg(long, value_name = "DIR", hide = true)]
+    manpage: Option<PathBuf>,
+}
+
+/// `--manpage DIR`: the manual page from the same definitions `--help` prints, written without
+/// starting the tray (the packaging script runs it on a machine with no desktop).
+fn write_manpage(dir: &std::path::Path) -> anyhow::Result<()> {
+    use clap::CommandFactory as _;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    clap_mangen::generate_to(Args::command(), dir)
+        .with_context(|| format!("writing the manual page into {}", dir.display()))
 }
 
 /// What the menu and the event loop share.
@@ -75,6 +87,9 @@ const WINDOW: &str = "dashboard";
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(dir) = &args.manpage {
+        return write_manpage(dir);
+    }
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let shared = Arc::new(Shared {
         daemon: Mutex::new(None),
@@ -190,6 +205,7 @@ async fn run_daemon(
     };
     let build = Providers {
         models_dir: home.paths.models_dir(),
+        voices_dir: home.paths.voices_dir(),
         embedded: worker_loader(speech_worker_program()),
         speak: true,
         display: Display::detect(),

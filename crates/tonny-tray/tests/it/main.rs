@@ -313,6 +313,40 @@ fn the_tray_does_not_link_the_speech_engine() {
     );
 }
 
+#[test]
+fn the_tray_writes_its_manual_page_without_a_desktop() {
+    let home = TempHome::new();
+    let dir = home.path().join("man");
+    let out = Command::new(env!("CARGO_BIN_EXE_tonny-tray"))
+        .arg("--manpage")
+        .arg(&dir)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("tonny-tray runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rendered = Command::new("man")
+        .arg("-l")
+        .arg(dir.join("tonny-tray.1"))
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "100")
+        .output()
+        .expect("man (man-db) runs");
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    assert!(rendered.status.success(), "{text}");
+    for option in ["--open", "--profile", "--no-shortcuts"] {
+        assert!(text.contains(option), "{option} documented: {text}");
+    }
+    assert!(
+        !text.contains("--manpage"),
+        "the packaging option is hidden"
+    );
+}
+
 /// The D-Bus session address the tray's wrapper started (read from the tray's environment).
 fn session_bus_of(tray: &Tray) -> Option<String> {
     let children = Command::new("pgrep")
