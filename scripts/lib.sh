@@ -28,6 +28,7 @@ ensure_rust() {
 # also fetches the prebuilt CTranslate2 the build links.
 select_target_dir() {
     ensure_ctranslate2
+    ensure_onnxruntime
     local shared="${HOME}/.cache/tonnytray/target"
     if [ -z "${CARGO_TARGET_DIR:-}" ] && [ -d "$shared" ]; then
         export CARGO_TARGET_DIR="$shared"
@@ -73,6 +74,32 @@ ensure_ctranslate2() {
     fi
     mkdir -p .native
     ln -sfn "$dir" .native/ctranslate2
+}
+
+# ONNX Runtime for Piper voices, prebuilt: the library in PyPI's onnxruntime wheel, unpacked once
+# per machine into ~/.cache/tonnytray and linked into the checkout as .native/onnxruntime, from
+# where crates/tonny-piper/build.rs copies it beside the programs (it is loaded at run time, not
+# linked). The release the packages ship.
+ONNXRUNTIME_VERSION=1.31.1
+ensure_onnxruntime() {
+    [ "$(uname -m)-$(uname -s)" = x86_64-Linux ] || return 0 # elsewhere: the system's library
+    local dir="$HOME/.cache/tonnytray/onnxruntime-$ONNXRUNTIME_VERSION"
+    if [ ! -e "$dir/libonnxruntime.so.$ONNXRUNTIME_VERSION" ]; then
+        ensure_apt ca-certificates python3-pip
+        echo "==> ONNX Runtime $ONNXRUNTIME_VERSION, prebuilt (PyPI onnxruntime wheel) into $dir"
+        local tmp
+        tmp=$(mktemp -d)
+        python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
+            --platform manylinux_2_28_x86_64 "onnxruntime==$ONNXRUNTIME_VERSION" -d "$tmp"
+        python3 -m zipfile -e "$tmp"/onnxruntime-*.whl "$tmp/x"
+        mkdir -p "$dir.partial"
+        cp "$tmp/x/onnxruntime/capi/libonnxruntime.so.$ONNXRUNTIME_VERSION" "$dir.partial/"
+        chmod 0755 "$dir.partial"/*.so*
+        rm -rf "$tmp" "$dir"
+        mv "$dir.partial" "$dir"
+    fi
+    mkdir -p .native
+    ln -sfn "$dir" .native/onnxruntime
 }
 
 # Node.js and npm for the web UI (the machine's own if present, else Debian's).

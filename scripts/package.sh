@@ -40,7 +40,9 @@ if [ "$(uname -m)" = x86_64 ]; then
     # The prebuilt CTranslate2 and its OpenMP runtime, found through the run path
     # $ORIGIN/../lib/tonnytray.
     # (The wheel ships them with their symbol tables; the dynamic symbols stay.)
-    for lib in "$target"/release/libctranslate2-*.so.* "$target"/release/libgomp-*.so.*; do
+    # ONNX Runtime, which Piper voices load at run time (from $ORIGIN/../lib/tonnytray too).
+    for lib in "$target"/release/libctranslate2-*.so.* "$target"/release/libgomp-*.so.* \
+        "$target"/release/libonnxruntime.so.*; do
         install -m 644 "$lib" "$stage/usr/lib/tonnytray/"
         strip --strip-unneeded "$stage/usr/lib/tonnytray/$(basename "$lib")"
     done
@@ -49,6 +51,7 @@ install -m 644 packaging/systemd/tonnytray.service "$stage/usr/lib/systemd/user/
 install -m 644 packaging/tonnytray.desktop "$stage/usr/share/applications/"
 install -m 644 crates/tonny-tray/icons/icon.png "$stage/usr/share/icons/hicolor/128x128/apps/tonnytray.png"
 "$stage/usr/bin/tonny" manpages "$stage/usr/share/man/man1"
+"$stage/usr/bin/tonny-tray" --manpage "$stage/usr/share/man/man1"
 gzip -9n "$stage"/usr/share/man/man1/*.1
 "$stage/usr/bin/tonny" completions bash >"$stage/usr/share/bash-completion/completions/tonny"
 "$stage/usr/bin/tonny" completions zsh >"$stage/usr/share/zsh/vendor-completions/_tonny"

@@ -5,7 +5,7 @@
 //! Intel MKL and oneDNN inside: the build faster-whisper runs), so on x86_64 Linux `ct2rs` is
 //! used with its `system` feature and linked against that library.
 //!
-//! `scripts/fetch-ctranslate2.sh` (which every script that builds runs) unpacks the wheel's
+//! `scripts/fetch-native.sh` (which every script that builds runs) unpacks the wheel's
 //! libraries into a folder, adds what `ct2rs`'s link step asks for that the wheel lacks (a
 //! `libctranslate2.so` name, empty archives for `cpu_features` and the CUDA libraries), and
 //! links it as `.native/ctranslate2`, which `.cargo/config.toml` passes to every build script as
@@ -88,7 +88,7 @@ fn shared_libraries(dir: &Path) -> Vec<PathBuf> {
 fn missing(dir: &Path) -> String {
     format!(
         "CTranslate2 {VERSION} (the library in PyPI's ctranslate2 wheel) is not in {}: run \
-         ./scripts/fetch-ctranslate2.sh (the other scripts run it too)",
+         ./scripts/fetch-native.sh (the other scripts run it too)",
         dir.display()
     )
 }

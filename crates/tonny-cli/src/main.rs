@@ -103,8 +103,11 @@ enum Command {
     Actions(cmd::actions::ActionsCmd),
     /// Turn speech in audio files into text, in-process (no server needed).
     Transcribe(cmd::transcribe::TranscribeArgs),
-    /// Speak text with the local voice (espeak-ng) into a WAV file.
+    /// Speak text with the local voice (Piper, or espeak-ng), aloud or into a WAV file.
     Say(cmd::say::SayArgs),
+    /// Piper voices (the natural local voice): list, install, import, verify, remove.
+    #[command(subcommand)]
+    Voices(cmd::voices::VoicesCmd),
     /// Speech models: list, install, import, verify, remove.
     #[command(subcommand)]
     Models(cmd::models::ModelsCmd),
@@ -232,6 +235,7 @@ async fn main() -> ExitCode {
         Command::Logs(a) => cmd::logs::run(&mut ctx, a).await,
         Command::Transcribe(a) => cmd::transcribe::run(&mut ctx, a).await,
         Command::Models(c) => cmd::models::run(&mut ctx, c).await,
+        Command::Voices(c) => cmd::voices::run(&mut ctx, c).await,
         Command::Say(a) => cmd::say::run(&mut ctx, a).await,
         Command::Ask(a) => cmd::ask::run(&mut ctx, a).await,
         Command::Run(a) => cmd::run::run(&mut ctx, a, None).await,

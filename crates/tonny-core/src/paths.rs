@@ -62,6 +62,11 @@ impl Paths {
         self.data_dir.join("models")
     }
 
+    /// Installed Piper voices, one folder each.
+    pub fn voices_dir(&self) -> PathBuf {
+        self.data_dir.join("voices")
+    }
+
     /// Where safety copies taken before a restore go.
     pub fn backups_dir(&self) -> PathBuf {
         self.data_dir.join("backups")

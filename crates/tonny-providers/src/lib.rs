@@ -8,8 +8,9 @@
 //! - [`stt`]: speech-to-text: model management, the speech-worker client, WhisperLiveKit and
 //!   OpenAI-compatible transcription with the fallback to the embedded engine, and the engine
 //!   loaded on demand.
-//! - [`tts`]: voices: the local espeak-ng voice, ElevenLabs, and the fallback from one to the
-//!   other.
+//! - [`tts`]: voices: the local voice (a Piper voice, espeak-ng behind it), espeak-ng alone,
+//!   ElevenLabs, and the fallback from the cloud to the local voice; Piper voice management
+//!   (`tts::voices`: the voices hub, wheel/tar import, verify).
 //! - [`voice`]: the spoken-reply output: a voice and a speaker, fed word by word or sentence
 //!   by sentence.
 //! - [`wiring`]: every part built from settings and secrets ([`wiring::BackendSecrets`]), the

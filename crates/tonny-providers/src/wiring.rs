@@ -16,6 +16,8 @@ use crate::stt::whisperlivekit::{WhisperLiveKitConfig, WhisperLiveKitStt};
 use crate::tts::elevenlabs::{ElevenLabsConfig, ElevenLabsTts};
 use crate::tts::espeak::EspeakTts;
 use crate::tts::fallback::FallbackTts;
+use crate::tts::piper::LocalVoice;
+use crate::tts::voices::VoiceStore;
 use tonny_audio::playback::Player;
 use tonny_core::Settings;
 use tonny_core::agent::Agent;
@@ -248,9 +250,23 @@ pub fn chat_config(settings: &Settings, api_key: Option<&str>) -> ChatConfig {
 }
 
 /// The voice `tts.engine` asks for: ElevenLabs (falling back to the local voice when it fails)
-/// or the local voice; a warning when ElevenLabs was asked for but has no key.
-pub fn tts(settings: &Settings, secrets: &BackendSecrets) -> (Arc<dyn Tts>, Option<WiringError>) {
-    let local: Arc<dyn Tts> = Arc::new(EspeakTts::from_settings(&settings.tts));
+/// or the local voice (Piper from `voices`, or espeak-ng); a warning when ElevenLabs was asked
+/// for but has no key. `voice` overrides `tts.voice` (a family profile's own voice).
+pub fn tts(
+    settings: &Settings,
+    secrets: &BackendSecrets,
+    voices: &VoiceStore,
+    voice: Option<&str>,
+) -> (Arc<dyn Tts>, Option<WiringError>) {
+    let name = voice.unwrap_or(&settings.tts.voice);
+    let local: Arc<dyn Tts> = match settings.tts.engine {
+        TtsEngine::Espeak => {
+            let mut espeak = settings.tts.clone();
+            espeak.voice = name.to_owned();
+            Arc::new(EspeakTts::from_settings(&espeak))
+        }
+        _ => Arc::new(LocalVoice::new(&settings.tts, name, voices)),
+    };
     if settings.tts.engine != TtsEngine::ElevenLabs {
         return (local, None);
     }
@@ -271,9 +287,10 @@ pub fn tts(settings: &Settings, secrets: &BackendSecrets) -> (Arc<dyn Tts>, Opti
 pub fn voice(
     settings: &Settings,
     secrets: &BackendSecrets,
+    voices: &VoiceStore,
 ) -> Result<(SpokenVoice, Option<WiringError>), WiringError> {
     let player = Player::open(settings.audio.output_device.as_deref())?;
-    let (tts, warning) = tts(settings, secrets);
+    let (tts, warning) = tts(settings, secrets, voices, None);
     let voice = SpokenVoice::new(tts, player)
         .with_stream_first_words(settings.tts.stream_first_words as usize);
     Ok((voice, warning))

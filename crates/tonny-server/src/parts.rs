@@ -21,6 +21,7 @@ use tonny_core::tts::Tts;
 use tonny_providers::stt::models::ModelStore;
 use tonny_providers::stt::on_demand::{Load, OnDemandStt};
 use tonny_providers::stt::worker::{WorkerCommand, WorkerStt};
+use tonny_providers::tts::voices::VoiceStore;
 use tonny_providers::wiring::{self, BackendSecrets, WiringError};
 use tonny_supervisor::ServiceSpec;
 
@@ -105,6 +106,8 @@ pub trait Build: Send + Sync + 'static {
 pub struct Providers {
     /// Where speech models are installed.
     pub models_dir: PathBuf,
+    /// Where Piper voices are installed.
+    pub voices_dir: PathBuf,
     /// How this program runs the embedded engine.
     pub embedded: EmbeddedLoader,
     /// False with `--silent`: replies are not spoken on this machine.
@@ -121,6 +124,10 @@ impl Providers {
     fn models(&self) -> ModelStore {
         ModelStore::from_env(self.models_dir.clone())
     }
+
+    fn voices(&self) -> VoiceStore {
+        VoiceStore::from_env(self.voices_dir.clone())
+    }
 }
 
 impl Build for Providers {
@@ -134,13 +141,13 @@ impl Build for Providers {
 
     fn voice(&self, settings: &Settings, secrets: &BackendSecrets) -> Option<BuiltVoice> {
         self.speak.then(|| {
-            wiring::voice(settings, secrets)
+            wiring::voice(settings, secrets, &self.voices())
                 .map(|(v, warning)| (Arc::new(v) as Arc<dyn VoiceOutput>, warning))
         })
     }
 
     fn tts(&self, settings: &Settings, secrets: &BackendSecrets) -> Arc<dyn Tts> {
-        wiring::tts(settings, secrets).0
+        wiring::tts(settings, secrets, &self.voices(), None).0
     }
 
     fn text_output(&self, settings: &Settings) -> Arc<dyn TextOutput> {

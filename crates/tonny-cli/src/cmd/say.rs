@@ -1,4 +1,5 @@
-//! `tonny say`: speak text with the configured local voice, aloud or into a WAV file.
+//! `tonny say`: speak text with the configured local voice (a Piper voice, or espeak-ng), aloud
+//! or into a WAV file.
 
 use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
@@ -9,9 +10,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
+use tonny_core::settings::TtsEngine;
 use tonny_core::tts::{Speech, Tts};
 use tonny_providers::tts::elevenlabs::{ElevenLabsConfig, ElevenLabsTts};
 use tonny_providers::tts::espeak::EspeakTts;
+use tonny_providers::tts::piper::LocalVoice;
 use tonny_store::secrets::SecretName;
 
 use crate::ctx::{Ctx, blocking};
@@ -30,9 +33,13 @@ pub struct SayArgs {
     /// Write the speech to this WAV file (created 0600) instead of playing it.
     #[arg(long, short)]
     out: Option<PathBuf>,
-    /// espeak-ng voice (default: the tts.voice setting).
+    /// The local voice: a Piper voice's name or .onnx file, or a language / espeak-ng voice
+    /// (`en-us`, `de`), which the installed Piper voice for it speaks (default: tts.voice).
     #[arg(long)]
     voice: Option<String>,
+    /// Speak with espeak-ng even where a Piper voice is installed.
+    #[arg(long)]
+    espeak: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -81,10 +88,18 @@ pub async fn run(ctx: &mut Ctx, args: SayArgs) -> anyhow::Result<ExitCode> {
     if let Some(v) = args.voice {
         tts.voice = v;
     }
-    let voice = EspeakTts::from_settings(&tts);
-    let name = voice.name();
+    let voice: Box<dyn Tts> = if args.espeak || tts.engine == TtsEngine::Espeak {
+        Box::new(EspeakTts::from_settings(&tts))
+    } else {
+        let store = crate::cmd::voices::store(ctx);
+        Box::new(LocalVoice::new(&tts, &tts.voice, &store))
+    };
     let text = args.text.join(" ");
-    let speech = blocking(move || voice.synthesize(&text)).await??;
+    let (speech, voice) = blocking(move || voice.synthesize(&text).map(|s| (s, voice))).await??;
+    if let Some(notice) = voice.take_notice() {
+        eprintln!("note: {notice}");
+    }
+    let name = voice.name();
     let (file, device, speech) = match args.out {
         Some(path) => {
             let written = path.clone();

@@ -239,6 +239,7 @@ async fn status(
 async fn supervise_in_foreground(ctx: &Ctx, name: &str) -> anyhow::Result<ExitCode> {
     let build = Providers {
         models_dir: ctx.paths.models_dir(),
+        voices_dir: ctx.paths.voices_dir(),
         embedded: Arc::clone(&ctx.embedded),
         speak: false,
         display: Display::None,

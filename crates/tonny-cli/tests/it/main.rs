@@ -21,6 +21,7 @@ mod services;
 mod stt_worker;
 mod transcribe;
 mod ui;
+mod voices;
 
 use tonny_testkit::{TempHome, Tonny};
 

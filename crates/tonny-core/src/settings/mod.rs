@@ -274,7 +274,10 @@ impl Default for RabbitMqSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TtsEngine {
-    /// Local espeak-ng; works offline.
+    /// The local neural voice: a Piper voice installed for `tts.voice`'s language (`tonny
+    /// voices`), espeak-ng for a language without one or when the voice fails. Offline.
+    Piper,
+    /// Local espeak-ng only; works offline.
     Espeak,
     /// ElevenLabs cloud voices (needs an API key).
     ElevenLabs,
@@ -288,8 +291,14 @@ pub enum TtsEngine {
 pub struct TtsSettings {
     /// The engine used.
     pub engine: TtsEngine,
-    /// Local voice name (espeak-ng voice, e.g. `en-us`).
+    /// The local voice: a language (an espeak-ng voice name such as `en-us` or `de`; the
+    /// installed Piper voice for it speaks, espeak-ng when there is none), or a Piper voice by
+    /// name (`en_US-joe-medium`, see `tonny voices list`).
     pub voice: String,
+    /// A speaker of a multi-speaker Piper voice, by name or number (unset: its first).
+    pub speaker: Option<String>,
+    /// CPU threads a Piper voice uses (0: ONNX Runtime's choice, one per core).
+    pub threads: u32,
     /// ElevenLabs API base URL (changed only for a proxy or a test server).
     pub elevenlabs_url: String,
     /// ElevenLabs voice id.
@@ -324,8 +333,10 @@ pub struct TtsSettings {
 impl Default for TtsSettings {
     fn default() -> Self {
         Self {
-            engine: TtsEngine::Espeak,
+            engine: TtsEngine::Piper,
             voice: "en-us".into(),
+            speaker: None,
+            threads: 0,
             elevenlabs_url: "https://api.elevenlabs.io".into(),
             elevenlabs_voice_id: "21m00Tcm4TlvDq8ikWAM".into(),
             elevenlabs_output_format: ElevenLabsFormat::Pcm24000,

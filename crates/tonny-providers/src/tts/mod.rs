@@ -4,3 +4,5 @@ pub mod elevenlabs;
 mod elevenlabs_stream;
 pub mod espeak;
 pub mod fallback;
+pub mod piper;
+pub mod voices;

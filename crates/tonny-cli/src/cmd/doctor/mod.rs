@@ -13,6 +13,8 @@ use std::process::ExitCode;
 use serde::Serialize;
 use tonny_core::settings::{AgentBackend, Settings, SttBackend, TtsEngine, closest_env_var};
 use tonny_providers::stt::models::ModelStore;
+use tonny_providers::tts::piper::LocalVoice;
+use tonny_providers::tts::voices::VoiceStore;
 use tonny_store::Store;
 use tonny_store::secrets::{BackendKind, SecretName};
 
@@ -267,6 +269,11 @@ async fn secrets(ctx: &Ctx, settings: Option<&Settings>, checks: &mut Vec<Check>
     }
     if let Some(settings) = settings {
         backends(settings, &crate::cmd::local::models(ctx), &status, checks);
+        voice(
+            settings,
+            &VoiceStore::from_env(ctx.paths.voices_dir()),
+            checks,
+        );
         if let Err(e) = live::live(ctx, settings, checks).await {
             checks.push(check("backends", Status::Fail, format!("{e:#}"), None));
         }
@@ -365,30 +372,57 @@ fn backends(
             AgentBackend::RabbitMq => need(what, SecretName::RabbitmqUrl, true, checks),
         }
     }
-    match settings.tts.engine {
-        TtsEngine::ElevenLabs => need(
+    if settings.tts.engine == TtsEngine::ElevenLabs {
+        need(
             "voice (ElevenLabs)".into(),
             SecretName::ElevenlabsApiKey,
             true,
             checks,
-        ),
-        TtsEngine::Espeak => {
-            if on_path("espeak-ng") {
-                checks.push(check("backends", Status::Ok, "voice: espeak-ng", None));
-            } else {
-                checks.push(check(
-                    "backends",
-                    Status::Warn,
-                    "voice: espeak-ng is not installed, so replies cannot be spoken",
-                    Some("sudo apt-get install espeak-ng".into()),
-                ));
-            }
-        }
-        TtsEngine::None => checks.push(check(
-            "backends",
+        );
+    }
+}
+
+/// The local voice: espeak-ng (needed by Piper voices too, for their phonemes) and, with
+/// `tts.engine = piper`, which Piper voice speaks.
+fn voice(settings: &Settings, voices: &VoiceStore, checks: &mut Vec<Check>) {
+    if settings.tts.engine == TtsEngine::None {
+        checks.push(check(
+            "voice",
             Status::Ok,
             "voice: off (tts.engine = none)",
             None,
+        ));
+        return;
+    }
+    if !on_path("espeak-ng") {
+        checks.push(check(
+            "voice",
+            Status::Warn,
+            "voice: espeak-ng is not installed, so replies cannot be spoken locally",
+            Some("sudo apt-get install espeak-ng".into()),
+        ));
+        return;
+    }
+    if settings.tts.engine != TtsEngine::Piper {
+        checks.push(check("voice", Status::Ok, "voice: espeak-ng", None));
+        return;
+    }
+    let local = LocalVoice::new(&settings.tts, &settings.tts.voice, voices);
+    match local.piper_voice() {
+        Some(v) => checks.push(check(
+            "voice",
+            Status::Ok,
+            format!("voice: Piper {} ({})", v.name, v.model.display()),
+            None,
+        )),
+        None => checks.push(check(
+            "voice",
+            Status::Warn,
+            format!(
+                "voice: espeak-ng; no natural (Piper) voice is installed for {:?}",
+                settings.tts.voice
+            ),
+            Some("tonny voices install en_US-joe-medium   (`tonny voices list --available` lists voices)".into()),
         )),
     }
 }

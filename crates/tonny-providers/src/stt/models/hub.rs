@@ -59,7 +59,7 @@ pub struct Installed {
     pub model: ResolvedModel,
 }
 
-fn download_err(what: &str, url: &str, reason: impl Into<String>) -> ModelsError {
+pub(crate) fn download_err(what: &str, url: &str, reason: impl Into<String>) -> ModelsError {
     ModelsError::Download {
         what: what.to_owned(),
         url: url.to_owned(),
@@ -68,7 +68,7 @@ fn download_err(what: &str, url: &str, reason: impl Into<String>) -> ModelsError
 }
 
 /// Explains a transport error without internals.
-fn explain(e: &reqwest::Error) -> String {
+pub(crate) fn explain(e: &reqwest::Error) -> String {
     if e.is_connect() {
         "the hub is unreachable (connection failed); check the network, set HF_ENDPOINT for a mirror, or `tonny models import` a model you already have".into()
     } else if e.is_timeout() {
@@ -93,7 +93,7 @@ fn git_blob_sha1(path: &Path) -> Result<String, ModelsError> {
 }
 
 impl ModelStore {
-    fn client(&self) -> Result<reqwest::Client, ModelsError> {
+    pub(crate) fn client(&self) -> Result<reqwest::Client, ModelsError> {
         reqwest::Client::builder()
             .user_agent(concat!("tonnytray/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(15))
@@ -102,7 +102,7 @@ impl ModelStore {
             .map_err(|e| download_err("the model", &self.endpoint, e.to_string()))
     }
 
-    fn authorized(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    pub(crate) fn authorized(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match std::env::var("HF_TOKEN") {
             Ok(t) if !t.is_empty() => req.bearer_auth(t),
             _ => req,
@@ -196,7 +196,10 @@ impl ModelStore {
         if !final_path.is_file() {
             let mut last_error = None;
             for _ in 0..ATTEMPTS {
-                match self.transfer(client, &url, &part, entry, progress).await {
+                match self
+                    .transfer(client, &url, &part, &entry.path, entry.size, progress)
+                    .await
+                {
                     Ok(()) => {
                         last_error = None;
                         break;
@@ -226,21 +229,23 @@ impl ModelStore {
         Ok(())
     }
 
-    /// Downloads `url` into `part`, continuing from its current length.
-    async fn transfer(
+    /// Downloads `url` (`size` bytes, called `label` in messages) into `part`, continuing from
+    /// its current length. Piper voices come from the same hub and download the same way.
+    pub(crate) async fn transfer(
         &self,
         client: &reqwest::Client,
         url: &str,
         part: &Path,
-        entry: &TreeEntry,
+        label: &str,
+        size: u64,
         progress: &dyn Progress,
     ) -> Result<(), ModelsError> {
         let mut have = fs::metadata(part).map(|m| m.len()).unwrap_or(0);
-        if have > entry.size {
+        if have > size {
             fs::remove_file(part).map_err(io_err("restart", part))?;
             have = 0;
         }
-        if have == entry.size {
+        if have == size {
             return Ok(());
         }
         let mut req = self.authorized(client.get(url));
@@ -250,12 +255,12 @@ impl ModelStore {
         let mut resp = req
             .send()
             .await
-            .map_err(|e| download_err(&entry.path, url, explain(&e)))?;
+            .map_err(|e| download_err(label, url, explain(&e)))?;
         let status = resp.status();
         let resumed = status == reqwest::StatusCode::PARTIAL_CONTENT;
         if !status.is_success() {
             return Err(download_err(
-                &entry.path,
+                label,
                 url,
                 format!("the hub answered HTTP {}", status.as_u16()),
             ));
@@ -270,7 +275,7 @@ impl ModelStore {
             .truncate(!resumed)
             .open(part)
             .map_err(io_err("write", part))?;
-        progress.start(&entry.path, entry.size, have);
+        progress.start(label, size, have);
         let mut got = have;
         loop {
             match resp.chunk().await {
@@ -283,11 +288,11 @@ impl ModelStore {
                 Err(e) => {
                     let _ = file.sync_all();
                     return Err(download_err(
-                        &entry.path,
+                        label,
                         url,
                         format!(
                             "the connection was lost after {got} of {} bytes; run the same command again to resume ({})",
-                            entry.size,
+                            size,
                             explain(&e)
                         ),
                     ));
@@ -296,13 +301,13 @@ impl ModelStore {
         }
         file.sync_all().map_err(io_err("write", part))?;
         progress.finish();
-        if got != entry.size {
+        if got != size {
             return Err(download_err(
-                &entry.path,
+                label,
                 url,
                 format!(
                     "the transfer ended after {got} of {} bytes; run the same command again to resume",
-                    entry.size
+                    size
                 ),
             ));
         }
