@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use ort::ep;
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::value::Tensor;
@@ -77,6 +78,14 @@ impl PiperVoice {
             .with_optimization_level(GraphOptimizationLevel::Level3)
             .map_err(|e| runtime_err(e.to_string()))?
             .with_inter_threads(1)
+            .map_err(|e| runtime_err(e.to_string()))?
+            // Sentences differ in length, so ONNX Runtime's arena and memory patterns only
+            // grow (to ~300 MB here after a few dozen sentences) in a daemon that stays up
+            // for weeks; without them it stays near the model's size at the same speed
+            // (scripts/bench-tts.sh).
+            .with_memory_pattern(false)
+            .map_err(|e| runtime_err(e.to_string()))?
+            .with_execution_providers([ep::CPU::default().with_arena_allocator(false).build()])
             .map_err(|e| runtime_err(e.to_string()))?;
         if threads > 0 {
             builder = builder
