@@ -9,7 +9,7 @@ pub fn sound_system_present() -> bool {
     pulse_server_present() || alsa_card_present()
 }
 
-fn pulse_server_present() -> bool {
+pub(crate) fn pulse_server_present() -> bool {
     if std::env::var_os("PULSE_SERVER").is_some_and(|s| !s.is_empty()) {
         return true;
     }

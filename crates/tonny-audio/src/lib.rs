@@ -6,6 +6,8 @@
 //! - [`decode`]: WAV, FLAC, MP3, OGG/Vorbis via symphonia, with size limits checked up front.
 //! - [`resample`]: channel mix-down and sample-rate conversion (rubato).
 //! - [`devices`]: whether any sound system exists, before ALSA is asked.
+//! - [`echo`]: echo cancellation on the sound server (PulseAudio's `module-echo-cancel`), so
+//!   the microphone can stay open while TonnyTray speaks.
 //! - [`playback`]: a queue of speech clips on an output device (rodio), stoppable at once.
 //! - [`typing`]: text into the focused window (xdotool, wtype, ydotool) or the clipboard.
 //! - [`vad`]: speech regions and pauses (earshot's neural VAD), used to cut long recordings.
@@ -13,6 +15,7 @@
 pub mod capture;
 pub mod decode;
 pub mod devices;
+pub mod echo;
 pub mod playback;
 pub mod resample;
 pub mod typing;

@@ -131,6 +131,33 @@ impl PulseServer {
         *self.mic_module.lock().unwrap() = Some(module);
     }
 
+    /// Makes a room: what the speaker plays reaches the microphone too (as a laptop's speakers
+    /// reach its microphone), mixed with what is spoken into it ([`PulseServer::speak`]). The
+    /// default microphone becomes `vroom.monitor`, that mix.
+    pub fn loop_speaker_into_mic(&self) {
+        let runtime = self.runtime_dir();
+        pactl(
+            runtime,
+            &["load-module", "module-null-sink", "sink_name=vroom"],
+        );
+        for source in ["vmic", "vsink.monitor"] {
+            pactl(
+                runtime,
+                &[
+                    "load-module",
+                    "module-loopback",
+                    &format!("source={source}"),
+                    "sink=vroom",
+                    "latency_msec=20",
+                    // A fixed path, as from a laptop's speaker to its microphone: the
+                    // loopback's rate adjustment would make the echo's delay drift.
+                    "adjust_time=0",
+                ],
+            );
+        }
+        pactl(runtime, &["set-default-source", "vroom.monitor"]);
+    }
+
     /// The `XDG_RUNTIME_DIR` clients need to find this server.
     pub fn runtime_dir(&self) -> &Path {
         self.dir.path()

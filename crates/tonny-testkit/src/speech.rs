@@ -326,6 +326,19 @@ pub fn espeak(text: &str, out: &Path) {
     );
 }
 
+/// Speaks `text` into a 16 kHz mono WAV file with espeak-ng, as a virtual microphone takes it.
+pub fn espeak_16k(text: &str, out: &Path) {
+    let wide = out.with_extension("22k.wav");
+    espeak(text, &wide);
+    run(
+        Command::new("sox")
+            .arg(&wide)
+            .args(["-r", "16000", "-c", "1"])
+            .arg(out),
+        "sox (apt-get install sox; scripts/test.sh does this)",
+    );
+}
+
 /// Speaks `sentences` with a pause of `pause_ms` after each, as someone reading a list would.
 pub fn espeak_sentences(sentences: &[&str], pause_ms: u32, out: &Path) {
     let ssml: String = sentences

@@ -72,10 +72,10 @@ impl Endpointer {
             let frame: Vec<f32> = self.pending.drain(..FRAME).collect();
             let score = self.detector.predict_f32(&frame);
             let frame_end = self.samples.len() - self.pending.len();
-            if score >= self.opts.threshold {
+            if score >= self.opts.threshold && dbfs(&frame) >= self.opts.min_dbfs {
                 self.speech_frames += 1;
-                // Two frames in a row (32 ms) before it counts: a click is not speech.
-                if self.speech_frames >= 2 {
+                // A few frames in a row before it counts: a click is not speech.
+                if self.speech_frames >= self.opts.onset_frames.max(1) {
                     if !self.heard {
                         self.heard = true;
                         let _ = self.events.send(CaptureEvent::SpeechStarted);
@@ -93,6 +93,14 @@ impl Endpointer {
                     break;
                 }
             }
+        }
+        if self.opts.wait_for_speech && !self.heard {
+            let keep = self.opts.pre_roll.as_millis() as usize * SAMPLE_RATE as usize / 1000;
+            let excess = self
+                .samples
+                .len()
+                .saturating_sub(keep.max(self.pending.len()));
+            self.samples.drain(..excess);
         }
         let max = self.opts.max_len.as_millis() as usize * SAMPLE_RATE as usize / 1000;
         if !ended && self.samples.len() >= max {

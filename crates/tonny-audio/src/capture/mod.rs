@@ -82,6 +82,20 @@ pub struct RecordOptions {
     /// Send every recorded chunk as [`CaptureEvent::Audio`] (a streaming speech engine is
     /// listening); off, the recording is only handed over at the end, with no copies made.
     pub stream_audio: bool,
+    /// Speech frames (16 ms each) in a row before speech counts as started: 2 ignores a click;
+    /// listening over a reply waits longer, so a residue of its own voice never counts.
+    pub onset_frames: usize,
+    /// Frames quieter than this (dBFS) are not speech, whatever the detector scores them.
+    pub min_dbfs: f32,
+    /// Until speech starts, keep only the last [`RecordOptions::pre_roll`] of audio, and count
+    /// the longest utterance from there: for listening over a reply of any length.
+    pub wait_for_speech: bool,
+}
+
+impl RecordOptions {
+    /// Onset after [`RecordOptions::onset_frames`] = 2 frames at any level: what a recording
+    /// the person started wants.
+    pub const DEFAULT_ONSET_FRAMES: usize = 2;
 }
 
 impl std::fmt::Debug for RecordOptions {
@@ -152,6 +166,9 @@ pub struct Microphone {
     // Pauses and resumes the stream; dropping it ends the stream thread.
     control: mpsc::Sender<Control>,
     paused: AtomicBool,
+    // Never paused (barge-in: the echo canceller stays in step with the speaker only while
+    // its microphone runs).
+    always_on: AtomicBool,
 }
 
 // Linear interpolation to 16 kHz for devices that cannot deliver it themselves (PulseAudio and
@@ -320,13 +337,28 @@ impl Microphone {
             device: name,
             control,
             paused: AtomicBool::new(false),
+            always_on: AtomicBool::new(false),
         })
+    }
+
+    /// Keeps the stream running through [`Microphone::pause`] calls (on), or lets them pause it
+    /// again (off; it is paused now).
+    pub fn set_always_on(&self, on: bool) {
+        self.always_on.store(on, Ordering::SeqCst);
+        if on {
+            self.resume();
+        } else {
+            self.pause();
+        }
     }
 
     /// Stops the stream while nobody talks (and while TonnyTray answers): no audio is captured,
     /// no CPU is used, and the system's "microphone in use" indicator goes off. [`Microphone::resume`] starts it again
     /// (in milliseconds on PulseAudio/PipeWire); the pre-roll ring starts empty then.
     pub fn pause(&self) {
+        if self.always_on.load(Ordering::SeqCst) {
+            return;
+        }
         if !self.paused.swap(true, Ordering::SeqCst) {
             let _ = self.control.send(Control::Pause);
         }

@@ -24,6 +24,9 @@ fn options(silence_ms: u64, max_s: u64, muted: Arc<AtomicBool>) -> RecordOptions
         threshold: 0.5,
         muted: Arc::new(move || muted.load(Ordering::SeqCst)),
         stream_audio: false,
+        onset_frames: RecordOptions::DEFAULT_ONSET_FRAMES,
+        min_dbfs: -100.0,
+        wait_for_speech: false,
     }
 }
 
@@ -151,4 +154,50 @@ fn stopping_ends_at_once_and_a_stream_that_runs_out_is_finished_as_stopped() {
     let rec = ep.finish();
     assert_eq!(rec.ending, Ending::Stopped);
     assert!(rec.heard_speech);
+}
+
+#[test]
+fn speech_below_the_level_floor_is_not_heard_and_the_same_speech_louder_is() {
+    let speech = timer_request();
+    // -60 dB: the residue an echo canceller leaves of TonnyTray's own voice.
+    let residue: Vec<f32> = speech.iter().map(|s| s * 0.001).collect();
+    let floor = |audio: &[f32]| {
+        let (tx, _rx) = mpsc::channel();
+        let opts = RecordOptions {
+            min_dbfs: -50.0,
+            onset_frames: 8,
+            ..options(300, 30, Arc::default())
+        };
+        let mut ep = Endpointer::new(opts, Stopper::default(), tx);
+        run(&mut ep, audio, 40);
+        ep.finish().heard_speech
+    };
+    assert!(!floor(&residue), "a residue under the floor is not speech");
+    assert!(floor(&speech), "the person at full level is heard");
+}
+
+#[test]
+fn waiting_for_speech_keeps_only_the_pre_roll_before_it() {
+    let (tx, _rx) = mpsc::channel();
+    let opts = RecordOptions {
+        wait_for_speech: true,
+        pre_roll: Duration::from_millis(500),
+        // Shorter than the wait: it counts from the speech.
+        max_len: Duration::from_secs(8),
+        ..options(300, 30, Arc::default())
+    };
+    let mut ep = Endpointer::new(opts, Stopper::default(), tx);
+    let mut audio = vec![0.0f32; 16_000 * 10];
+    let speech = timer_request();
+    audio.extend_from_slice(&speech);
+    let (ended, _) = run(&mut ep, &audio, 200);
+    assert!(ended);
+    let rec = ep.finish();
+    assert_eq!(rec.ending, Ending::Silence, "the wait does not count");
+    let kept = rec.samples.len();
+    assert!(
+        kept < speech.len() + 16_000 * 2,
+        "{kept} samples kept for {} of speech",
+        speech.len()
+    );
 }

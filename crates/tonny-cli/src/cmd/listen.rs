@@ -66,6 +66,9 @@ fn pcm_options(settings: &Settings) -> RecordOptions {
         threshold: 0.5,
         muted: Arc::new(|| false),
         stream_audio: false,
+        onset_frames: RecordOptions::DEFAULT_ONSET_FRAMES,
+        min_dbfs: -100.0,
+        wait_for_speech: false,
     }
 }
 

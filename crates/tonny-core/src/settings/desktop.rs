@@ -89,6 +89,11 @@ pub struct AudioSettings {
     pub vad_silence_ms: u32,
     /// Longest utterance accepted before capture stops on its own.
     pub max_utterance_s: u32,
+    /// Barge-in (experimental): while a reply plays, keep listening through the sound server's
+    /// echo cancellation, and speaking over the reply stops it and is heard as the next
+    /// request. Needs PulseAudio or PipeWire; off, the microphone is not listened to while
+    /// TonnyTray speaks (the hotkey and Stop still cut a reply).
+    pub barge_in: bool,
 }
 
 impl Default for AudioSettings {
@@ -98,6 +103,7 @@ impl Default for AudioSettings {
             output_device: None,
             vad_silence_ms: 800,
             max_utterance_s: 60,
+            barge_in: false,
         }
     }
 }

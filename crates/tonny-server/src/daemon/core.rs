@@ -2,6 +2,7 @@
 //! assistant, the session, the speech engine, the services; and how a settings or secret change
 //! reaches each of them (the applier).
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
@@ -55,6 +56,8 @@ pub struct Core {
     pub hotkeys: watch::Sender<HotkeySettings>,
     /// True while this daemon supervises the services (one-shot commands do not).
     pub supervising: std::sync::atomic::AtomicBool,
+    /// True when this daemon listens on this machine's microphone (barge-in applies).
+    pub listening: std::sync::atomic::AtomicBool,
 }
 
 /// What a core is built from.
@@ -155,6 +158,7 @@ impl Core {
             started: Instant::now(),
             shutdown: CancellationToken::new(),
             supervising: std::sync::atomic::AtomicBool::new(false),
+            listening: std::sync::atomic::AtomicBool::new(false),
         });
         core.install_appliers();
         core
@@ -202,20 +206,29 @@ impl Core {
             report(&self.bus, BackendKind::Agent, &problems);
             self.assistant.set_agents(agents);
         }
-        if secrets_changed
-            || old.tts != new.tts
-            || old.audio.output_device != new.audio.output_device
-        {
-            self.assistant
-                .set_voice(voice(self.build.as_ref(), &self.bus, new, &values));
+        let devices_before = self.session.audio_devices(old);
+        let audio = |s: &Settings| {
+            (
+                s.audio.input_device.clone(),
+                s.audio.output_device.clone(),
+                s.audio.barge_in,
+            )
+        };
+        let devices = if self.listening.load(Ordering::SeqCst) && audio(old) != audio(new) {
+            self.session.configure_echo(new).await
+        } else {
+            self.session.audio_devices(new)
+        };
+        if secrets_changed || old.tts != new.tts || devices.output != devices_before.output {
+            self.set_voice_on(new, &values, devices.output.clone());
         }
         if old.typing != new.typing {
             self.assistant.set_text_output(self.build.text_output(new));
         }
         self.speech
             .reconfigure(Arc::clone(new), Arc::clone(&values), secrets_changed);
-        if old.audio.input_device != new.audio.input_device {
-            self.mic.set_device(new.audio.input_device.clone());
+        if devices.input != devices_before.input {
+            self.mic.set_device(devices.input);
         }
         if old.conversation != new.conversation {
             let _ = self
@@ -238,6 +251,26 @@ impl Core {
         let supervising = self.supervising.load(std::sync::atomic::Ordering::SeqCst);
         if supervising && (secrets_changed || services(old) != services(new)) {
             self.supervise(new, &values).await;
+        }
+    }
+
+    /// Builds the voice as `settings` say, playing on `output`.
+    fn set_voice_on(&self, settings: &Settings, values: &BackendSecrets, output: Option<String>) {
+        let mut on = settings.clone();
+        on.audio.output_device = output;
+        self.assistant
+            .set_voice(voice(self.build.as_ref(), &self.bus, &on, values));
+    }
+
+    /// This daemon listens on this machine's microphone (hotkeys, hands-free): barge-in's echo
+    /// cancellation is set up as the settings say, with the voice on its speaker.
+    pub async fn listen_here(&self) {
+        self.listening.store(true, Ordering::SeqCst);
+        let settings = self.settings.current();
+        let devices = self.session.configure_echo(&settings).await;
+        if devices.output != settings.audio.output_device {
+            let (values, _) = self.secrets.for_settings(&settings).await;
+            self.set_voice_on(&settings, &values, devices.output);
         }
     }
 

@@ -318,14 +318,18 @@ impl Daemon {
             }));
         }
         if self.options.listen || self.options.hands_free {
-            let mic = Arc::clone(&core.mic);
+            let c = Arc::clone(core);
+            let hands_free = self.options.hands_free;
             tasks.push(tokio::spawn(async move {
-                let _ = mic.get().await;
+                // The devices first: hands-free's first utterance uses them too.
+                c.listen_here().await;
+                let _ = c.mic.get().await;
+                if hands_free {
+                    Arc::clone(&c.session).run_hands_free().await;
+                }
             }));
             tasks.push(tokio::spawn(Arc::clone(&core.mic).watch(stop.clone())));
-        }
-        if self.options.hands_free {
-            tasks.push(tokio::spawn(Arc::clone(&core.session).run_hands_free()));
+            tasks.push(tokio::spawn(Arc::clone(&core.session).run_barge_in()));
         }
         tasks
     }

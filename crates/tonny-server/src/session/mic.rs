@@ -49,6 +49,9 @@ fn record_options(
         threshold: 0.5,
         muted,
         stream_audio: false,
+        onset_frames: RecordOptions::DEFAULT_ONSET_FRAMES,
+        min_dbfs: -100.0,
+        wait_for_speech: false,
     }
 }
 
@@ -276,6 +279,16 @@ impl Session {
                 .listen_once(Purpose::Command, MicEnding::Silence, ReplyTo::HOST)
                 .await
             {
+                Ok(HeardOutcome::Handled { mut outcome, .. }) => {
+                    // Listening again at once would cut the reply (a new utterance does):
+                    // the next one starts when it has been said, or when barge-in cut it.
+                    if let Some(done) = outcome.speech_done.take() {
+                        tokio::select! {
+                            _ = self.shutdown.cancelled() => return,
+                            _ = done => {}
+                        }
+                    }
+                }
                 Ok(_) | Err(SessionError::Cancelled) => {}
                 Err(SessionError::Busy) => {
                     // A typed request or the browser is being answered: wait for it.

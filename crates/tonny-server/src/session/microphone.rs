@@ -34,6 +34,8 @@ struct State {
     // A daemon pauses the stream between utterances; a one-shot command keeps it streaming
     // from the moment it opens, so speech begun while the model loads is kept.
     pause_idle: bool,
+    // Never paused (barge-in's echo-cancelled microphone).
+    always_on: bool,
 }
 
 impl MicSlot {
@@ -47,6 +49,7 @@ impl MicSlot {
                 announced: None,
                 in_use: false,
                 pause_idle: true,
+                always_on: false,
             }),
         })
     }
@@ -54,6 +57,15 @@ impl MicSlot {
     /// Keeps the stream running from the moment it opens (one-shot commands).
     pub fn keep_streaming(&self) {
         self.lock().pause_idle = false;
+    }
+
+    /// Keeps the microphone streaming between utterances (on), or pauses it then (off).
+    pub fn set_always_on(&self, on: bool) {
+        let mut s = self.lock();
+        s.always_on = on;
+        if let Some(mic) = &s.open {
+            mic.set_always_on(on);
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -111,7 +123,13 @@ impl MicSlot {
                 .map_err(|e| CaptureError::Open(e.to_string()))?;
         match opened {
             Ok(mic) => {
-                if self.lock().pause_idle {
+                let (pause_idle, always_on) = {
+                    let s = self.lock();
+                    (s.pause_idle, s.always_on)
+                };
+                if always_on {
+                    mic.set_always_on(true);
+                } else if pause_idle {
                     mic.pause();
                 }
                 let mic = Arc::new(mic);

@@ -12,7 +12,9 @@
 //! - [`mic`]: this machine's microphone: talk, push-to-talk, hands-free.
 //! - [`microphone`]: the microphone itself, reopened when it is unplugged, replugged or the
 //!   default device changes.
+//! - [`barge_in`]: listening over a reply through echo cancellation; speech stops the reply.
 
+pub mod barge_in;
 pub mod mic;
 pub mod microphone;
 pub mod recording;
@@ -96,6 +98,8 @@ pub struct Session {
     pub(crate) shutdown: CancellationToken,
     // The microphone task in progress, awaited at shutdown.
     pub(crate) mic_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    // The echo canceller while barge-in is on.
+    pub(crate) echo: barge_in::Echo,
 }
 
 impl Session {
@@ -116,6 +120,7 @@ impl Session {
             current: Mutex::new(None),
             shutdown: CancellationToken::new(),
             mic_task: Mutex::new(None),
+            echo: barge_in::Echo::default(),
         })
     }
 
@@ -246,6 +251,10 @@ impl Session {
     pub async fn shut_down(&self) {
         self.shutdown.cancel();
         self.cancel().await;
+        // The sound server keeps a module until it is unloaded; the next start would remove a
+        // leftover, but the person's device list should not show it meanwhile.
+        let echo = self.echo.lock().take();
+        drop(echo);
         let task = self
             .mic_task
             .lock()
