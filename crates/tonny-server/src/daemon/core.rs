@@ -214,12 +214,19 @@ impl Core {
                 s.audio.barge_in,
             )
         };
-        let devices = if self.listening.load(Ordering::SeqCst) && audio(old) != audio(new) {
+        // A new canceller keeps its devices' names, but the old ones are gone: the voice is
+        // built again on the new speaker (the microphone slot reopens itself).
+        let reconfigured = self.listening.load(Ordering::SeqCst) && audio(old) != audio(new);
+        let devices = if reconfigured {
             self.session.configure_echo(new).await
         } else {
             self.session.audio_devices(new)
         };
-        if secrets_changed || old.tts != new.tts || devices.output != devices_before.output {
+        if secrets_changed
+            || old.tts != new.tts
+            || reconfigured
+            || devices.output != devices_before.output
+        {
             self.set_voice_on(new, &values, devices.output.clone());
         }
         if old.typing != new.typing {

@@ -130,6 +130,7 @@ impl Session {
             plain
         };
         self.mic.set_device(devices.input.clone());
+        self.mic.reopen();
         self.mic.set_always_on(self.echo.is_on());
         devices
     }

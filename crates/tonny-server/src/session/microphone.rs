@@ -176,6 +176,14 @@ impl MicSlot {
         }
     }
 
+    /// Closes the microphone held, so the next [`MicSlot::get`] opens the device anew (its
+    /// name stayed, but the device behind it was replaced).
+    pub fn reopen(&self) {
+        let mut s = self.lock();
+        s.open = None;
+        s.announced = None;
+    }
+
     /// Whether something on this machine listens (so the watcher has work).
     fn in_use(&self) -> bool {
         self.lock().in_use
