@@ -82,17 +82,35 @@ pub fn available() -> (Vec<String>, Vec<String>) {
     (inputs, outputs)
 }
 
+/// The sound server could not be asked which devices it has (busy, restarting): whether the
+/// microphone is still there is unknown, which is not the same as gone.
+#[derive(Debug, thiserror::Error)]
+#[error("the sound server did not answer ({0})")]
+pub struct ProbeFailed(String);
+
 /// The name of the microphone [`crate::capture::Microphone::open`] would open for `device`
 /// now (the named one, or the current default), or `None` when there is none: a daemon compares
 /// it with the microphone it holds to notice an unplugged device or a changed default.
-pub fn current_input(device: Option<&str>) -> Option<String> {
+///
+/// A PulseAudio server that does not answer within cpal's 2 s (a machine busy synthesising
+/// speech) makes cpal fall back to plain ALSA, where the server's virtual devices do not
+/// exist: that is an error here, so a held microphone is not dropped for it.
+pub fn current_input(device: Option<&str>) -> Result<Option<String>, ProbeFailed> {
     use cpal::traits::HostTrait;
     if !sound_system_present() {
-        return None;
+        return Ok(None);
     }
     let host = cpal::default_host();
+    if pulse_server_present() && host.id() != cpal::HostId::PulseAudio {
+        return Err(ProbeFailed("no answer from the PulseAudio server".into()));
+    }
     match device {
-        Some(wanted) => find_device(host.input_devices().ok()?, wanted).map(|d| d.to_string()),
-        None => host.default_input_device().map(|d| d.to_string()),
+        Some(wanted) => {
+            let devices = host
+                .input_devices()
+                .map_err(|e| ProbeFailed(e.to_string()))?;
+            Ok(find_device(devices, wanted).map(|d| d.to_string()))
+        }
+        None => Ok(host.default_input_device().map(|d| d.to_string())),
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests for the `tonny` binary, run as a user would run it.
 
 mod ask;
+mod barge_in;
 mod config;
 mod daemon;
 mod db;

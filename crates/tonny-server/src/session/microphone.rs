@@ -106,12 +106,15 @@ impl MicSlot {
         let now = tokio::task::spawn_blocking(move || {
             tonny_audio::devices::current_input(probe.as_deref())
         })
-        .await
-        .unwrap_or(None);
-        if let (Some(mic), Some(name)) = (&held, &now)
-            && mic.device() == name
-        {
-            return Ok(Arc::clone(mic));
+        .await;
+        if let Some(mic) = &held {
+            match &now {
+                Ok(Ok(Some(name))) if mic.device() == name => return Ok(Arc::clone(mic)),
+                // The server did not answer: the held microphone is kept (reopening it would
+                // also make an echo canceller behind it lose step).
+                Ok(Err(_)) | Err(_) => return Ok(Arc::clone(mic)),
+                Ok(Ok(_)) => {}
+            }
         }
         let replaced = held.is_some();
         self.lock().open = None;
@@ -209,11 +212,14 @@ impl MicSlot {
                 )
             };
             let probe = wanted.clone();
-            let now = tokio::task::spawn_blocking(move || {
+            let probed = tokio::task::spawn_blocking(move || {
                 tonny_audio::devices::current_input(probe.as_deref())
             })
-            .await
-            .unwrap_or(None);
+            .await;
+            // Not knowing is not "gone": asked again at the next round.
+            let Ok(Ok(now)) = probed else {
+                continue;
+            };
             match (held, now) {
                 (Some(h), Some(n)) if h == n => {}
                 (Some(h), None) => {
