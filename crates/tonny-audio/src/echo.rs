@@ -123,8 +123,24 @@ impl EchoCanceller {
         if let Some(s) = speaker {
             args.push(format!("sink_master={s}"));
         }
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let module = pactl(&args)?;
+        let mut with_fixed_alignment: Vec<&str> = args.iter().map(String::as_str).collect();
+        // PulseAudio re-measures every second how far the speaker's and the microphone's
+        // streams are apart and, when its estimate says the microphone is ahead, drops
+        // speaker samples to re-align them. The estimate jitters by a few milliseconds, each
+        // drop moves the echo against the canceller's filter, and for the next second
+        // TonnyTray's voice comes back 10-20 dB louder (measured: 45 drops in a 40 s session,
+        // residue bursts up to -26 dBFS). Aligned once when the streams start, the canceller
+        // follows the slow drift of two clocks itself. PipeWire's pulse server aligns on its
+        // graph clock and may refuse the argument: then it is loaded without it.
+        with_fixed_alignment.push("adjust_time=0");
+        let module = match pactl(&with_fixed_alignment) {
+            Ok(module) => module,
+            Err(EchoError::Refused(_)) => {
+                with_fixed_alignment.pop();
+                pactl(&with_fixed_alignment)?
+            }
+            Err(e) => return Err(e),
+        };
         tracing::info!(
             component = "audio",
             "echo cancellation on: recording from {source}, playing on {sink}"

@@ -4,6 +4,7 @@
 //! - [`home`]: a throw-away `TONNY_HOME` per test.
 //! - [`cli`]: runs the real `tonny` binary in such a home, with a clean environment.
 //! - [`pulse`]: a private PulseAudio server with a virtual microphone and a recordable speaker.
+//! - [`levels`]: when sound starts and stops on a PulseAudio device, on the test's clock.
 //! - [`rabbitmq`]: a private real RabbitMQ broker.
 //! - [`secret_service`]: a private D-Bus session with gnome-keyring, the real Secret Service.
 //! - [`daemon`]: a running daemon found through its runtime file, its API and event stream.
@@ -23,6 +24,7 @@ pub mod fake_hub;
 pub mod fakes;
 pub mod fixtures;
 pub mod home;
+pub mod levels;
 pub mod pulse;
 pub mod rabbitmq;
 pub mod secret_service;
@@ -34,6 +36,7 @@ pub use cli::{Output, Tonny};
 pub use daemon::{DaemonApi, of_type, text_of};
 pub use fake_hub::{FakeHub, Fault};
 pub use home::TempHome;
+pub use levels::LevelWatch;
 pub use pulse::PulseServer;
 pub use rabbitmq::RabbitServer;
 pub use secret_service::SecretService;

@@ -26,13 +26,25 @@ use crate::assistant::ReplyTo;
 /// cough or the canceller's brief residue at a loud word does not cut the reply.
 const ONSET_FRAMES: usize = 8;
 
-/// Quieter than this is not the person (the canceller leaves TonnyTray's voice ~40 dB down).
-const MIN_DBFS: f32 = -55.0;
+/// Quieter than this is not the person talking over a reply. WebRTC's canceller takes
+/// TonnyTray's voice 25-40 dB down, but at some words its residue comes back for a moment:
+/// measured on looped devices with the reply at -18..-30 dBFS, the loudest run of
+/// [`ONSET_FRAMES`] residue frames stayed under -46 dBFS, while a person speaking over the
+/// reply reaches -30..-20. Talking over an assistant means speaking up a little.
+const MIN_DBFS: f32 = -40.0;
 
 /// How much of TonnyTray's voice the canceller hears before it cancels it well: WebRTC's
 /// filter adapts over the first seconds of speech, and until then its residue is as loud as a
 /// person. Talking over the first replies of a new canceller is heard only after this much.
 const TRAINING: Duration = Duration::from_secs(5);
+
+/// The start of every reply is not listened to: after a pause (the person's request, say)
+/// WebRTC's canceller lets the first words of the next reply through 10-20 dB louder for up
+/// to about a second before it settles (measured: residue of -26..-34 dBFS 0-1.2 s into a
+/// second reply on jittery virtual devices, 0-0.2 s on steady ones, under -45 after).
+/// Talking over a reply is heard from this far into it; the hotkey and Stop stop it at any
+/// time.
+const SETTLE: Duration = Duration::from_secs(1);
 
 /// The echo canceller in use, if barge-in is on.
 #[derive(Default)]
@@ -173,7 +185,10 @@ impl Session {
             max_len: Duration::from_secs(u64::from(settings.audio.max_utterance_s)),
             pre_roll: PRE_ROLL,
             threshold: 0.5,
-            muted: Arc::new(move || trained_before + listening.elapsed() < TRAINING),
+            muted: Arc::new(move || {
+                let into_reply = listening.elapsed();
+                into_reply < SETTLE || trained_before + into_reply < TRAINING
+            }),
             stream_audio: false,
             onset_frames: ONSET_FRAMES,
             min_dbfs: MIN_DBFS,
