@@ -69,6 +69,26 @@ pub struct Settings {
     pub server: ServerSettings,
 }
 
+/// How a family profile names its own voice (`Profile::tts_voice`) for the cloud engine:
+/// `elevenlabs:<voice id>`. Anything else names a local voice, as `tts.voice` does.
+pub const ELEVENLABS_VOICE_PREFIX: &str = "elevenlabs:";
+
+impl Settings {
+    /// These settings as the active family profile hears them: its own voice
+    /// (`Profile::tts_voice`), when it has one, in place of `tts.voice`, or of
+    /// `tts.elevenlabs_voice_id` when written `elevenlabs:<voice id>`.
+    pub fn with_voice_of(&self, profile_voice: Option<&str>) -> Settings {
+        let mut voiced = self.clone();
+        if let Some(v) = profile_voice.map(str::trim).filter(|v| !v.is_empty()) {
+            match v.strip_prefix(ELEVENLABS_VOICE_PREFIX) {
+                Some(id) => voiced.tts.elevenlabs_voice_id = id.trim().to_owned(),
+                None => voiced.tts.voice = v.to_owned(),
+            }
+        }
+        voiced
+    }
+}
+
 /// Which speech-to-text engine transcribes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]

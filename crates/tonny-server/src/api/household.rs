@@ -133,6 +133,9 @@ pub(super) async fn put_profile(
     }
     tracing::info!(component = "profiles", "profile saved");
     let active = store.active_profile().await?.name;
+    if active == p.name {
+        s.core.use_profile_voice().await;
+    }
     Ok(Json(view(p, &active)))
 }
 

@@ -58,6 +58,8 @@ pub struct Core {
     pub supervising: std::sync::atomic::AtomicBool,
     /// True when this daemon listens on this machine's microphone (barge-in applies).
     pub listening: std::sync::atomic::AtomicBool,
+    // The active profile's own voice (`Profile::tts_voice`), which replies are spoken in.
+    profile_voice: std::sync::Mutex<Option<String>>,
 }
 
 /// What a core is built from.
@@ -121,7 +123,9 @@ impl Core {
         }
         let (agents, problems) = build.agents(&now, &values);
         report(&bus, BackendKind::Agent, &problems);
-        let voice_out = voice(build.as_ref(), &bus, &now, &values);
+        let profile_voice = store.active_profile().await.ok().and_then(|p| p.tts_voice);
+        let voiced = Arc::new(now.with_voice_of(profile_voice.as_deref()));
+        let voice_out = voice(build.as_ref(), &bus, &voiced, &values);
         let coordinator = Coordinator::spawn(bus.clone(), &now.conversation);
         let assistant = Assistant::new(
             Arc::clone(&store),
@@ -134,7 +138,7 @@ impl Core {
                 voice_out,
             },
         );
-        let speech = Arc::new(Speech::new(Arc::clone(&build), Arc::clone(&now), values));
+        let speech = Arc::new(Speech::new(Arc::clone(&build), voiced, values));
         let mic = MicSlot::new(now.audio.input_device.clone(), bus.clone());
         let session = Session::new(
             Arc::clone(&assistant),
@@ -159,6 +163,7 @@ impl Core {
             shutdown: CancellationToken::new(),
             supervising: std::sync::atomic::AtomicBool::new(false),
             listening: std::sync::atomic::AtomicBool::new(false),
+            profile_voice: std::sync::Mutex::new(profile_voice),
         });
         core.install_appliers();
         core
@@ -189,6 +194,11 @@ impl Core {
 
     /// Rebuilds what the change from `old` to `new` (or a secret change) touches.
     async fn apply(&self, old: &Settings, new: &Arc<Settings>, secrets_changed: bool) {
+        let profile_voice = self.profile_voice();
+        let (old, new) = (
+            &old.with_voice_of(profile_voice.as_deref()),
+            &Arc::new(new.with_voice_of(profile_voice.as_deref())),
+        );
         let (values, problems) = self.secrets.for_settings(new).await;
         for p in &problems {
             tracing::warn!(component = "secrets", "{p}");
@@ -261,6 +271,47 @@ impl Core {
         }
     }
 
+    /// The active profile's own voice, if it has one.
+    fn profile_voice(&self) -> Option<String> {
+        self.profile_voice
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Speaks in the active profile's voice from now on (after a switch, or an edit of the
+    /// profile): the voice and the browser's voice are built again when it changed.
+    pub async fn use_profile_voice(&self) {
+        let Ok(profile) = self.store.active_profile().await else {
+            return;
+        };
+        let before = std::mem::replace(
+            &mut *self
+                .profile_voice
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            profile.tts_voice.clone(),
+        );
+        let now = self.settings.current();
+        let (old, new) = (
+            now.with_voice_of(before.as_deref()),
+            now.with_voice_of(profile.tts_voice.as_deref()),
+        );
+        if old.tts == new.tts {
+            return;
+        }
+        tracing::info!(
+            component = "playback",
+            "speaking in {}'s voice",
+            profile.name
+        );
+        let (values, _) = self.secrets.for_settings(&new).await;
+        let output = self.session.audio_devices(&new).output;
+        self.set_voice_on(&new, &values, output);
+        self.speech
+            .reconfigure(Arc::new(new), Arc::clone(&values), false);
+    }
+
     /// Builds the voice as `settings` say, playing on `output`.
     fn set_voice_on(&self, settings: &Settings, values: &BackendSecrets, output: Option<String>) {
         let mut on = settings.clone();
@@ -276,8 +327,9 @@ impl Core {
         let settings = self.settings.current();
         let devices = self.session.configure_echo(&settings).await;
         if devices.output != settings.audio.output_device {
-            let (values, _) = self.secrets.for_settings(&settings).await;
-            self.set_voice_on(&settings, &values, devices.output);
+            let voiced = settings.with_voice_of(self.profile_voice().as_deref());
+            let (values, _) = self.secrets.for_settings(&voiced).await;
+            self.set_voice_on(&voiced, &values, devices.output);
         }
     }
 
@@ -303,6 +355,7 @@ impl Core {
         let profile = switch_profile(self.store.as_ref(), name, pin).await?;
         if profile.name != previous {
             tracing::info!(component = "profiles", "active profile: {}", profile.name);
+            self.use_profile_voice().await;
             self.bus.publish(Event::ProfileChanged {
                 profile: profile.name.clone(),
                 previous,

@@ -57,6 +57,9 @@ pub struct TestParts {
     pub services: Vec<ServiceSpec>,
     /// What the daemon does besides its API.
     pub options: DaemonOptions,
+    /// The local voice (`tts.voice`) of every voice built, as `host:VOICE` (this machine's)
+    /// or `browser:VOICE` (the web UI's), in order.
+    pub voices_built: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Build for TestParts {
@@ -75,11 +78,16 @@ impl Build for TestParts {
         (agents, Vec::new())
     }
 
-    fn voice(&self, _settings: &Settings, _secrets: &BackendSecrets) -> Option<BuiltVoice> {
-        self.voice.clone().map(|v| Ok((v, None)))
+    fn voice(&self, settings: &Settings, _secrets: &BackendSecrets) -> Option<BuiltVoice> {
+        let voice = self.voice.clone()?;
+        let built = format!("host:{}", settings.tts.voice);
+        self.voices_built.lock().unwrap().push(built);
+        Some(Ok((voice, None)))
     }
 
     fn tts(&self, settings: &Settings, _secrets: &BackendSecrets) -> Arc<dyn Tts> {
+        let built = format!("browser:{}", settings.tts.voice);
+        self.voices_built.lock().unwrap().push(built);
         self.tts
             .clone()
             .unwrap_or_else(|| Arc::new(EspeakTts::from_settings(&settings.tts)))

@@ -3,7 +3,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::api::Daemon;
+use crate::api::{Daemon, TestParts};
 
 fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
@@ -299,4 +299,89 @@ async fn a_backup_downloads_as_a_whole_database_and_leaves_no_copy_behind() {
     std::fs::write(copy.path(), &bytes).unwrap();
     let store = tonny_store::SqliteStore::open(copy.path()).unwrap();
     assert!(store.get_profile("Mum").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn replies_are_spoken_in_the_active_profiles_own_voice() {
+    let parts = TestParts {
+        voice: Some(tonny_testkit::doubles::RecordingVoice::new(
+            std::time::Duration::from_millis(10),
+        )),
+        ..TestParts::default()
+    };
+    let built = std::sync::Arc::clone(&parts.voices_built);
+    let last = |kind: &str| {
+        built
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find_map(|b| b.strip_prefix(&format!("{kind}:")).map(str::to_owned))
+    };
+    let d = Daemon::with(parts).await;
+    assert_eq!(
+        last("host").as_deref(),
+        Some("en-us"),
+        "the household's voice"
+    );
+    let (status, body) = d
+        .call(
+            Method::PUT,
+            "/api/v1/profiles/Opa",
+            Some(json!({"permission": "user", "tts_voice": "de"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        last("host").as_deref(),
+        Some("en-us"),
+        "Opa is not active yet"
+    );
+
+    let (status, body) = d
+        .call(
+            Method::POST,
+            "/api/v1/active-profile",
+            Some(json!({"name": "Opa"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        last("host").as_deref(),
+        Some("de"),
+        "replies here in Opa's voice"
+    );
+    assert_eq!(last("browser").as_deref(), Some("de"), "and in the web UI");
+
+    // Editing the active profile's voice takes effect at once.
+    let (status, body) = d
+        .call(
+            Method::PUT,
+            "/api/v1/profiles/Opa",
+            Some(json!({"permission": "user", "tts_voice": "fr"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(last("host").as_deref(), Some("fr"));
+
+    // A settings change keeps the profile's voice; switching back gives the household's.
+    let (status, _) = d
+        .call(
+            Method::PATCH,
+            "/api/v1/settings",
+            Some(json!({"tts.voice": "en-gb"})),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(last("host").as_deref(), Some("fr"));
+    let (status, body) = d
+        .call(
+            Method::POST,
+            "/api/v1/active-profile",
+            Some(json!({"name": "Default"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(last("host").as_deref(), Some("en-gb"));
+    assert_eq!(last("browser").as_deref(), Some("en-gb"));
 }
