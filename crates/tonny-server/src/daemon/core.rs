@@ -123,7 +123,14 @@ impl Core {
         }
         let (agents, problems) = build.agents(&now, &values);
         report(&bus, BackendKind::Agent, &problems);
-        let profile_voice = store.active_profile().await.ok().and_then(|p| p.tts_voice);
+        // Asked only when there are profiles: asking an empty household for its active
+        // profile creates "Default", and the first profile made should be the active one.
+        let profile_voice = match store.list_profiles().await {
+            Ok(all) if !all.is_empty() => {
+                store.active_profile().await.ok().and_then(|p| p.tts_voice)
+            }
+            _ => None,
+        };
         let voiced = Arc::new(now.with_voice_of(profile_voice.as_deref()));
         let voice_out = voice(build.as_ref(), &bus, &voiced, &values);
         let coordinator = Coordinator::spawn(bus.clone(), &now.conversation);

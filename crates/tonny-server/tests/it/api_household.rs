@@ -327,6 +327,14 @@ async fn replies_are_spoken_in_the_active_profiles_own_voice() {
     let (status, body) = d
         .call(
             Method::PUT,
+            "/api/v1/profiles/Mum",
+            Some(json!({"permission": "admin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = d
+        .call(
+            Method::PUT,
             "/api/v1/profiles/Opa",
             Some(json!({"permission": "user", "tts_voice": "de"})),
         )
@@ -378,7 +386,7 @@ async fn replies_are_spoken_in_the_active_profiles_own_voice() {
         .call(
             Method::POST,
             "/api/v1/active-profile",
-            Some(json!({"name": "Default"})),
+            Some(json!({"name": "Mum"})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
