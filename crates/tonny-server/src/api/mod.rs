@@ -19,6 +19,7 @@ mod talk;
 mod talk_audio;
 mod talk_socket;
 mod ui;
+mod voices;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -113,6 +114,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(models::install))
         .routes(routes!(models::import))
         .routes(routes!(models::voices))
+        .routes(routes!(voices::local))
 }
 
 /// The name a unit enum has on the wire (`"text_only"`, `"warn"`, `"keychain"`), for the API's

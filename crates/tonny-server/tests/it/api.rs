@@ -594,6 +594,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("post", "/api/v1/models/{name}/install"),
         ("post", "/api/v1/models/import"),
         ("get", "/api/v1/voices"),
+        ("get", "/api/v1/voices/local"),
         ("get", "/api/v1/logs/stream"),
         ("get", "/api/v1/openapi.json"),
         ("get", "/metrics"),
@@ -709,4 +710,41 @@ async fn the_web_ui_is_served_from_the_binary_with_a_strict_policy() {
     let (status, body) = d.call(Method::GET, "/api/v2/anything", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_error(&body, "not_found");
+}
+
+#[tokio::test]
+async fn the_installed_local_voices_are_listed_with_the_one_in_use() {
+    let d = Daemon::start().await;
+    let (status, none) = d.call(Method::GET, "/api/v1/voices/local", None).await;
+    assert_eq!(status, StatusCode::OK, "{none}");
+    assert_eq!(none, json!([]), "nothing installed yet");
+
+    // Installed as `tonny voices install` leaves a voice: its model and configuration in a
+    // folder named after it.
+    let (_, data) = tonny_testkit::speech::piper_voice();
+    let dir = Paths::under(d._home.path())
+        .voices_dir()
+        .join("en_US-joe-medium");
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["en_US-joe-medium.onnx", "en_US-joe-medium.onnx.json"] {
+        std::os::unix::fs::symlink(data.join(file), dir.join(file)).unwrap();
+    }
+    let (status, listed) = d.call(Method::GET, "/api/v1/voices/local", None).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let voices = listed.as_array().unwrap();
+    assert_eq!(voices.len(), 1, "{listed}");
+    assert_eq!(voices[0]["name"], "en_US-joe-medium");
+    assert_eq!(voices[0]["language"], "en_US");
+    assert_eq!(voices[0]["in_use"], true, "tts.voice en-us speaks with it");
+
+    let (status, _) = d
+        .call(
+            Method::PATCH,
+            "/api/v1/settings",
+            Some(json!({"tts.voice": "de"})),
+        )
+        .await;
+    assert!(status.is_success());
+    let (_, listed) = d.call(Method::GET, "/api/v1/voices/local", None).await;
+    assert_eq!(listed[0]["in_use"], false, "German has no Piper voice here");
 }
