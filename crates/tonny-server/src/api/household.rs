@@ -181,6 +181,8 @@ pub(super) async fn delete_profile(
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     s.assistant.store().remove_profile(&name).await?;
+    // The active profile may have been the one removed: the next one's voice speaks.
+    s.core.use_profile_voice().await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -102,18 +102,13 @@ impl MicSlot {
             s.in_use = true;
             (s.wanted.clone(), s.open.clone())
         };
-        let probe = wanted.clone();
-        let now = tokio::task::spawn_blocking(move || {
-            tonny_audio::devices::current_input(probe.as_deref())
-        })
-        .await;
         if let Some(mic) = &held {
-            match &now {
-                Ok(Ok(Some(name))) if mic.device() == name => return Ok(Arc::clone(mic)),
+            match probe(wanted.clone()).await {
+                Some(Some(name)) if mic.device() == name => return Ok(Arc::clone(mic)),
                 // The server did not answer: the held microphone is kept (reopening it would
                 // also make an echo canceller behind it lose step).
-                Ok(Err(_)) | Err(_) => return Ok(Arc::clone(mic)),
-                Ok(Ok(_)) => {}
+                None => return Ok(Arc::clone(mic)),
+                Some(_) => {}
             }
         }
         let replaced = held.is_some();
@@ -211,13 +206,8 @@ impl MicSlot {
                     s.open.as_ref().map(|m| m.device().to_owned()),
                 )
             };
-            let probe = wanted.clone();
-            let probed = tokio::task::spawn_blocking(move || {
-                tonny_audio::devices::current_input(probe.as_deref())
-            })
-            .await;
             // Not knowing is not "gone": asked again at the next round.
-            let Ok(Ok(now)) = probed else {
+            let Some(now) = probe(wanted).await else {
                 continue;
             };
             match (held, now) {
@@ -238,4 +228,13 @@ impl MicSlot {
             }
         }
     }
+}
+
+/// The microphone that would open for `wanted` now (`Some(None)`: there is none), or `None`
+/// when the sound server could not be asked.
+async fn probe(wanted: Option<String>) -> Option<Option<String>> {
+    tokio::task::spawn_blocking(move || tonny_audio::devices::current_input(wanted.as_deref()))
+        .await
+        .ok()?
+        .ok()
 }

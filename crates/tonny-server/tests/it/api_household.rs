@@ -392,4 +392,18 @@ async fn replies_are_spoken_in_the_active_profiles_own_voice() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(last("host").as_deref(), Some("en-gb"));
     assert_eq!(last("browser").as_deref(), Some("en-gb"));
+
+    // Removing the active profile: the household's voice speaks again.
+    let (status, body) = d
+        .call(
+            Method::POST,
+            "/api/v1/active-profile",
+            Some(json!({"name": "Opa"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(last("host").as_deref(), Some("fr"));
+    let (status, _) = d.call(Method::DELETE, "/api/v1/profiles/Opa", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(last("host").as_deref(), Some("en-gb"));
 }
