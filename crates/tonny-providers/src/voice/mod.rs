@@ -216,7 +216,8 @@ impl VoiceOutput for SpokenVoice {
             first: Some(first_tx),
             last: None,
         };
-        // Opened at once, so connecting overlaps the agent's thinking.
+        // Opened (or loaded) at once, so connecting or loading overlaps the agent's thinking.
+        self.prepare();
         let stream = self.tts.open_stream();
         let first_words = self.first_words;
         tokio::spawn(async move {
@@ -244,6 +245,14 @@ impl VoiceOutput for SpokenVoice {
             done: done_rx,
             notice: self.tts.take_notice(),
         })
+    }
+
+    fn prepare(&self) {
+        let tts = Arc::clone(&self.tts);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(move || tts.prepare())),
+            Err(_) => drop(std::thread::spawn(move || tts.prepare())),
+        }
     }
 
     fn stop(&self) {

@@ -116,6 +116,15 @@ impl Assistant {
                 },
             );
         }
+        if request.purpose == Purpose::Command
+            && request.voice == VoiceTarget::Host
+            && self.mode() != ResponseMode::TextOnly
+        {
+            // A typed command's reply voice loads while the agents think.
+            if let Some(voice) = self.voice() {
+                voice.prepare();
+            }
+        }
         let result = self.handle_checked(utterance, &request, cancel).await;
         let targets = self
             .targets

@@ -15,7 +15,7 @@ use tonny_core::stt::Stt;
 use super::microphone::PRE_ROLL;
 use super::recording::Recorded;
 use super::{Session, SessionError, Started};
-use crate::assistant::{HeardOutcome, ReplyTo};
+use crate::assistant::{HeardOutcome, ReplyTo, VoiceTarget};
 
 /// How a microphone recording ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,8 +114,14 @@ impl Session {
             .get()
             .await
             .map_err(|e| SessionError::NoMicrophone(e.to_string()))?;
-        // A model freed while idle starts loading now, while the person speaks.
+        // A model freed while idle starts loading now, while the person speaks; so does the
+        // voice that will speak the reply to a command.
         engine.prepare();
+        if purpose == Purpose::Command && reply_to.voice == VoiceTarget::Host {
+            if let Some(voice) = self.assistant.voice() {
+                voice.prepare();
+            }
+        }
         let stop = Stopper::default();
         let started = self.start(Step::Listen, Some(stop.clone())).await?;
         let how = How {

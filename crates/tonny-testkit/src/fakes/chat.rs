@@ -7,7 +7,7 @@
 //! `{"detail":"…"}`.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -47,6 +47,9 @@ struct Chat {
     models: Vec<String>,
     fault: Option<ChatFault>,
     requests: Vec<Value>,
+    // When each request arrived, and when each streamed answer's last token was sent.
+    received: Vec<Instant>,
+    finished: Vec<Instant>,
 }
 
 /// The running fake; stops when dropped.
@@ -151,6 +154,7 @@ async fn completions(
             return unauthorized(&uri);
         }
         s.requests.push(request.clone());
+        s.received.push(Instant::now());
         let model = request.get("model").and_then(Value::as_str).unwrap_or("");
         (
             s.answer.clone(),
@@ -231,6 +235,7 @@ async fn completions(
         .into_response();
     }
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(16);
+    let finished = Arc::clone(&state);
     tokio::spawn(async move {
         let _ = tx
             .send(Ok(chunk(
@@ -263,6 +268,7 @@ async fn completions(
                 return;
             }
         }
+        finished.lock().unwrap().finished.push(Instant::now());
         let _ = tx.send(Ok(chunk(&model, json!({}), Some("stop")))).await;
         let usage = json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model, "usage": {"prompt_tokens": 10, "completion_tokens": 5}});
         let _ = tx.send(Ok(format!("data: {usage}\n\n"))).await;
@@ -296,6 +302,8 @@ impl FakeChat {
             models: vec!["llama3.2".into()],
             fault: None,
             requests: Vec::new(),
+            received: Vec::new(),
+            finished: Vec::new(),
         }));
         let app = Router::new()
             .route("/api/chat/completions", post(completions))
@@ -324,6 +332,18 @@ impl FakeChat {
         let mut s = self.state.lock().unwrap();
         s.first_token = first_token;
         s.tokens_per_second = tokens_per_second;
+    }
+
+    /// When each streamed answer had been sent whole (its last token written), in order: what a
+    /// reply spoken while it streams must beat.
+    pub fn answers_finished(&self) -> Vec<Instant> {
+        self.state.lock().unwrap().finished.clone()
+    }
+
+    /// When each request (that got past the key check) arrived, in order: a bound on when the
+    /// caller started asking.
+    pub fn requests_received(&self) -> Vec<Instant> {
+        self.state.lock().unwrap().received.clone()
     }
 
     /// Requires `Authorization: Bearer KEY`.
