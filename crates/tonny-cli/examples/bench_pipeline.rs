@@ -1,6 +1,6 @@
 //! Voice-pipeline benchmark (run by `scripts/bench-pipeline.sh`): the timer request spoken into
-//! a virtual microphone N times through `tonny listen`, with the per-stage latencies TonnyTray
-//! stores; then `tonny run` idle with its hotkeys, microphone and model loaded, for RSS and CPU.
+//! a virtual microphone N times through `tonny listen`, answered in espeak-ng's voice and then in
+//! the Piper voice, with the per-stage latencies TonnyTray stores; then `tonny run` idle with its hotkeys, microphone and model loaded, for RSS and CPU.
 //! Figures are printed beside the issue's goals.
 
 use std::time::{Duration, Instant};
@@ -22,28 +22,25 @@ fn proc_stat(pid: u32) -> (u64, u64) {
     (rss_kb, ticks)
 }
 
-fn main() {
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
-    let home = TempHome::new();
-    let pulse = PulseServer::start();
+/// The stages TonnyTray stores per request, in order.
+const STAGES: [&str; 6] = [
+    "endpoint_ms",
+    "stt_ms",
+    "route_ms",
+    "agent_ms",
+    "tts_ms",
+    "total_ms",
+];
+
+/// `runs` spoken timer requests through `tonny listen` in `home`: each stage's figures, then
+/// our own overhead and end of speech → first audio queued.
+fn pipeline(home: &TempHome, pulse: &PulseServer, runs: usize) -> Vec<Vec<u64>> {
     let model = speech::model_dir();
     let wav = speech::shared_audio_dir().join("timer.wav");
-    let stages = [
-        "endpoint_ms",
-        "stt_ms",
-        "route_ms",
-        "agent_ms",
-        "tts_ms",
-        "total_ms",
-    ];
-    let mut figures: Vec<Vec<u64>> = vec![Vec::new(); stages.len() + 1];
-    println!("voice pipeline: {runs} × \"Set a timer for ten minutes\" (vad_silence_ms = 300)");
+    let mut figures: Vec<Vec<u64>> = vec![Vec::new(); STAGES.len() + 2];
     for i in 0..runs {
-        let run = Tonny::new(built_exe("tonny"), &home)
-            .pulse(&pulse)
+        let run = Tonny::new(built_exe("tonny"), home)
+            .pulse(pulse)
             .env("TONNY_STT_MODEL", &model)
             .env("TONNY_AUDIO_VAD_SILENCE_MS", "300")
             .args(["--json", "listen"])
@@ -56,15 +53,45 @@ fn main() {
             t[k].as_u64()
                 .unwrap_or_else(|| panic!("run {i}: no {k} in {t}"))
         };
-        for (j, s) in stages.iter().enumerate() {
+        for (j, s) in STAGES.iter().enumerate() {
             figures[j].push(get(s));
         }
         // Our own overhead: everything but model compute and speech synthesis.
-        figures[stages.len()].push(get("total_ms") - get("stt_ms") - get("tts_ms"));
+        figures[STAGES.len()].push(get("total_ms") - get("stt_ms") - get("tts_ms"));
+        // The person stops speaking → the reply's first sample is queued.
+        figures[STAGES.len() + 1].push(get("endpoint_ms") + get("total_ms"));
     }
+    for v in &mut figures {
+        v.sort_unstable();
+    }
+    figures
+}
+
+fn main() {
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let pulse = PulseServer::start();
+    // The same requests answered in espeak-ng's voice (no Piper voice installed) and in the
+    // Piper voice (en_US-joe-medium imported), one after the other in this run.
+    let espeak_home = TempHome::new();
+    let piper_home = TempHome::new();
+    let (voice_wheel, _) = speech::piper_voice();
+    Tonny::new(built_exe("tonny"), &piper_home)
+        .args(["voices", "import"])
+        .arg_path(&voice_wheel)
+        .run()
+        .ok();
     println!(
-        "{:<34} {:>7} {:>7} {:>7}",
-        "stage (ms)", "p50", "p95", "max"
+        "voice pipeline: {runs} × \"Set a timer for ten minutes\" per voice (vad_silence_ms = 300, \
+         local agent, `tonny listen` per request)"
+    );
+    let espeak = pipeline(&espeak_home, &pulse, runs);
+    let piper = pipeline(&piper_home, &pulse, runs);
+    println!(
+        "{:<38} {:>13} {:>13} {:>7}",
+        "stage (ms)", "espeak-ng p50/p95", "Piper p50/p95", "max"
     );
     let names = [
         "end of speech → VAD end",
@@ -74,20 +101,28 @@ fn main() {
         "→ first audio queued (synthesis)",
         "transcript+reply+voice, total",
         "our overhead (total − model − voice)",
+        "end of speech → first audio queued",
     ];
-    for (name, v) in names.iter().zip(figures.iter_mut()) {
-        v.sort_unstable();
+    for (i, name) in names.iter().enumerate() {
+        let (e, p) = (&espeak[i], &piper[i]);
         println!(
-            "{name:<34} {:>7} {:>7} {:>7}",
-            percentile(v, 0.5),
-            percentile(v, 0.95),
-            v[v.len() - 1]
+            "{name:<38} {:>7}/{:<7} {:>7}/{:<7} {:>7}",
+            percentile(e, 0.5),
+            percentile(e, 0.95),
+            percentile(p, 0.5),
+            percentile(p, 0.95),
+            e[e.len() - 1].max(p[p.len() - 1])
         );
     }
+    let last = names.len() - 1;
     println!(
-        "goals: endpointing ≤ 350 ms (p95 {} ms); overhead ≤ 20 ms p95 ({} ms)",
-        percentile(&figures[0], 0.95),
-        percentile(&figures[stages.len()], 0.95)
+        "goals: endpointing ≤ 350 ms (p95 {} ms); overhead ≤ 20 ms p95 ({} ms); end of speech → \
+         first audio with Piper ≤ 700 ms p95 ({} ms; espeak-ng {} ms, ratio {:.2})",
+        percentile(&piper[0], 0.95),
+        percentile(&piper[STAGES.len()], 0.95),
+        percentile(&piper[last], 0.95),
+        percentile(&espeak[last], 0.95),
+        percentile(&piper[last], 0.95) as f64 / percentile(&espeak[last], 0.95).max(1) as f64
     );
 
     // Idle: first timers and stdin only; then hotkeys registered, the model loaded and the
@@ -103,10 +138,10 @@ fn main() {
             &["run", "--silent"][..],
         ),
     ] {
-        let idle = Tonny::new(built_exe("tonny"), &home)
+        let idle = Tonny::new(built_exe("tonny"), &espeak_home)
             .pulse(&pulse)
             .x11(&x)
-            .env("TONNY_STT_MODEL", &model)
+            .env("TONNY_STT_MODEL", speech::model_dir())
             .args(args)
             .arg("--events")
             .spawn();
