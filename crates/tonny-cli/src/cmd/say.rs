@@ -26,8 +26,8 @@ pub struct SayArgs {
     /// The words to speak (several arguments are joined with spaces).
     #[arg(required_unless_present = "voices")]
     text: Vec<String>,
-    /// List the ElevenLabs voices this API key can use (for tts.elevenlabs_voice_id) instead
-    /// of speaking.
+    /// List the voices to pick from instead of speaking: the Piper voices installed here (the
+    /// one in use marked) and, with an API key, the ElevenLabs voices.
     #[arg(long, conflicts_with_all = ["out", "voice"])]
     voices: bool,
     /// Write the speech to this WAV file (created 0600) instead of playing it.
@@ -52,31 +52,121 @@ struct Said {
     sample_rate: u32,
 }
 
-/// Lists the ElevenLabs voices (`tonny say --voices`).
+/// What `tonny say --voices` lists.
+#[derive(Debug, Serialize)]
+struct VoiceList {
+    /// What speaks replies now ("Piper en_US-joe-medium", "espeak-ng en-us", …).
+    speaking: String,
+    /// The Piper voices installed here.
+    local: Vec<ListedLocal>,
+    /// The ElevenLabs voices the API key can use; absent without a key.
+    elevenlabs: Option<Vec<tonny_providers::tts::elevenlabs::Voice>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ListedLocal {
+    name: String,
+    language: Option<String>,
+    quality: Option<String>,
+    speakers: u32,
+    in_use: bool,
+    #[serde(skip)]
+    described: String,
+}
+
+/// The voices to pick from (`tonny say --voices`): the Piper voices installed here, with the
+/// one in use marked, and the ElevenLabs voices when an API key is set. A cloud list that cannot
+/// be fetched is an error after the local voices are shown.
 async fn voices(ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings().await?.settings;
-    let store = ctx.secrets().await?;
-    let key = blocking(move || store.get(SecretName::ElevenlabsApiKey))
+    let store = crate::cmd::voices::store(ctx);
+    let tts = settings.tts.clone();
+    let (speaking, local) = blocking(move || {
+        let in_use = tonny_providers::tts::piper::voice_in_use(&tts, &store).map(|v| v.name);
+        let speaking = match tts.engine {
+            TtsEngine::Espeak => EspeakTts::from_settings(&tts).name(),
+            TtsEngine::ElevenLabs => format!("ElevenLabs voice {}", tts.elevenlabs_voice_id),
+            TtsEngine::Piper => LocalVoice::new(&tts, &tts.voice, &store).name(),
+            TtsEngine::None => "nothing (tts.engine is none: replies are shown)".to_owned(),
+        };
+        let local = store
+            .list()
+            .into_iter()
+            .map(|v| ListedLocal {
+                in_use: in_use.as_deref() == Some(v.name.as_str()),
+                described: crate::cmd::voices::describe(&v),
+                name: v.name,
+                language: v.language,
+                quality: v.quality,
+                speakers: v.speakers,
+            })
+            .collect::<Vec<_>>();
+        (speaking, local)
+    })
+    .await?;
+    let secrets = ctx.secrets().await?;
+    let key = blocking(move || secrets.get(SecretName::ElevenlabsApiKey))
         .await??
-        .map(|(v, _)| secrecy::ExposeSecret::expose_secret(&v).to_owned())
-        .context(
-            "elevenlabs_api_key is not set; set it with `tonny secrets set elevenlabs_api_key`",
-        )?;
-    let voice = ElevenLabsTts::new(ElevenLabsConfig::from_settings(&settings.tts, key));
-    let list = blocking(move || voice.voices()).await??;
+        .map(|(v, _)| secrecy::ExposeSecret::expose_secret(&v).to_owned());
+    let cloud = match key {
+        Some(key) => {
+            let voice = ElevenLabsTts::new(ElevenLabsConfig::from_settings(&settings.tts, key));
+            Some(blocking(move || voice.voices()).await?)
+        }
+        None => None,
+    };
+    let (elevenlabs, failed) = match cloud {
+        Some(Ok(list)) => (Some(list), None),
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
+    };
+    let list = VoiceList {
+        speaking,
+        local,
+        elevenlabs,
+    };
     if ctx.json {
         output::json(&list)?;
     } else {
-        for v in &list {
-            let mark = if v.voice_id == settings.tts.elevenlabs_voice_id {
-                "*"
-            } else {
-                " "
-            };
-            out!("{mark} {}  {} ({})", v.voice_id, v.name, v.category);
-        }
+        print_voices(&list, &settings.tts)?;
     }
-    Ok(ExitCode::SUCCESS)
+    match failed {
+        Some(e) => Err(anyhow::Error::new(e).context("cannot list the ElevenLabs voices")),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn print_voices(list: &VoiceList, tts: &tonny_core::settings::TtsSettings) -> std::io::Result<()> {
+    out!("Replies are spoken by: {}", list.speaking);
+    out!("Local voices (Piper; pick one with `tonny config set tts.voice NAME`):");
+    if list.local.is_empty() {
+        out!("  none installed; espeak-ng speaks (`tonny voices install en_US-joe-medium`)");
+    }
+    for v in &list.local {
+        let mark = if v.in_use { "*" } else { " " };
+        out!("{mark} {}  {}", v.name, v.described);
+    }
+    match &list.elevenlabs {
+        Some(cloud) => {
+            out!("ElevenLabs voices (tts.elevenlabs_voice_id):");
+            for v in cloud {
+                let mark = if tts.engine == TtsEngine::ElevenLabs
+                    && v.voice_id == tts.elevenlabs_voice_id
+                {
+                    "*"
+                } else {
+                    " "
+                };
+                out!("{mark} {}  {} ({})", v.voice_id, v.name, v.category);
+            }
+        }
+        None if tts.engine == TtsEngine::ElevenLabs => out!(
+            "ElevenLabs voices: set the API key to list them \
+             (`tonny secrets set elevenlabs_api_key`)"
+        ),
+        None => {}
+    }
+    Ok(())
 }
 
 /// Runs `tonny say`.

@@ -59,7 +59,8 @@ pub fn store(ctx: &Ctx) -> VoiceStore {
     VoiceStore::from_env(ctx.paths.voices_dir())
 }
 
-fn describe(v: &InstalledVoice) -> String {
+/// A voice's language, quality and speakers, in a few words.
+pub fn describe(v: &InstalledVoice) -> String {
     let mut parts = vec![v.language.clone().unwrap_or_else(|| v.espeak_voice.clone())];
     if let Some(q) = &v.quality {
         parts.push(q.clone());
@@ -88,14 +89,12 @@ pub async fn run(ctx: &mut Ctx, cmd: VoicesCmd) -> anyhow::Result<ExitCode> {
                 out!("install one: tonny voices install en_US-joe-medium");
                 return Ok(ExitCode::SUCCESS);
             }
-            let active = tts.map(|t| {
-                tonny_providers::tts::piper::LocalVoice::new(&t, &t.voice, &voices)
-                    .piper_voice()
-                    .map(|v| v.name.clone())
-            });
+            let active = tts
+                .and_then(|t| tonny_providers::tts::piper::voice_in_use(&t, &voices))
+                .map(|v| v.name);
             let mut t = output::table(&["VOICE", "LANGUAGE", "SIZE", "WHERE"]);
             for v in &list {
-                let mark = if active.as_ref().and_then(Option::as_ref) == Some(&v.name) {
+                let mark = if active.as_ref() == Some(&v.name) {
                     " (active)"
                 } else {
                     ""

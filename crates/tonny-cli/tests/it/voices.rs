@@ -118,6 +118,26 @@ fn voices_are_listed_verified_and_removed() {
         .json();
     assert_eq!(list[0]["name"], JOE);
     assert_eq!(list[0]["espeak_voice"], "en-us");
+    // `tonny say --voices` offers it, in use: tts.voice (en-us) picks it by language; with
+    // espeak-ng chosen, it is offered but not in use.
+    let offered = |engine: &str| {
+        tonny(&home)
+            .env("TONNY_TTS_ENGINE", engine)
+            .args(["--json", "say", "--voices"])
+            .run()
+            .ok()
+            .json()
+    };
+    let piper = offered("piper");
+    assert_eq!(piper["local"][0]["name"], JOE, "{piper}");
+    assert_eq!(piper["local"][0]["in_use"], true, "{piper}");
+    assert_eq!(piper["speaking"], format!("Piper {JOE}"), "{piper}");
+    assert!(
+        piper["elevenlabs"].is_null(),
+        "no key, no cloud voices: {piper}"
+    );
+    let espeak = offered("espeak");
+    assert_eq!(espeak["local"][0]["in_use"], false, "{espeak}");
     tonny(&home).args(["voices", "verify", JOE]).run().ok();
     let again = import_joe_fails(&home);
     assert!(again.contains("already installed"), "{again}");

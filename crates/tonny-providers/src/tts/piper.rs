@@ -117,6 +117,18 @@ impl LocalVoice {
     }
 }
 
+/// The installed Piper voice replies are spoken in with these settings (`tts.voice` by name,
+/// file or language), if the local voice is the one speaking: what voice pickers mark.
+pub fn voice_in_use(tts: &TtsSettings, store: &VoiceStore) -> Option<InstalledVoice> {
+    if tts.engine != tonny_core::settings::TtsEngine::Piper {
+        return None;
+    }
+    match choose(&tts.voice, store) {
+        Choice::Piper(v) => Some(v),
+        _ => None,
+    }
+}
+
 fn choose(voice: &str, store: &VoiceStore) -> Choice {
     match store.resolve(voice) {
         Ok(v) => return Choice::Piper(v),

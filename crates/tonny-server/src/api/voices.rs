@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
-use tonny_core::settings::TtsEngine;
+use tonny_providers::tts::piper::voice_in_use;
 use tonny_providers::tts::voices::VoiceStore;
 use utoipa::ToSchema;
 
@@ -35,15 +35,7 @@ pub(super) async fn local(
     let settings = s.core.settings.current();
     let store = VoiceStore::from_env(s.core.paths.voices_dir());
     let listed = tokio::task::spawn_blocking(move || {
-        let in_use = (settings.tts.engine == TtsEngine::Piper)
-            .then(|| {
-                store
-                    .resolve(&settings.tts.voice)
-                    .ok()
-                    .or_else(|| store.best_for(&settings.tts.voice))
-            })
-            .flatten()
-            .map(|v| v.name);
+        let in_use = voice_in_use(&settings.tts, &store).map(|v| v.name);
         store
             .list()
             .into_iter()
