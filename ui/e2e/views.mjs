@@ -4,7 +4,8 @@
 // patch with one bad field refused inline and change nothing, then save ui.theme = dark;
 // "Test connection" with an unsaved chat address: the fake chat server at FAKE_CHAT_URL
 // answers, an address where nothing listens does not; the chat server saved first in the agent
-// order answers the very next typed request (no restart); visit every view (Services counts the
+// order answers the very next typed request (no restart); pick the installed Piper voice for the
+// household and a language for the kid's profile in the voice pickers; visit every view (Services counts the
 // kid's refused request in its usage table). "after" (the daemon was restarted): the theme is still dark, in the
 // Settings view and on the page. Screenshots of each view go to the folder given.
 // Usage: node e2e/views.mjs URL_WITH_TOKEN SCREENSHOT_DIR before|after
@@ -156,6 +157,33 @@ try {
       const after = await page.getByTestId("line-tonny").nth(lines).textContent();
       if (!/The sun is a star/.test(after ?? "")) fail(`the new agent order did not apply: ${after}`);
       await shot("talk-after-settings");
+    });
+
+    await step("the voice picker offers the installed natural voice, for the household and a profile", async () => {
+      await view("Settings");
+      await page.getByLabel("Find a setting").fill("tts.voice");
+      const picker = page.locator("#setting-tts\\.voice");
+      await picker.locator("option", { hasText: "en_US-joe-medium" }).waitFor({ state: "attached", timeout: 10_000 });
+      await picker.selectOption("en_US-joe-medium");
+      await page.getByRole("button", { name: /^Save/ }).click();
+      await page.getByText(/^Saved\./).waitFor();
+      // Saved, and the daemon says it is the voice speaking now.
+      await view("Talk");
+      await view("Settings");
+      await page.getByLabel("Find a setting").fill("tts.voice");
+      await page.locator("#setting-tts\\.voice option:checked", { hasText: "speaking now" }).waitFor({ state: "attached", timeout: 10_000 });
+      await shot("settings-voice");
+      await page.getByLabel("Find a setting").fill("");
+      // The kid's replies in German: a language, spoken by its best voice (espeak-ng here).
+      await view("Profiles");
+      await page.getByTestId("profile-Kiddo").getByRole("button", { name: "Edit" }).click();
+      await page.locator("#profile-voice").selectOption({ label: "A language (its best voice) or an espeak-ng voice…" });
+      await page.getByLabel("Language or voice name").fill("de");
+      await shot("profile-voice-form");
+      await page.getByRole("button", { name: "Save profile" }).click();
+      await page.getByText("Saved Kiddo.").waitFor();
+      await page.getByTestId("profile-Kiddo").getByText("voice de").waitFor();
+      await shot("profile-voice");
     });
 
     await step("the other views", async () => {

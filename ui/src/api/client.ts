@@ -18,6 +18,8 @@ export type Devices = components["schemas"]["Devices"];
 export type FieldProblem = components["schemas"]["FieldProblem"];
 export type CheckResult = components["schemas"]["CheckResult"];
 export type UsageView = components["schemas"]["UsageView"];
+export type LocalVoice = components["schemas"]["LocalVoiceView"];
+export type CloudVoice = components["schemas"]["VoiceView"];
 
 /** Opens a WebSocket on the daemon (the token in the query: browsers cannot set headers). */
 export function socket(token: string, path: string): WebSocket {

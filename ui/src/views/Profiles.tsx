@@ -1,9 +1,11 @@
 // Profiles: who uses TonnyTray and what each may do — permission level, allowed and blocked
-// commands, a daily limit, quiet hours, the PIN — and which one is active.
+// commands, a daily limit, quiet hours, the PIN, the voice its replies are spoken in — and which
+// one is active.
 import { useState, type FormEvent } from "react";
 import { call, describe, type Profile, type ProfileInput } from "../api/client";
 import { useApi } from "../api/useApi";
 import { Notice, type Message } from "./Notice";
+import { VoicePicker } from "./VoicePicker";
 
 const LEVELS = ["admin", "user", "kid", "guest"] as const;
 
@@ -14,9 +16,10 @@ type Draft = {
   blocked: string;
   limit: string;
   quiet: string;
+  voice: string | null;
 };
 
-const empty: Draft = { name: "", permission: "user", allowed: "", blocked: "", limit: "", quiet: "" };
+const empty: Draft = { name: "", permission: "user", allowed: "", blocked: "", limit: "", quiet: "", voice: null };
 
 function draftOf(p: Profile): Draft {
   return {
@@ -26,6 +29,7 @@ function draftOf(p: Profile): Draft {
     blocked: p.blocked_commands.join("\n"),
     limit: p.daily_limit == null ? "" : String(p.daily_limit),
     quiet: p.quiet_hours ?? "",
+    voice: p.tts_voice ?? null,
   };
 }
 
@@ -59,6 +63,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
       blocked_commands: lines(draft.blocked),
       daily_limit: draft.limit.trim() === "" ? null : Number(draft.limit),
       quiet_hours: draft.quiet.trim() === "" ? null : draft.quiet.trim(),
+      tts_voice: draft.voice?.trim() || null,
     };
     try {
       await call(token, "PUT", `/api/v1/profiles/${encodeURIComponent(name)}`, body);
@@ -141,6 +146,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
               <td>
                 {p.daily_limit != null && <div>{p.daily_limit}/day</div>}
                 {p.quiet_hours && <div>quiet {p.quiet_hours}</div>}
+                {p.tts_voice && <div>voice {p.tts_voice}</div>}
               </td>
               <td className="actions">
                 {!p.active && (
@@ -195,6 +201,8 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
             Quiet hours (HH:MM-HH:MM)
             <input value={draft.quiet} onChange={set("quiet")} placeholder="21:00-07:00" />
           </label>
+          <label htmlFor="profile-voice">Voice for its replies</label>
+          <VoicePicker token={token} id="profile-voice" household value={draft.voice} onChange={(voice) => setDraft((d) => (d ? { ...d, voice } : d))} />
           <label>
             New PIN (4–8 digits; empty keeps the current one)
             <input type="password" inputMode="numeric" value={pin} onChange={(e) => setPin(e.target.value)} autoComplete="new-password" />

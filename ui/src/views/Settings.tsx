@@ -1,11 +1,12 @@
 // Settings: every setting, grouped by section, saved all at once (all or nothing) with each
 // refused field's reason shown beside it; secrets are write-only with a "configured" badge;
-// microphone and speaker pickers; a hotkey recorder; "Test connection" for each remote backend,
+// microphone, speaker and voice pickers; a hotkey recorder; "Test connection" for each remote backend,
 // with the unsaved changes (they are tested, not saved).
 import { useMemo, useState, type FormEvent } from "react";
 import { call, describe, ApiError, type CheckResult, type Devices, type SecretView, type SettingsView } from "../api/client";
 import { useApi } from "../api/useApi";
 import { Notice, type Message } from "./Notice";
+import { VoicePicker } from "./VoicePicker";
 
 type Value = string | number | boolean | null | string[];
 
@@ -19,6 +20,7 @@ function comboOf(e: React.KeyboardEvent): string | null {
 }
 
 function Field({
+  token,
   name,
   value,
   source,
@@ -26,6 +28,7 @@ function Field({
   devices,
   onChange,
 }: {
+  token: string;
   name: string;
   value: Value;
   source: string;
@@ -55,6 +58,8 @@ function Field({
         ))}
       </select>
     );
+  } else if (name === "tts.voice") {
+    input = <VoicePicker token={token} id={id} value={typeof value === "string" ? value : null} onChange={onChange} />;
   } else if (name.startsWith("hotkeys.")) {
     input = (
       <span className="row">
@@ -274,6 +279,7 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
             {keys.map((k) => (
               <Field
                 key={k}
+                token={token}
                 name={k}
                 value={k in changes ? changes[k] : values[k]}
                 source={sources[k] ?? "default"}

@@ -105,6 +105,13 @@ fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
     let dir = shots.to_str().unwrap();
     // "Test connection" in Settings reaches a chat server (a fake of Open WebUI's API).
     let chat = tonny_testkit::fakes::FakeChat::start();
+    // The voice pickers offer the installed Piper voice.
+    let (voice, _) = tonny_testkit::speech::piper_voice();
+    tonny(&home)
+        .args(["voices", "import"])
+        .arg_path(&voice)
+        .run()
+        .ok();
     let (daemon, url) = serve(&home);
     e2e(
         &daemon,
@@ -122,6 +129,9 @@ fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
             "settings-test-connection",
             "profiles",
             "talk-refused",
+            "settings-voice",
+            "profile-voice-form",
+            "profile-voice",
             "settings-invalid",
             "settings",
             "quick-actions",
