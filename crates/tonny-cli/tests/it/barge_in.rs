@@ -46,7 +46,7 @@ fn talking_over_a_reply_stops_it_and_is_heard_but_its_own_voice_never_is() {
         .pulse(&pulse)
         .env("TONNY_STT_MODEL", speech::model_dir())
         .env("TONNY_AUDIO_VAD_SILENCE_MS", "500")
-        .env("TONNY_AUDIO_BARGE_IN", "true")
+        // Hands-free listens over its replies by default (`audio.barge_in = auto`).
         .args(["run", "--hands-free", "--events"])
         .spawn();
     let events = run.events();

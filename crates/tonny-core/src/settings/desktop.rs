@@ -89,11 +89,64 @@ pub struct AudioSettings {
     pub vad_silence_ms: u32,
     /// Longest utterance accepted before capture stops on its own.
     pub max_utterance_s: u32,
-    /// Barge-in (experimental): while a reply plays, keep listening through the sound server's
-    /// echo cancellation, and speaking over the reply stops it and is heard as the next
-    /// request. Needs PulseAudio or PipeWire; off, the microphone is not listened to while
-    /// TonnyTray speaks (the hotkey and Stop still cut a reply).
-    pub barge_in: bool,
+    /// Barge-in: while a reply plays, keep listening through the sound server's echo
+    /// cancellation, and speaking over the reply stops it and is heard as the next request.
+    /// Needs PulseAudio or PipeWire. `auto` has it on in hands-free mode, where the microphone
+    /// is open anyway; `on` also keeps the microphone open for it between hotkey presses (the
+    /// desktop then shows the microphone in use); `off` does not listen while TonnyTray
+    /// speaks. The hotkey and Stop cut a reply either way.
+    pub barge_in: BargeIn,
+}
+
+/// When TonnyTray listens over its own replies (`audio.barge_in`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BargeIn {
+    /// In hands-free mode only: there the microphone is open anyway, so listening over a reply
+    /// costs nothing; with hotkeys it would keep the microphone open all day.
+    #[default]
+    Auto,
+    /// Whenever this machine listens (hands-free and hotkeys).
+    On,
+    /// Never: the microphone is not listened to while TonnyTray speaks.
+    Off,
+}
+
+impl BargeIn {
+    /// Whether to listen over replies in a daemon that is (or is not) hands-free.
+    pub fn enabled(self, hands_free: bool) -> bool {
+        match self {
+            Self::Auto => hands_free,
+            Self::On => true,
+            Self::Off => false,
+        }
+    }
+}
+
+// Written by hand for one reason: `audio.barge_in` was a boolean, and settings files and
+// environment variables that say `true`/`false` keep meaning on/off.
+impl<'de> Deserialize<'de> for BargeIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Switch(bool),
+            Name(String),
+        }
+        match Written::deserialize(d)? {
+            Written::Switch(true) => Ok(Self::On),
+            Written::Switch(false) => Ok(Self::Off),
+            Written::Name(name) => match name.as_str() {
+                "auto" => Ok(Self::Auto),
+                "on" | "true" => Ok(Self::On),
+                "off" | "false" => Ok(Self::Off),
+                other => Err(serde::de::Error::unknown_variant(
+                    other,
+                    &["auto", "on", "off"],
+                )),
+            },
+        }
+    }
 }
 
 impl Default for AudioSettings {
@@ -103,7 +156,7 @@ impl Default for AudioSettings {
             output_device: None,
             vad_silence_ms: 800,
             max_utterance_s: 60,
-            barge_in: false,
+            barge_in: BargeIn::Auto,
         }
     }
 }
@@ -273,5 +326,26 @@ impl Default for ServerSettings {
             host: "127.0.0.1".into(),
             port: 8787,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn barge_in_reads_its_names_and_the_old_switch() {
+        let read =
+            |v: serde_json::Value| serde_json::from_value::<BargeIn>(v).map_err(|e| e.to_string());
+        assert_eq!(read(serde_json::json!("auto")), Ok(BargeIn::Auto));
+        assert_eq!(read(serde_json::json!("on")), Ok(BargeIn::On));
+        assert_eq!(read(serde_json::json!(true)), Ok(BargeIn::On));
+        assert_eq!(read(serde_json::json!(false)), Ok(BargeIn::Off));
+        assert_eq!(read(serde_json::json!("false")), Ok(BargeIn::Off));
+        let refused = read(serde_json::json!("sometimes")).unwrap_err();
+        assert!(refused.contains("auto"), "{refused}");
+        // Hands-free only, unless asked for.
+        assert!(BargeIn::Auto.enabled(true) && !BargeIn::Auto.enabled(false));
+        assert!(BargeIn::On.enabled(false) && !BargeIn::Off.enabled(true));
     }
 }

@@ -18,8 +18,9 @@ mod validate;
 use serde::{Deserialize, Serialize};
 
 pub use desktop::{
-    AudioSettings, BackupSettings, ConversationSettings, HistorySettings, HotkeySettings, LogLevel,
-    LogSettings, ServerSettings, Theme, Trailing, TypingMethod, TypingSettings, UiSettings,
+    AudioSettings, BackupSettings, BargeIn, ConversationSettings, HistorySettings, HotkeySettings,
+    LogLevel, LogSettings, ServerSettings, Theme, Trailing, TypingMethod, TypingSettings,
+    UiSettings,
 };
 pub use env_example::{env_example, undocumented_keys};
 pub use keys::{closest_env_var, env_var_for, key_names};

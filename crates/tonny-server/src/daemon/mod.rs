@@ -322,7 +322,7 @@ impl Daemon {
             let hands_free = self.options.hands_free;
             tasks.push(tokio::spawn(async move {
                 // The devices first: hands-free's first utterance uses them too.
-                c.listen_here().await;
+                c.listen_here(hands_free).await;
                 let _ = c.mic.get().await;
                 if hands_free {
                     Arc::clone(&c.session).run_hands_free().await;

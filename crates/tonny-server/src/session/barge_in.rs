@@ -4,7 +4,7 @@
 //! is left of it is far below the level (and shorter than the onset) that counts as speech.
 //!
 //! Only a daemon that listens on this machine (hotkeys, hands-free) sets the canceller up, and
-//! only with `audio.barge_in` on; without a PulseAudio/PipeWire server (or `pactl`) barge-in
+//! only where `audio.barge_in` says (`auto`: hands-free only); without a PulseAudio/PipeWire server (or `pactl`) barge-in
 //! is off, said once, and the microphone is ignored while TonnyTray speaks, as before.
 
 use std::sync::{Arc, Mutex};
@@ -50,6 +50,8 @@ const SETTLE: Duration = Duration::from_secs(1);
 #[derive(Default)]
 pub struct Echo {
     canceller: Mutex<Option<EchoCanceller>>,
+    // This daemon listens hands-free (`audio.barge_in = auto` is on then).
+    hands_free: std::sync::atomic::AtomicBool,
     // Reply time the canceller has heard (it adapts over the first seconds).
     heard: Mutex<Duration>,
 }
@@ -70,6 +72,12 @@ impl Echo {
     /// Whether barge-in can work now (the canceller runs).
     pub fn is_on(&self) -> bool {
         self.lock().is_some()
+    }
+
+    /// Whether `settings` want barge-in in this daemon.
+    fn wanted(&self, settings: &Settings) -> bool {
+        let hands_free = self.hands_free.load(std::sync::atomic::Ordering::SeqCst);
+        settings.audio.barge_in.enabled(hands_free)
     }
 }
 
@@ -103,15 +111,19 @@ impl Session {
         }
     }
 
-    /// Sets echo cancellation up (again) as `settings` say, for a daemon that listens here,
-    /// and returns the devices to use; the microphone slot already uses its input.
-    pub async fn configure_echo(&self, settings: &Settings) -> AudioDevices {
+    /// Sets echo cancellation up (again) as `settings` say, for a daemon that listens here
+    /// (`hands_free`: without a hotkey), and returns the devices to use; the microphone slot
+    /// already uses its input.
+    pub async fn configure_echo(&self, settings: &Settings, hands_free: bool) -> AudioDevices {
+        self.echo
+            .hands_free
+            .store(hands_free, std::sync::atomic::Ordering::SeqCst);
         let plain = AudioDevices::configured(settings);
         // The old one goes first: the new one may sit on the same devices.
         let old = self.echo.lock().take();
         drop(old);
         *self.echo.heard() = Duration::ZERO;
-        let devices = if settings.audio.barge_in {
+        let devices = if self.echo.wanted(settings) {
             let (input, output) = (plain.input.clone(), plain.output.clone());
             let started = tokio::task::spawn_blocking(move || {
                 EchoCanceller::start(input.as_deref(), output.as_deref())
@@ -129,7 +141,7 @@ impl Session {
                 Ok(Err(e)) => {
                     tracing::warn!(
                         component = "audio",
-                        "barge-in is off: {e} (audio.barge_in false silences this)"
+                        "barge-in is off: {e} (audio.barge_in = off silences this)"
                     );
                     plain
                 }
@@ -160,7 +172,7 @@ impl Session {
                     to: State::Speaking,
                     ..
                 }) => {
-                    if self.settings.current().audio.barge_in && self.echo.is_on() {
+                    if self.echo.wanted(&self.settings.current()) && self.echo.is_on() {
                         self.listen_over_reply(&mut events).await;
                     }
                 }
