@@ -116,14 +116,13 @@ impl Assistant {
                 },
             );
         }
+        // A typed command's reply voice loads while the agents think.
         if request.purpose == Purpose::Command
             && request.voice == VoiceTarget::Host
             && self.mode() != ResponseMode::TextOnly
+            && let Some(voice) = self.voice()
         {
-            // A typed command's reply voice loads while the agents think.
-            if let Some(voice) = self.voice() {
-                voice.prepare();
-            }
+            voice.prepare();
         }
         let result = self.handle_checked(utterance, &request, cancel).await;
         let targets = self

@@ -117,10 +117,11 @@ impl Session {
         // A model freed while idle starts loading now, while the person speaks; so does the
         // voice that will speak the reply to a command.
         engine.prepare();
-        if purpose == Purpose::Command && reply_to.voice == VoiceTarget::Host {
-            if let Some(voice) = self.assistant.voice() {
-                voice.prepare();
-            }
+        if purpose == Purpose::Command
+            && reply_to.voice == VoiceTarget::Host
+            && let Some(voice) = self.assistant.voice()
+        {
+            voice.prepare();
         }
         let stop = Stopper::default();
         let started = self.start(Step::Listen, Some(stop.clone())).await?;
