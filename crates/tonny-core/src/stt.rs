@@ -12,6 +12,9 @@ pub struct TranscribeOptions {
     pub language: Option<String>,
     /// Beam width; 1 is greedy decoding.
     pub beam_size: usize,
+    /// Names and terms to expect (the household's and the speaker's vocabulary), so they are
+    /// spelled as the household spells them; engines that cannot take them ignore them.
+    pub vocabulary: Vec<String>,
 }
 
 impl Default for TranscribeOptions {
@@ -19,6 +22,7 @@ impl Default for TranscribeOptions {
         Self {
             language: None,
             beam_size: 5,
+            vocabulary: Vec::new(),
         }
     }
 }

@@ -12,12 +12,13 @@ use tonny_providers::wiring::BackendSecrets;
 
 use crate::parts::Build;
 
-/// How recordings are transcribed, from `stt.language` and `stt.beam_size`.
+/// How recordings are transcribed, from `stt.language`, `stt.beam_size` and `stt.vocabulary`.
 pub fn transcribe_options(settings: &Settings) -> TranscribeOptions {
     let lang = settings.stt.language.clone();
     TranscribeOptions {
         language: (lang != "auto").then_some(lang),
         beam_size: settings.stt.beam_size as usize,
+        vocabulary: settings.stt.vocabulary.clone(),
     }
 }
 

@@ -47,6 +47,8 @@ pub struct DecodeOptions {
     /// Shortest encoder input, in 10 ms frames, or `None` to always encode a full 30 s window
     /// as faster-whisper does. See [`DecodeOptions::encoder_frames`].
     pub min_encoder_frames: Option<usize>,
+    /// Names and terms to expect, given before every window (faster-whisper's `hotwords`).
+    pub vocabulary: Vec<String>,
 }
 
 /// Frames of silence kept after the speech when the encoder input is shortened.
@@ -86,6 +88,7 @@ impl Default for DecodeOptions {
             condition_on_previous_text: true,
             without_timestamps: false,
             min_encoder_frames: Some(1_000),
+            vocabulary: Vec::new(),
         }
     }
 }
@@ -119,6 +122,8 @@ pub(crate) struct Decoder<'e> {
     all_tokens: Vec<usize>,
     /// Context starts here (reset after a high-temperature decode).
     prompt_reset_since: usize,
+    /// The vocabulary's tokens, given before every window.
+    hotwords: Vec<String>,
 }
 
 impl<'e> Decoder<'e> {
@@ -135,12 +140,17 @@ impl<'e> Decoder<'e> {
             }
             sot_sequence.push(v.token(v.specials.transcribe).to_owned());
         }
+        // As faster-whisper: at most half the context, the previous text after it.
+        let hotwords = engine
+            .prompt_encoder()
+            .tokens(&opts.vocabulary, MAX_LENGTH / 2 - 1);
         Self {
             engine,
             opts,
             sot_sequence,
             all_tokens: Vec::new(),
             prompt_reset_since: 0,
+            hotwords,
         }
     }
 
@@ -148,8 +158,16 @@ impl<'e> Decoder<'e> {
         let v = self.engine.vocab();
         let mut prompt = Vec::new();
         let previous = &self.all_tokens[self.prompt_reset_since..];
-        if self.opts.condition_on_previous_text && !previous.is_empty() {
+        let previous = if self.opts.condition_on_previous_text {
+            previous
+        } else {
+            &[]
+        };
+        if !previous.is_empty() || !self.hotwords.is_empty() {
             prompt.push(v.token(v.specials.sot_prev).to_owned());
+            prompt.extend(self.hotwords.iter().cloned());
+        }
+        if !previous.is_empty() {
             let keep = MAX_LENGTH / 2 - 1;
             let start = previous.len().saturating_sub(keep);
             prompt.extend(previous[start..].iter().map(|&id| v.token(id).to_owned()));

@@ -151,6 +151,8 @@ pub struct WhisperEngine {
     compute: ComputeChoice,
     /// Threads in use.
     threads: usize,
+    /// Encodes the vocabulary prompt (the tokenizer loads on first use).
+    prompts: crate::prompt::PromptEncoder,
 }
 
 impl WhisperEngine {
@@ -199,6 +201,7 @@ impl WhisperEngine {
             name,
             compute,
             threads,
+            prompts: crate::prompt::PromptEncoder::new(dir),
         })
     }
 
@@ -208,6 +211,10 @@ impl WhisperEngine {
 
     pub(crate) fn vocab(&self) -> &Vocabulary {
         &self.vocab
+    }
+
+    pub(crate) fn prompt_encoder(&self) -> &crate::prompt::PromptEncoder {
+        &self.prompts
     }
 
     /// True for models that know more than English.
@@ -378,6 +385,7 @@ impl Stt for WhisperEngine {
     fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError> {
         let decode = DecodeOptions {
             beam_size: opts.beam_size.max(1),
+            vocabulary: opts.vocabulary.clone(),
             ..DecodeOptions::default()
         };
         Ok(self.transcribe_with(audio, opts.language.as_deref(), decode)?)

@@ -10,6 +10,7 @@
 //! - [`features`]: log-mel spectrogram, numerically matching faster-whisper.
 //! - [`vocab`]: token ids ↔ text.
 //! - [`decode`]: the windowed decoding loop with temperature fallback.
+//! - `prompt`: the household's vocabulary encoded as a decoder prompt (hotwords).
 //! - [`engine`]: [`WhisperEngine`], the loaded model behind the `Stt` trait.
 //! - [`live`]: partial transcripts while audio is still arriving.
 //!
@@ -20,6 +21,7 @@ pub mod decode;
 pub mod engine;
 pub mod features;
 pub mod live;
+mod prompt;
 pub mod vocab;
 
 pub use decode::DecodeOptions;

@@ -29,6 +29,10 @@ pub struct TranscribeArgs {
     /// Beam width, 1–10 (default: the stt.beam_size setting).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10))]
     beam: Option<u32>,
+    /// A name or term to expect, spelled as it should come out (repeatable; default: the
+    /// stt.vocabulary setting).
+    #[arg(long = "vocab", value_name = "TERM")]
+    vocabulary: Vec<String>,
     /// Also print each timed segment.
     #[arg(long)]
     segments: bool,
@@ -62,6 +66,11 @@ pub async fn run(ctx: &mut Ctx, args: TranscribeArgs) -> anyhow::Result<ExitCode
         .clone()
         .unwrap_or(settings.stt.language.clone());
     let beam_size = args.beam.unwrap_or(settings.stt.beam_size) as usize;
+    let vocabulary = if args.vocabulary.is_empty() {
+        settings.stt.vocabulary.clone()
+    } else {
+        args.vocabulary.clone()
+    };
     let keep = !args.no_store && settings.history.enabled;
     let many = args.files.len() > 1;
     let mut results = Vec::new();
@@ -72,6 +81,7 @@ pub async fn run(ctx: &mut Ctx, args: TranscribeArgs) -> anyhow::Result<ExitCode
         let opts = TranscribeOptions {
             language: (language != "auto").then(|| language.clone()),
             beam_size,
+            vocabulary: vocabulary.clone(),
         };
         let outcome = blocking(move || -> anyhow::Result<Transcript> {
             let audio = if path == Path::new("-") {

@@ -35,6 +35,7 @@ fn greedy() -> TranscribeOptions {
     TranscribeOptions {
         language: Some("en".into()),
         beam_size: 1,
+        ..TranscribeOptions::default()
     }
 }
 

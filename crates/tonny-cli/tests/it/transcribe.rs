@@ -266,3 +266,32 @@ fn a_truncated_model_file_is_named_with_the_way_out() {
         out.stderr
     );
 }
+
+#[test]
+fn the_household_vocabulary_spells_its_names_its_way() {
+    let home = TempHome::new();
+    let wav = home.path().join("settings.wav");
+    // What a person says: "tony tray", the name of the app, which Whisper has never seen.
+    speech::espeak_16k("Open tony tray settings.", &wav);
+    let model = speech::model_dir();
+    let json = || {
+        tonny(&home)
+            .args(["--json", "transcribe", "--no-store", "--model"])
+            .arg_path(&model)
+    };
+    let heard = |t: Tonny, beam: &str| -> String {
+        t.args(["--beam", beam]).arg_path(&wav).run().ok().json()[0]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for beam in ["1", "5"] {
+        let without = heard(json(), beam);
+        assert!(!without.contains("TonnyTray"), "beam {beam}: {without}");
+        let with = heard(json().args(["--vocab", "TonnyTray"]), beam);
+        assert!(with.contains("TonnyTray"), "beam {beam}: {with}");
+    }
+    // The household's list in the settings is used by default.
+    let set = heard(json().env("TONNY_STT_VOCABULARY", "Saoirse,TonnyTray"), "1");
+    assert!(set.contains("TonnyTray"), "{set}");
+}

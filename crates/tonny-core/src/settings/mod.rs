@@ -114,6 +114,10 @@ pub struct SttSettings {
     pub language: String,
     /// Beam width for the embedded engine; 1 is greedy (fastest), 5 is faster-whisper's default.
     pub beam_size: u32,
+    /// Names and terms the household uses ("TonnyTray", "Saoirse"), so recognition spells them
+    /// this way: given to the embedded engine before the speech (Whisper's prompt) and to an
+    /// OpenAI-compatible transcription API as its prompt.
+    pub vocabulary: Vec<String>,
     /// Numeric precision of the embedded engine.
     pub compute_type: ComputeType,
     /// CPU threads for the embedded engine; 0 uses every core.
@@ -138,6 +142,7 @@ impl Default for SttSettings {
             model: "tiny.en".into(),
             language: "en".into(),
             beam_size: 5,
+            vocabulary: Vec::new(),
             compute_type: ComputeType::Auto,
             threads: 0,
             unload_after_minutes: 10,

@@ -75,7 +75,12 @@ impl OpenAiStt {
         Self { config, http }
     }
 
-    async fn call(&self, audio: &[f32], language: Option<&str>) -> Result<Transcript, SttError> {
+    async fn call(
+        &self,
+        audio: &[f32],
+        language: Option<&str>,
+        vocabulary: &[String],
+    ) -> Result<Transcript, SttError> {
         let started = Instant::now();
         let wav = wav_bytes(audio);
         if wav.len() > MAX_UPLOAD_BYTES {
@@ -96,6 +101,10 @@ impl OpenAiStt {
             .text("response_format", "json");
         if let Some(lang) = language {
             form = form.text("language", lang.to_owned());
+        }
+        // The API's own way to bias spelling: a prompt in the speech's style.
+        if !vocabulary.is_empty() {
+            form = form.text("prompt", vocabulary.join(", "));
         }
         let url = format!(
             "{}/audio/transcriptions",
@@ -151,6 +160,6 @@ impl Stt for OpenAiStt {
     }
 
     fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError> {
-        block_on(self.call(audio, opts.language.as_deref()))
+        block_on(self.call(audio, opts.language.as_deref(), &opts.vocabulary))
     }
 }

@@ -54,6 +54,9 @@ pub struct Request {
     pub language: Option<String>,
     /// [`TranscribeOptions::beam_size`].
     pub beam_size: usize,
+    /// [`TranscribeOptions::vocabulary`] (absent from older callers: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vocabulary: Vec<String>,
 }
 
 /// The worker's answer to one request.
@@ -184,6 +187,7 @@ pub fn serve(
         let opts = TranscribeOptions {
             language: request.language,
             beam_size: request.beam_size,
+            vocabulary: request.vocabulary,
         };
         let reply = match engine.transcribe(&audio, &opts) {
             Ok(t) => Reply::Transcript(t),
@@ -263,6 +267,7 @@ impl Running {
             samples: audio.len(),
             language: opts.language.clone(),
             beam_size: opts.beam_size,
+            vocabulary: opts.vocabulary.clone(),
         };
         let mut bytes = serde_json::to_vec(&request)?;
         bytes.push(b'\n');

@@ -116,6 +116,7 @@ fn concurrent_transcriptions_are_safe_and_give_the_same_text() {
             &TranscribeOptions {
                 language: Some("en".into()),
                 beam_size: 1,
+                ..TranscribeOptions::default()
             },
         )
         .unwrap();
@@ -128,6 +129,7 @@ fn concurrent_transcriptions_are_safe_and_give_the_same_text() {
                     &TranscribeOptions {
                         language: Some("en".into()),
                         beam_size: 1,
+                        ..TranscribeOptions::default()
                     },
                 )
                 .unwrap()
