@@ -14,6 +14,7 @@
 //!   and the conversation context.
 //! - [`stt`]: the [`stt::Stt`] trait every speech-to-text engine implements, and its types.
 //! - [`text`]: request text to comparable words.
+//! - [`replacements`]: the household's `heard => written` replacements applied to transcripts.
 //! - [`agent`]: the [`agent::Agent`] trait every agent implements (local, n8n, chat, RabbitMQ).
 //! - [`output`]: the [`output::TextOutput`] and [`output::VoiceOutput`] traits replies go through.
 //! - [`timer`]: timers and reminders as stored and announced.
@@ -35,6 +36,7 @@ pub mod permissions;
 pub mod pipeline;
 pub mod profile;
 pub mod quick_action;
+pub mod replacements;
 pub mod router;
 pub mod sentences;
 pub mod settings;

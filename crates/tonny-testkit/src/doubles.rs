@@ -21,6 +21,8 @@ pub struct ScriptedStt {
     delay: Duration,
     /// How many recordings it was given.
     pub calls: AtomicUsize,
+    // The vocabulary each recording came with.
+    vocabularies: Mutex<Vec<Vec<String>>>,
 }
 
 impl ScriptedStt {
@@ -35,12 +37,18 @@ impl ScriptedStt {
             text: Mutex::new(text.to_owned()),
             delay,
             calls: AtomicUsize::new(0),
+            vocabularies: Mutex::new(Vec::new()),
         })
     }
 
     /// Hears `text` from now on.
     pub fn set_text(&self, text: &str) {
         *self.text.lock().unwrap() = text.to_owned();
+    }
+
+    /// The vocabulary each recording was transcribed with, in order.
+    pub fn vocabularies(&self) -> Vec<Vec<String>> {
+        self.vocabularies.lock().unwrap().clone()
     }
 }
 
@@ -49,8 +57,12 @@ impl Stt for ScriptedStt {
         "scripted".into()
     }
 
-    fn transcribe(&self, audio: &[f32], _opts: &TranscribeOptions) -> Result<Transcript, SttError> {
+    fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        self.vocabularies
+            .lock()
+            .unwrap()
+            .push(opts.vocabulary.clone());
         std::thread::sleep(self.delay);
         let audio_ms = audio.len() as u64 / 16;
         let loud = audio.iter().any(|s| s.abs() > 0.01);

@@ -72,6 +72,8 @@ pub async fn run(ctx: &mut Ctx, args: TranscribeArgs) -> anyhow::Result<ExitCode
         args.vocabulary.clone()
     };
     let keep = !args.no_store && settings.history.enabled;
+    // The household's spelling, as the pipeline writes it.
+    let replacements = tonny_core::replacements::Replacements::parse(&settings.stt.replacements)?;
     let many = args.files.len() > 1;
     let mut results = Vec::new();
     let mut failed = false;
@@ -99,7 +101,8 @@ pub async fn run(ctx: &mut Ctx, args: TranscribeArgs) -> anyhow::Result<ExitCode
         })
         .await?;
         match outcome {
-            Ok(t) => {
+            Ok(mut t) => {
+                t.text = replacements.apply(&t.text);
                 // Nothing said, nothing to remember.
                 let id = if keep && !t.text.is_empty() {
                     Some(

@@ -294,4 +294,17 @@ fn the_household_vocabulary_spells_its_names_its_way() {
     // The household's list in the settings is used by default.
     let set = heard(json().env("TONNY_STT_VOCABULARY", "Saoirse,TonnyTray"), "1");
     assert!(set.contains("TonnyTray"), "{set}");
+    // Without the vocabulary, a replacement writes it the household's way.
+    let replaced = heard(
+        json().env("TONNY_STT_REPLACEMENTS", "open => Please open"),
+        "1",
+    );
+    assert!(replaced.starts_with("Please open"), "{replaced}");
+    // A malformed one is refused before anything is transcribed, naming the setting.
+    let bad = json()
+        .env("TONNY_STT_REPLACEMENTS", "no arrow")
+        .arg_path(&wav)
+        .run()
+        .failed();
+    assert!(bad.stderr.contains("stt.replacements"), "{}", bad.stderr);
 }

@@ -118,6 +118,10 @@ pub struct SttSettings {
     /// this way: given to the embedded engine before the speech (Whisper's prompt) and to an
     /// OpenAI-compatible transcription API as its prompt.
     pub vocabulary: Vec<String>,
+    /// What recognition writes one way and the household another, applied to every
+    /// transcript: entries `heard => written` ("tony tray => TonnyTray"), whole words ignoring
+    /// case; a `*` at either end of `heard` also matches inside a word there.
+    pub replacements: Vec<String>,
     /// Numeric precision of the embedded engine.
     pub compute_type: ComputeType,
     /// CPU threads for the embedded engine; 0 uses every core.
@@ -143,6 +147,7 @@ impl Default for SttSettings {
             language: "en".into(),
             beam_size: 5,
             vocabulary: Vec::new(),
+            replacements: Vec::new(),
             compute_type: ComputeType::Auto,
             threads: 0,
             unload_after_minutes: 10,

@@ -167,6 +167,16 @@ impl Settings {
             );
         }
         c.range("stt.beam_size", self.stt.beam_size, 1..=10, "");
+        for entry in &self.stt.replacements {
+            if crate::replacements::Replacements::check(entry).is_err() {
+                c.fail(
+                    "stt.replacements",
+                    entry.clone(),
+                    "is not a replacement",
+                    "entries written `heard => written`, e.g. tony tray => TonnyTray",
+                );
+            }
+        }
         c.range("stt.threads", self.stt.threads, 0..=64, " (0 = every core)");
         c.range(
             "stt.unload_after_minutes",

@@ -57,9 +57,12 @@ impl Assistant {
         reply_to: ReplyTo,
         cancel: &CancellationToken,
     ) -> Result<HeardOutcome, AssistantError> {
-        let transcript = heard.transcript;
+        let settings = self.settings.current();
+        let mut transcript = heard.transcript;
+        // The household's spelling, before the text is kept, typed or routed.
+        transcript.text = replaced(&transcript.text, &settings.stt.replacements);
         let stt_ms = transcript.elapsed_ms.min(u64::from(u32::MAX)) as u32;
-        let keep = self.settings.current().history.enabled;
+        let keep = settings.history.enabled;
         let profile = self.store.active_profile().await?;
         let transcription_id = if keep {
             Some(
@@ -102,5 +105,16 @@ impl Assistant {
             transcription_id,
             outcome: Box::new(outcome),
         })
+    }
+}
+
+/// `text` with `stt.replacements` applied (settings are validated, so every entry parses).
+pub fn replaced(text: &str, entries: &[String]) -> String {
+    match tonny_core::replacements::Replacements::parse(entries) {
+        Ok(r) => r.apply(text),
+        Err(e) => {
+            tracing::warn!(component = "stt", "replacements not applied: {e}");
+            text.to_owned()
+        }
     }
 }

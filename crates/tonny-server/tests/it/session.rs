@@ -169,3 +169,56 @@ async fn a_second_request_while_one_is_handled_is_refused_as_busy() {
     assert!(first.await.unwrap().is_ok());
     assert_eq!(agent.asked(), ["first"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_household_vocabulary_reaches_the_engine_and_its_replacements_the_request() {
+    let agent = ScriptedAgent::new("chat", "Done.", Duration::ZERO);
+    let stt = ScriptedStt::hearing("ask Tony tray about dinner");
+    let d = Daemon::with(TestParts {
+        agents: Some(vec![agent.clone()]),
+        voice: Some(RecordingVoice::new(Duration::from_millis(10))),
+        text: Some(RecordingText::new()),
+        stt: Some(stt.clone()),
+        ..TestParts::default()
+    })
+    .await;
+    let (status, body) = d
+        .call(
+            Method::PATCH,
+            "/api/v1/settings",
+            Some(json!({
+                "stt.vocabulary": ["TonnyTray", "Saoirse"],
+                "stt.replacements": ["tony tray => TonnyTray"],
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let session = Arc::clone(&d.handle.core().session);
+    session.hear(heard_here(loud_second())).await.unwrap();
+    assert_eq!(stt.vocabularies(), [vec!["TonnyTray", "Saoirse"]]);
+    // What the agent was asked and what the history keeps is the household's spelling.
+    assert!(
+        agent
+            .asked()
+            .iter()
+            .any(|a| a.contains("ask TonnyTray about dinner")),
+        "{:?}",
+        agent.asked()
+    );
+    let row = newest_activity(&d).await;
+    assert_eq!(row["request"], "ask TonnyTray about dinner", "{row}");
+
+    // A malformed entry is refused and changes nothing.
+    let (status, body) = d
+        .call(
+            Method::PATCH,
+            "/api/v1/settings",
+            Some(json!({"stt.replacements": ["no arrow"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["error"]["fields"][0]["key"], "stt.replacements",
+        "{body}"
+    );
+}
