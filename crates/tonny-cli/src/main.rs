@@ -108,6 +108,9 @@ enum Command {
     /// Piper voices (the natural local voice): list, install, import, verify, remove.
     #[command(subcommand)]
     Voices(cmd::voices::VoicesCmd),
+    /// The household's vocabulary: names and terms to expect, and replacements.
+    #[command(subcommand)]
+    Vocab(cmd::vocab::VocabCmd),
     /// Speech models: list, install, import, verify, remove.
     #[command(subcommand)]
     Models(cmd::models::ModelsCmd),
@@ -236,6 +239,7 @@ async fn main() -> ExitCode {
         Command::Transcribe(a) => cmd::transcribe::run(&mut ctx, a).await,
         Command::Models(c) => cmd::models::run(&mut ctx, c).await,
         Command::Voices(c) => cmd::voices::run(&mut ctx, c).await,
+        Command::Vocab(c) => cmd::vocab::run(&mut ctx, c).await,
         Command::Say(a) => cmd::say::run(&mut ctx, a).await,
         Command::Ask(a) => cmd::ask::run(&mut ctx, a).await,
         Command::Run(a) => cmd::run::run(&mut ctx, a, None).await,

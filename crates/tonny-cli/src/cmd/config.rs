@@ -52,6 +52,43 @@ fn shown(v: &Value) -> String {
     }
 }
 
+/// Sends `key = value` to the running daemon, which validates, stores and applies it at once;
+/// its answer is the settings view, or (inner `Err`) the exit code after the refused fields
+/// were printed.
+pub async fn patch(
+    daemon: &Daemon,
+    key: &str,
+    value: Value,
+) -> anyhow::Result<Result<Value, ExitCode>> {
+    match daemon
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/settings",
+            Some(json!({ key: value })),
+        )
+        .await
+    {
+        Ok(view) => Ok(Ok(view)),
+        Err(e) => match crate::client::failure(&e) {
+            Some(f) if !f.fields.is_empty() => crate::client::bail_fields(f).map(Err),
+            _ => Err(e),
+        },
+    }
+}
+
+/// Stores `key = value` in the database without a daemon, checked against what is stored (not
+/// environment overrides: that is what is being changed); returns the stored value.
+pub async fn store_value(ctx: &Ctx, key: &str, value: Value) -> anyhow::Result<Value> {
+    let store = ctx.store()?;
+    let stored = store.stored_settings().await?;
+    let base = Settings::load(&stored, None, Vec::<(String, String)>::new())?.settings;
+    let updated = base.with_value(key, value)?;
+    let canonical = updated.get(key)?;
+    store.put_setting(key, &canonical).await?;
+    tracing::info!(component = "config", key, "setting changed");
+    Ok(canonical)
+}
+
 /// Runs a `config` subcommand.
 pub async fn run(ctx: &mut Ctx, cmd: ConfigCmd) -> anyhow::Result<ExitCode> {
     // A change goes through the running daemon, which applies it at once.
@@ -111,20 +148,9 @@ pub async fn run(ctx: &mut Ctx, cmd: ConfigCmd) -> anyhow::Result<ExitCode> {
         }
         ConfigCmd::Set { key, value } if daemon.is_some() => {
             let daemon = daemon.as_ref().expect("checked");
-            // The running daemon validates, stores and applies it at once.
-            let answer = daemon
-                .call(
-                    reqwest::Method::PATCH,
-                    "/api/v1/settings",
-                    Some(json!({ &key: value })),
-                )
-                .await;
-            let view = match answer {
-                Ok(v) => v,
-                Err(e) => match crate::client::failure(&e) {
-                    Some(f) if !f.fields.is_empty() => return crate::client::bail_fields(f),
-                    _ => return Err(e),
-                },
+            let view = match patch(daemon, &key, Value::String(value)).await? {
+                Ok(view) => view,
+                Err(exit) => return Ok(exit),
             };
             out!("{key} = {}", shown(&view["values"][&key]));
             if view["sources"][&key] != "database" {
@@ -142,15 +168,8 @@ pub async fn run(ctx: &mut Ctx, cmd: ConfigCmd) -> anyhow::Result<ExitCode> {
             }
         }
         ConfigCmd::Set { key, value } => {
-            let store = ctx.store()?;
             let parsed = Settings::parse_text(&key, &value)?;
-            // Validate against what is stored (not env overrides): that is what is being changed.
-            let stored = store.stored_settings().await?;
-            let base = Settings::load(&stored, None, Vec::<(String, String)>::new())?.settings;
-            let updated = base.with_value(&key, parsed)?;
-            let canonical = updated.get(&key)?;
-            store.put_setting(&key, &canonical).await?;
-            tracing::info!(component = "config", key = key.as_str(), "setting changed");
+            let canonical = store_value(ctx, &key, parsed).await?;
             out!("{key} = {}", shown(&canonical));
             let effective = ctx.settings().await?;
             if effective.sources[&key] != Source::Database {

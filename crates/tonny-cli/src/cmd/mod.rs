@@ -18,4 +18,5 @@ pub mod secrets;
 pub mod serve;
 pub mod services;
 pub mod transcribe;
+pub mod vocab;
 pub mod voices;

@@ -308,3 +308,59 @@ fn the_household_vocabulary_spells_its_names_its_way() {
         .failed();
     assert!(bad.stderr.contains("stt.replacements"), "{}", bad.stderr);
 }
+
+#[test]
+fn tonny_vocab_edits_the_households_terms_and_replacements() {
+    let home = TempHome::new();
+    let vocab = |args: &[&str]| tonny(&home).arg("--json").arg("vocab").args(args).run();
+    vocab(&["add", "TonnyTray", "Saoirse", "TonnyTray"]).ok();
+    vocab(&["replace", "tony tray", "TonnyTray"]).ok();
+    vocab(&["replace", "e mail", "email"]).ok();
+    // Replacing the same words again changes the entry, not adds one.
+    vocab(&["replace", "Tony Tray", "TonnyTray!"]).ok();
+    vocab(&["remove", "saoirse"]).ok();
+    let list = vocab(&["list"]).ok().json();
+    assert_eq!(list["terms"], serde_json::json!(["TonnyTray"]), "{list}");
+    assert_eq!(
+        list["replacements"],
+        serde_json::json!(["e mail => email", "Tony Tray => TonnyTray!"]),
+        "{list}"
+    );
+    // Used by transcription: the setting is what `tonny vocab` wrote.
+    let wav = home.path().join("settings.wav");
+    speech::espeak_16k("Open tony tray settings.", &wav);
+    let text = tonny(&home)
+        .args([
+            "--json",
+            "transcribe",
+            "--no-store",
+            "--beam",
+            "1",
+            "--model",
+        ])
+        .arg_path(&speech::model_dir())
+        .arg_path(&wav)
+        .run()
+        .ok()
+        .json()[0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(text.contains("TonnyTray"), "{text}");
+    // Mistakes are explained and change nothing.
+    let missing = vocab(&["unreplace", "nothing like it"]).failed();
+    assert!(
+        missing.stderr.contains("tonny vocab list"),
+        "{}",
+        missing.stderr
+    );
+    let bad = vocab(&["replace", "*", "x"]).failed();
+    assert!(bad.stderr.contains("heard => written"), "{}", bad.stderr);
+    vocab(&["unreplace", "e mail"]).ok();
+    let after = vocab(&["list"]).ok().json();
+    assert_eq!(
+        after["replacements"].as_array().map(Vec::len),
+        Some(1),
+        "{after}"
+    );
+}
