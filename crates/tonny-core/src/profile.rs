@@ -130,6 +130,14 @@ pub struct Profile {
     pub speaker_id: Option<String>,
     /// Voice used for replies to this profile, overriding `tts.voice`.
     pub tts_voice: Option<String>,
+    /// Names and terms this person uses, expected besides the household's (`stt.vocabulary`)
+    /// while the profile is active.
+    #[serde(default)]
+    pub vocabulary: Vec<String>,
+    /// This person's `heard => written` replacements, applied after the household's
+    /// (`stt.replacements`) while the profile is active.
+    #[serde(default)]
+    pub replacements: Vec<String>,
     /// Argon2 PHC hash of the parental PIN; the PIN itself is never stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pin_hash: Option<String>,
@@ -169,6 +177,9 @@ pub enum ProfileError {
     /// A daily limit of zero would block the profile entirely.
     #[error("a daily limit must be at least 1 (leave it unset for no limit)")]
     DailyLimit,
+    /// A replacement is not `heard => written`.
+    #[error("{0}")]
+    Replacement(String),
 }
 
 impl Profile {
@@ -183,6 +194,8 @@ impl Profile {
             quiet_hours: None,
             speaker_id: None,
             tts_voice: None,
+            vocabulary: Vec::new(),
+            replacements: Vec::new(),
             pin_hash: None,
         };
         p.validate()?;
@@ -206,6 +219,10 @@ impl Profile {
         }
         if self.daily_limit == Some(0) {
             return Err(ProfileError::DailyLimit);
+        }
+        for entry in &self.replacements {
+            crate::replacements::Replacements::check(entry)
+                .map_err(|e| ProfileError::Replacement(e.to_string()))?;
         }
         Ok(())
     }

@@ -32,6 +32,8 @@ pub struct Speech {
 
 struct State {
     settings: Arc<Settings>,
+    // The active profile's own vocabulary, expected with the household's.
+    profile_vocabulary: Vec<String>,
     secrets: Arc<BackendSecrets>,
     engine: Option<Arc<dyn Stt>>,
     voice: Arc<dyn Tts>,
@@ -49,6 +51,7 @@ impl Speech {
             build,
             state: Mutex::new(State {
                 settings,
+                profile_vocabulary: Vec::new(),
                 secrets,
                 engine: None,
                 voice,
@@ -92,9 +95,22 @@ impl Speech {
         drop(engine);
     }
 
-    /// How recordings are transcribed now.
+    /// How recordings are transcribed now: the settings, with the active profile's vocabulary
+    /// after the household's.
     pub fn options(&self) -> TranscribeOptions {
-        transcribe_options(&self.lock().settings)
+        let state = self.lock();
+        let mut opts = transcribe_options(&state.settings);
+        for term in &state.profile_vocabulary {
+            if !opts.vocabulary.contains(term) {
+                opts.vocabulary.push(term.clone());
+            }
+        }
+        opts
+    }
+
+    /// The active profile's vocabulary, from now on.
+    pub fn set_profile_vocabulary(&self, terms: Vec<String>) {
+        self.lock().profile_vocabulary = terms;
     }
 
     /// The voice replies are rendered with for the page.

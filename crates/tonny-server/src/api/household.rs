@@ -32,6 +32,10 @@ pub struct ProfileView {
     pub speaker_id: Option<String>,
     /// Voice for its replies.
     pub tts_voice: Option<String>,
+    /// Names and terms to expect while it is active, besides the household's.
+    pub vocabulary: Vec<String>,
+    /// Its `heard => written` replacements, after the household's.
+    pub replacements: Vec<String>,
     /// Whether a PIN is set (never the PIN or its hash).
     pub has_pin: bool,
     /// Whether it is the active profile.
@@ -50,6 +54,8 @@ fn view(p: Profile, active: &str) -> ProfileView {
         daily_limit: p.daily_limit,
         speaker_id: p.speaker_id,
         tts_voice: p.tts_voice,
+        vocabulary: p.vocabulary,
+        replacements: p.replacements,
     }
 }
 
@@ -90,6 +96,10 @@ pub struct ProfileInput {
     pub speaker_id: Option<String>,
     /// Voice for its replies.
     pub tts_voice: Option<String>,
+    /// Names and terms to expect while it is active (absent: unchanged).
+    pub vocabulary: Option<Vec<String>>,
+    /// Its `heard => written` replacements (absent: unchanged).
+    pub replacements: Option<Vec<String>>,
 }
 
 fn invalid(e: impl std::fmt::Display) -> ApiError {
@@ -122,6 +132,16 @@ pub(super) async fn put_profile(
         .map_err(invalid)?;
     p.speaker_id = input.speaker_id.filter(|v| !v.trim().is_empty());
     p.tts_voice = input.tts_voice.filter(|v| !v.trim().is_empty());
+    // Lists a form does not show are kept as they were.
+    let kept = |new: Option<Vec<String>>, old: fn(&Profile) -> &Vec<String>| {
+        new.or_else(|| existing.as_ref().map(|e| old(e).clone()))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| !t.trim().is_empty())
+            .collect()
+    };
+    p.vocabulary = kept(input.vocabulary, |e| &e.vocabulary);
+    p.replacements = kept(input.replacements, |e| &e.replacements);
     p.validate().map_err(invalid)?;
     match existing {
         Some(old) => {

@@ -58,12 +58,14 @@ impl Assistant {
         cancel: &CancellationToken,
     ) -> Result<HeardOutcome, AssistantError> {
         let settings = self.settings.current();
+        let profile = self.store.active_profile().await?;
         let mut transcript = heard.transcript;
-        // The household's spelling, before the text is kept, typed or routed.
-        transcript.text = replaced(&transcript.text, &settings.stt.replacements);
+        // The household's spelling, then the speaker's, before the text is kept, typed or
+        // routed.
+        let rules = [settings.stt.replacements.as_slice(), &profile.replacements].concat();
+        transcript.text = replaced(&transcript.text, &rules);
         let stt_ms = transcript.elapsed_ms.min(u64::from(u32::MAX)) as u32;
         let keep = settings.history.enabled;
-        let profile = self.store.active_profile().await?;
         let transcription_id = if keep {
             Some(
                 self.store

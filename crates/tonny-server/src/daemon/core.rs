@@ -289,12 +289,16 @@ impl Core {
             .clone()
     }
 
-    /// Speaks in the active profile's voice from now on (after a switch, or an edit of the
-    /// profile): the voice and the browser's voice are built again when it changed.
+    /// Speaks in the active profile's voice and expects its vocabulary from now on (after a
+    /// switch, or an edit of the profile): the voice and the browser's voice are built again
+    /// when it changed.
     pub async fn use_profile_voice(&self) {
         let Ok(profile) = self.store.active_profile().await else {
             return;
         };
+        // Its own words are expected from now on, with the household's.
+        self.speech
+            .set_profile_vocabulary(profile.vocabulary.clone());
         let before = std::mem::replace(
             &mut *self
                 .profile_voice

@@ -222,3 +222,94 @@ async fn the_household_vocabulary_reaches_the_engine_and_its_replacements_the_re
         "{body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_profiles_vocabulary_and_replacements_apply_only_while_it_is_active() {
+    let agent = ScriptedAgent::new("chat", "Done.", Duration::ZERO);
+    let stt = ScriptedStt::hearing("call neev about the e mail");
+    let d = Daemon::with(TestParts {
+        agents: Some(vec![agent.clone()]),
+        voice: Some(RecordingVoice::new(Duration::from_millis(10))),
+        text: Some(RecordingText::new()),
+        stt: Some(stt.clone()),
+        ..TestParts::default()
+    })
+    .await;
+    let put = |name: &'static str, body: Value| {
+        let d = &d;
+        async move {
+            let (status, body) = d
+                .call(Method::PUT, &format!("/api/v1/profiles/{name}"), Some(body))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body
+        }
+    };
+    let (status, _) = d
+        .call(
+            Method::PATCH,
+            "/api/v1/settings",
+            Some(json!({"stt.vocabulary": ["TonnyTray"], "stt.replacements": ["e mail => email"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    put(
+        "Mum",
+        json!({"permission": "admin", "vocabulary": ["Niamh"], "replacements": ["neev => Niamh"]}),
+    )
+    .await;
+    let kid = put(
+        "Ava",
+        json!({"permission": "user", "vocabulary": ["Saoirse"]}),
+    )
+    .await;
+    assert_eq!(kid["replacements"], json!([]), "{kid}");
+    // A form that does not send the lists keeps them.
+    let kept = put("Ava", json!({"permission": "user", "tts_voice": "de"})).await;
+    assert_eq!(kept["vocabulary"], json!(["Saoirse"]), "{kept}");
+    // A malformed replacement is refused and names the rule.
+    let (status, body) = d
+        .call(
+            Method::PUT,
+            "/api/v1/profiles/Ava",
+            Some(json!({"permission": "user", "replacements": ["no arrow"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    let session = Arc::clone(&d.handle.core().session);
+    let hear = || {
+        let session = Arc::clone(&session);
+        async move { session.hear(heard_here(loud_second())).await.unwrap() }
+    };
+    let switch = |name: &'static str| {
+        let d = &d;
+        async move {
+            let (status, body) = d
+                .call(
+                    Method::POST,
+                    "/api/v1/active-profile",
+                    Some(json!({"name": name})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    };
+    switch("Mum").await;
+    hear().await;
+    assert_eq!(
+        newest_activity(&d).await["request"],
+        "call Niamh about the email"
+    );
+    switch("Ava").await;
+    hear().await;
+    assert_eq!(
+        newest_activity(&d).await["request"],
+        "call neev about the email"
+    );
+    assert_eq!(
+        stt.vocabularies(),
+        [vec!["TonnyTray", "Niamh"], vec!["TonnyTray", "Saoirse"]],
+        "the household's terms, then only the active profile's own"
+    );
+}

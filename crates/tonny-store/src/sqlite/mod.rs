@@ -47,18 +47,22 @@ pub const APPLICATION_ID: i64 = 0x544F_4E59;
 /// Read connections kept open for reuse.
 const READ_POOL: usize = 4;
 
+/// Every schema change, in order; version N is the first N applied.
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_pipeline.sql"),
+    include_str!("migrations/0003_activity_status.sql"),
+    include_str!("migrations/0004_profile_vocabulary.sql"),
+];
+
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("migrations/0001_initial.sql")),
-        M::up(include_str!("migrations/0002_pipeline.sql")),
-        M::up(include_str!("migrations/0003_activity_status.sql")),
-    ])
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
 
 /// The newest schema version this build knows.
 pub fn latest_schema_version() -> i64 {
     // One migration per version, numbered from 1.
-    3
+    MIGRATIONS.len() as i64
 }
 
 /// Synchronous access to one TonnyTray SQLite database.

@@ -8,7 +8,7 @@ use super::{SqliteDb, now_ms};
 use crate::error::{Result, StoreError};
 
 const COLUMNS: &str = "name, permission, allowed_commands, blocked_commands, daily_limit, \
-                       quiet_hours, speaker_id, tts_voice, pin_hash";
+                       quiet_hours, speaker_id, tts_voice, pin_hash, vocabulary, replacements";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Profile> {
     let json_list = |i: usize| -> rusqlite::Result<Vec<String>> {
@@ -30,6 +30,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Profile> {
         speaker_id: r.get(6)?,
         tts_voice: r.get(7)?,
         pin_hash: r.get(8)?,
+        vocabulary: json_list(9)?,
+        replacements: json_list(10)?,
     })
 }
 
@@ -77,7 +79,7 @@ impl SqliteDb {
         self.write("add a profile", |c| {
             let now = now_ms();
             let res = c.execute(
-                &format!("INSERT INTO profiles ({COLUMNS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"),
+                &format!("INSERT INTO profiles ({COLUMNS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)"),
                 params![
                     p.name,
                     p.permission.as_str(),
@@ -88,6 +90,8 @@ impl SqliteDb {
                     p.speaker_id,
                     p.tts_voice,
                     p.pin_hash,
+                    serde_json::to_string(&p.vocabulary).expect("strings serialize"),
+                    serde_json::to_string(&p.replacements).expect("strings serialize"),
                     now,
                 ],
             );
@@ -129,7 +133,8 @@ impl SqliteDb {
             let res = tx.execute(
                 "UPDATE profiles SET name = ?2, permission = ?3, allowed_commands = ?4,
                      blocked_commands = ?5, daily_limit = ?6, quiet_hours = ?7, speaker_id = ?8,
-                     tts_voice = ?9, pin_hash = ?10, updated_at = ?11
+                     tts_voice = ?9, pin_hash = ?10, updated_at = ?11, vocabulary = ?12,
+                     replacements = ?13
                  WHERE name = ?1",
                 params![
                     name,
@@ -143,6 +148,8 @@ impl SqliteDb {
                     p.tts_voice,
                     p.pin_hash,
                     now_ms(),
+                    serde_json::to_string(&p.vocabulary).expect("strings serialize"),
+                    serde_json::to_string(&p.replacements).expect("strings serialize"),
                 ],
             );
             if let Err(e) = &res
