@@ -109,8 +109,7 @@ enum Command {
     #[command(subcommand)]
     Voices(cmd::voices::VoicesCmd),
     /// The household's vocabulary: names and terms to expect, and replacements.
-    #[command(subcommand)]
-    Vocab(cmd::vocab::VocabCmd),
+    Vocab(cmd::vocab::VocabArgs),
     /// Speech models: list, install, import, verify, remove.
     #[command(subcommand)]
     Models(cmd::models::ModelsCmd),

@@ -1,13 +1,15 @@
 //! `tonny vocab`: the household's vocabulary (names and terms recognition should expect,
-//! `stt.vocabulary`) and replacements (`heard => written`, `stt.replacements`), edited a term
-//! at a time. Through the running daemon when there is one (applied at once), else stored.
+//! `stt.vocabulary`) and replacements (`heard => written`, `stt.replacements`), or with
+//! `--profile` one person's own, edited a term at a time. Through the running daemon when there
+//! is one (applied at once), else stored.
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::Subcommand;
-use serde_json::json;
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
 use tonny_core::replacements::{ARROW, Replacements};
+use tonny_store::{Store, StoreError};
 
 use crate::client::Daemon;
 use crate::cmd::config::{patch, store_value};
@@ -16,6 +18,16 @@ use crate::output::{self, out};
 
 const TERMS: &str = "stt.vocabulary";
 const REPLACEMENTS: &str = "stt.replacements";
+
+/// `tonny vocab [--profile NAME] …`.
+#[derive(Debug, Args)]
+pub struct VocabArgs {
+    /// Edit this profile's own lists (used while it is active, after the household's).
+    #[arg(long, global = true, value_name = "NAME")]
+    profile: Option<String>,
+    #[command(subcommand)]
+    cmd: VocabCmd,
+}
 
 /// Vocabulary subcommands.
 #[derive(Debug, Subcommand)]
@@ -53,20 +65,125 @@ fn heard_of(entry: &str) -> &str {
     entry.split_once(ARROW).map_or(entry, |(h, _)| h).trim()
 }
 
-/// Stores `key = list`, through the daemon when one runs; the exit code when it was refused.
-async fn save(ctx: &Ctx, key: &str, list: Vec<String>) -> anyhow::Result<Option<ExitCode>> {
-    let value = json!(list);
+/// Which lists are edited.
+enum Lists {
+    /// The settings `stt.vocabulary` and `stt.replacements`.
+    Household,
+    /// A profile's own; with a daemon, its view from the API, else the stored profile.
+    Profile(ProfileLists),
+}
+
+enum ProfileLists {
+    Api(Daemon, Value),
+    Stored(tonny_core::Profile),
+}
+
+fn not_found(name: &str) -> anyhow::Error {
+    StoreError::NotFound {
+        kind: "profile",
+        name: name.to_owned(),
+        hint: "tonny profiles list",
+    }
+    .into()
+}
+
+/// The lists `profile` names (the household's without one), and their current contents.
+async fn open(
+    ctx: &Ctx,
+    profile: Option<&str>,
+) -> anyhow::Result<(Lists, Vec<String>, Vec<String>)> {
+    let Some(name) = profile else {
+        let stt = ctx.settings().await?.settings.stt;
+        return Ok((Lists::Household, stt.vocabulary, stt.replacements));
+    };
     match Daemon::find(ctx).await {
-        Some(daemon) => Ok(patch(&daemon, key, value).await?.err()),
-        None => store_value(ctx, key, value).await.map(|_| None),
+        Some(daemon) => {
+            let all = daemon.get("/api/v1/profiles").await?;
+            let view = all
+                .as_array()
+                .and_then(|a| {
+                    a.iter().find(|p| {
+                        p["name"]
+                            .as_str()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                    })
+                })
+                .cloned()
+                .ok_or_else(|| not_found(name))?;
+            let list = |k: &str| -> Vec<String> {
+                serde_json::from_value(view[k].clone()).unwrap_or_default()
+            };
+            let (terms, replacements) = (list("vocabulary"), list("replacements"));
+            Ok((
+                Lists::Profile(ProfileLists::Api(daemon, view)),
+                terms,
+                replacements,
+            ))
+        }
+        None => {
+            let p = ctx
+                .store()?
+                .get_profile(name)
+                .await?
+                .ok_or_else(|| not_found(name))?;
+            let (terms, replacements) = (p.vocabulary.clone(), p.replacements.clone());
+            Ok((Lists::Profile(ProfileLists::Stored(p)), terms, replacements))
+        }
+    }
+}
+
+/// Stores `key`'s new `list`; the exit code when it was refused.
+async fn save(
+    ctx: &Ctx,
+    lists: Lists,
+    key: &str,
+    list: Vec<String>,
+) -> anyhow::Result<Option<ExitCode>> {
+    let terms = key == TERMS;
+    match lists {
+        Lists::Household => match Daemon::find(ctx).await {
+            Some(daemon) => Ok(patch(&daemon, key, json!(list)).await?.err()),
+            None => store_value(ctx, key, json!(list)).await.map(|_| None),
+        },
+        Lists::Profile(ProfileLists::Api(daemon, view)) => {
+            let mut body = json!({});
+            for k in [
+                "permission",
+                "allowed_commands",
+                "blocked_commands",
+                "daily_limit",
+                "quiet_hours",
+                "speaker_id",
+                "tts_voice",
+                "vocabulary",
+                "replacements",
+            ] {
+                body[k] = view[k].clone();
+            }
+            body[if terms { "vocabulary" } else { "replacements" }] = json!(list);
+            let name = view["name"].as_str().unwrap_or_default();
+            // Profile names are letters, digits, '-', '_' and spaces: only spaces need escaping.
+            let path = format!("/api/v1/profiles/{}", name.replace(' ', "%20"));
+            daemon.call(reqwest::Method::PUT, &path, Some(body)).await?;
+            Ok(None)
+        }
+        Lists::Profile(ProfileLists::Stored(mut p)) => {
+            if terms {
+                p.vocabulary = list;
+            } else {
+                p.replacements = list;
+            }
+            let name = p.name.clone();
+            ctx.store()?.update_profile(&name, &p).await?;
+            Ok(None)
+        }
     }
 }
 
 /// Runs a `vocab` subcommand.
-pub async fn run(ctx: &mut Ctx, cmd: VocabCmd) -> anyhow::Result<ExitCode> {
-    let settings = ctx.settings().await?.settings;
-    let (terms, replacements) = (settings.stt.vocabulary, settings.stt.replacements);
-    let (key, list) = match cmd {
+pub async fn run(ctx: &mut Ctx, args: VocabArgs) -> anyhow::Result<ExitCode> {
+    let (lists, terms, replacements) = open(ctx, args.profile.as_deref()).await?;
+    let (key, list) = match args.cmd {
         VocabCmd::List => {
             if ctx.json {
                 output::json(&json!({"terms": terms, "replacements": replacements}))?;
@@ -128,7 +245,7 @@ pub async fn run(ctx: &mut Ctx, cmd: VocabCmd) -> anyhow::Result<ExitCode> {
             )
         }
     };
-    if let Some(refused) = save(ctx, key, list.clone()).await? {
+    if let Some(refused) = save(ctx, lists, key, list.clone()).await? {
         return Ok(refused);
     }
     if ctx.json {

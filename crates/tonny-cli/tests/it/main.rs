@@ -22,6 +22,7 @@ mod services;
 mod stt_worker;
 mod transcribe;
 mod ui;
+mod vocab;
 mod voices;
 
 use tonny_testkit::{TempHome, Tonny};
