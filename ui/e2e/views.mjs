@@ -5,7 +5,8 @@
 // "Test connection" with an unsaved chat address: the fake chat server at FAKE_CHAT_URL
 // answers, an address where nothing listens does not; the chat server saved first in the agent
 // order answers the very next typed request (no restart); pick the installed Piper voice for the
-// household and a language for the kid's profile in the voice pickers; visit every view (Services counts the
+// household and a language for the kid's profile in the voice pickers, and the kid's own names
+// and replacements; visit every view (Services counts the
 // kid's refused request in its usage table). "after" (the daemon was restarted): the theme is still dark, in the
 // Settings view and on the page. Screenshots of each view go to the folder given.
 // Usage: node e2e/views.mjs URL_WITH_TOKEN SCREENSHOT_DIR before|after
@@ -179,10 +180,20 @@ try {
       await page.getByTestId("profile-Kiddo").getByRole("button", { name: "Edit" }).click();
       await page.locator("#profile-voice").selectOption({ label: "A language (its best voice) or an espeak-ng voice…" });
       await page.getByLabel("Language or voice name").fill("de");
+      await page.getByLabel(/^Words to expect/).fill("Saoirse\nCaoimhe");
+      await page.getByLabel(/^Replacements/).fill("sir sha => Saoirse");
       await shot("profile-voice-form");
       await page.getByRole("button", { name: "Save profile" }).click();
       await page.getByText("Saved Kiddo.").waitFor();
       await page.getByTestId("profile-Kiddo").getByText("voice de").waitFor();
+      await page.getByTestId("profile-Kiddo").getByText("words: Saoirse, Caoimhe").waitFor();
+      // Saved as lists the daemon uses (and kept by the next edit).
+      const saved = await page.evaluate(async () => {
+        const token = sessionStorage.getItem("tonny-token");
+        const res = await fetch("/api/v1/profiles", { headers: { Authorization: `Bearer ${token}` } });
+        return (await res.json()).find((p) => p.name === "Kiddo");
+      });
+      if (JSON.stringify(saved.replacements) !== JSON.stringify(["sir sha => Saoirse"])) fail(`replacements saved as ${JSON.stringify(saved.replacements)}`);
       await shot("profile-voice");
     });
 

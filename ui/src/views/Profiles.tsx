@@ -1,6 +1,6 @@
 // Profiles: who uses TonnyTray and what each may do — permission level, allowed and blocked
-// commands, a daily limit, quiet hours, the PIN, the voice its replies are spoken in — and which
-// one is active.
+// commands, a daily limit, quiet hours, the PIN, the voice its replies are spoken in, the names
+// and replacements its speech is written with — and which one is active.
 import { useState, type FormEvent } from "react";
 import { call, describe, type Profile, type ProfileInput } from "../api/client";
 import { useApi } from "../api/useApi";
@@ -17,9 +17,11 @@ type Draft = {
   limit: string;
   quiet: string;
   voice: string | null;
+  vocabulary: string;
+  replacements: string;
 };
 
-const empty: Draft = { name: "", permission: "user", allowed: "", blocked: "", limit: "", quiet: "", voice: null };
+const empty: Draft = { name: "", permission: "user", allowed: "", blocked: "", limit: "", quiet: "", voice: null, vocabulary: "", replacements: "" };
 
 function draftOf(p: Profile): Draft {
   return {
@@ -30,6 +32,8 @@ function draftOf(p: Profile): Draft {
     limit: p.daily_limit == null ? "" : String(p.daily_limit),
     quiet: p.quiet_hours ?? "",
     voice: p.tts_voice ?? null,
+    vocabulary: p.vocabulary.join("\n"),
+    replacements: p.replacements.join("\n"),
   };
 }
 
@@ -64,6 +68,11 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
       daily_limit: draft.limit.trim() === "" ? null : Number(draft.limit),
       quiet_hours: draft.quiet.trim() === "" ? null : draft.quiet.trim(),
       tts_voice: draft.voice?.trim() || null,
+      vocabulary: lines(draft.vocabulary),
+      replacements: draft.replacements
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean),
     };
     try {
       await call(token, "PUT", `/api/v1/profiles/${encodeURIComponent(name)}`, body);
@@ -147,6 +156,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
                 {p.daily_limit != null && <div>{p.daily_limit}/day</div>}
                 {p.quiet_hours && <div>quiet {p.quiet_hours}</div>}
                 {p.tts_voice && <div>voice {p.tts_voice}</div>}
+                {p.vocabulary.length > 0 && <div>words: {p.vocabulary.join(", ")}</div>}
               </td>
               <td className="actions">
                 {!p.active && (
@@ -200,6 +210,14 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
           <label>
             Quiet hours (HH:MM-HH:MM)
             <input value={draft.quiet} onChange={set("quiet")} placeholder="21:00-07:00" />
+          </label>
+          <label>
+            Words to expect: people, places and terms this person says, one per line, spelled as they should be written
+            <textarea value={draft.vocabulary} onChange={set("vocabulary")} rows={3} placeholder="Saoirse" />
+          </label>
+          <label>
+            Replacements (one per line: <code>heard =&gt; written</code>)
+            <textarea value={draft.replacements} onChange={set("replacements")} rows={2} placeholder="sir sha => Saoirse" />
           </label>
           <label htmlFor="profile-voice">Voice for its replies</label>
           <VoicePicker token={token} id="profile-voice" household value={draft.voice} onChange={(voice) => setDraft((d) => (d ? { ...d, voice } : d))} />
