@@ -69,13 +69,10 @@ fn heard_of(entry: &str) -> &str {
 enum Lists {
     /// The settings `stt.vocabulary` and `stt.replacements`.
     Household,
-    /// A profile's own; with a daemon, its view from the API, else the stored profile.
-    Profile(Box<ProfileLists>),
-}
-
-enum ProfileLists {
-    Api(Daemon, Value),
-    Stored(tonny_core::Profile),
+    /// A profile's own, through the running daemon: its view from the API.
+    ProfileApi(Daemon, Box<Value>),
+    /// A profile's own, stored (no daemon runs).
+    ProfileStored(Box<tonny_core::Profile>),
 }
 
 fn not_found(name: &str) -> anyhow::Error {
@@ -115,7 +112,7 @@ async fn open(
             };
             let (terms, replacements) = (list("vocabulary"), list("replacements"));
             Ok((
-                Lists::Profile(Box::new(ProfileLists::Api(daemon, view))),
+                Lists::ProfileApi(daemon, Box::new(view)),
                 terms,
                 replacements,
             ))
@@ -127,11 +124,7 @@ async fn open(
                 .await?
                 .ok_or_else(|| not_found(name))?;
             let (terms, replacements) = (p.vocabulary.clone(), p.replacements.clone());
-            Ok((
-                Lists::Profile(Box::new(ProfileLists::Stored(p))),
-                terms,
-                replacements,
-            ))
+            Ok((Lists::ProfileStored(Box::new(p)), terms, replacements))
         }
     }
 }
@@ -149,40 +142,38 @@ async fn save(
             Some(daemon) => Ok(patch(&daemon, key, json!(list)).await?.err()),
             None => store_value(ctx, key, json!(list)).await.map(|_| None),
         },
-        Lists::Profile(profile) => match *profile {
-            ProfileLists::Api(daemon, view) => {
-                let mut body = json!({});
-                for k in [
-                    "permission",
-                    "allowed_commands",
-                    "blocked_commands",
-                    "daily_limit",
-                    "quiet_hours",
-                    "speaker_id",
-                    "tts_voice",
-                    "vocabulary",
-                    "replacements",
-                ] {
-                    body[k] = view[k].clone();
-                }
-                body[if terms { "vocabulary" } else { "replacements" }] = json!(list);
-                let name = view["name"].as_str().unwrap_or_default();
-                // Profile names are letters, digits, '-', '_' and spaces: only spaces need escaping.
-                let path = format!("/api/v1/profiles/{}", name.replace(' ', "%20"));
-                daemon.call(reqwest::Method::PUT, &path, Some(body)).await?;
-                Ok(None)
+        Lists::ProfileApi(daemon, view) => {
+            let mut body = json!({});
+            for k in [
+                "permission",
+                "allowed_commands",
+                "blocked_commands",
+                "daily_limit",
+                "quiet_hours",
+                "speaker_id",
+                "tts_voice",
+                "vocabulary",
+                "replacements",
+            ] {
+                body[k] = view[k].clone();
             }
-            ProfileLists::Stored(mut p) => {
-                if terms {
-                    p.vocabulary = list;
-                } else {
-                    p.replacements = list;
-                }
-                let name = p.name.clone();
-                ctx.store()?.update_profile(&name, &p).await?;
-                Ok(None)
+            body[if terms { "vocabulary" } else { "replacements" }] = json!(list);
+            let name = view["name"].as_str().unwrap_or_default();
+            // Profile names are letters, digits, '-', '_' and spaces: only spaces need escaping.
+            let path = format!("/api/v1/profiles/{}", name.replace(' ', "%20"));
+            daemon.call(reqwest::Method::PUT, &path, Some(body)).await?;
+            Ok(None)
+        }
+        Lists::ProfileStored(mut p) => {
+            if terms {
+                p.vocabulary = list;
+            } else {
+                p.replacements = list;
             }
-        },
+            let name = p.name.clone();
+            ctx.store()?.update_profile(&name, &p).await?;
+            Ok(None)
+        }
     }
 }
 

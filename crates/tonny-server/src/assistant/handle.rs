@@ -116,8 +116,10 @@ impl Assistant {
                 },
             );
         }
-        // A typed command's reply voice loads while the agents think.
-        if request.purpose == Purpose::Command
+        // A typed command's reply voice loads while the agents think (a spoken one's started
+        // loading when the recording did).
+        if request.source == Source::Typed
+            && request.purpose == Purpose::Command
             && request.voice == VoiceTarget::Host
             && self.mode() != ResponseMode::TextOnly
             && let Some(voice) = self.voice()

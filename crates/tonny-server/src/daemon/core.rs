@@ -58,8 +58,6 @@ pub struct Core {
     pub supervising: std::sync::atomic::AtomicBool,
     /// True when this daemon listens on this machine's microphone (barge-in applies).
     pub listening: std::sync::atomic::AtomicBool,
-    // It listens without a hotkey (`run --hands-free`).
-    hands_free: std::sync::atomic::AtomicBool,
     // The active profile's own voice (`Profile::tts_voice`), which replies are spoken in.
     profile_voice: std::sync::Mutex<Option<String>>,
 }
@@ -172,7 +170,6 @@ impl Core {
             shutdown: CancellationToken::new(),
             supervising: std::sync::atomic::AtomicBool::new(false),
             listening: std::sync::atomic::AtomicBool::new(false),
-            hands_free: std::sync::atomic::AtomicBool::new(false),
             profile_voice: std::sync::Mutex::new(profile_voice),
         });
         core.install_appliers();
@@ -238,7 +235,7 @@ impl Core {
         // built again on the new speaker (the microphone slot reopens itself).
         let reconfigured = self.listening.load(Ordering::SeqCst) && audio(old) != audio(new);
         let devices = if reconfigured {
-            self.session.configure_echo(new, self.hands_free()).await
+            self.session.configure_echo(new).await
         } else {
             self.session.audio_devices(new)
         };
@@ -334,18 +331,14 @@ impl Core {
             .set_voice(voice(self.build.as_ref(), &self.bus, &on, values));
     }
 
-    fn hands_free(&self) -> bool {
-        self.hands_free.load(Ordering::SeqCst)
-    }
-
     /// This daemon listens on this machine's microphone (hotkeys; `hands_free`: without one):
     /// barge-in's echo cancellation is set up as the settings say, with the voice on its
     /// speaker.
     pub async fn listen_here(&self, hands_free: bool) {
         self.listening.store(true, Ordering::SeqCst);
-        self.hands_free.store(hands_free, Ordering::SeqCst);
+        self.session.set_hands_free(hands_free);
         let settings = self.settings.current();
-        let devices = self.session.configure_echo(&settings, hands_free).await;
+        let devices = self.session.configure_echo(&settings).await;
         if devices.output != settings.audio.output_device {
             let voiced = settings.with_voice_of(self.profile_voice().as_deref());
             let (values, _) = self.secrets.for_settings(&voiced).await;

@@ -111,13 +111,17 @@ impl Session {
         }
     }
 
-    /// Sets echo cancellation up (again) as `settings` say, for a daemon that listens here
-    /// (`hands_free`: without a hotkey), and returns the devices to use; the microphone slot
-    /// already uses its input.
-    pub async fn configure_echo(&self, settings: &Settings, hands_free: bool) -> AudioDevices {
+    /// This daemon listens without a hotkey (`audio.barge_in = auto` is on then); set before
+    /// [`Session::configure_echo`].
+    pub fn set_hands_free(&self, hands_free: bool) {
         self.echo
             .hands_free
             .store(hands_free, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Sets echo cancellation up (again) as `settings` say, for a daemon that listens here,
+    /// and returns the devices to use; the microphone slot already uses its input.
+    pub async fn configure_echo(&self, settings: &Settings) -> AudioDevices {
         let plain = AudioDevices::configured(settings);
         // The old one goes first: the new one may sit on the same devices.
         let old = self.echo.lock().take();

@@ -170,10 +170,10 @@ async fn a_second_request_while_one_is_handled_is_refused_as_busy() {
     assert_eq!(agent.asked(), ["first"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_household_vocabulary_reaches_the_engine_and_its_replacements_the_request() {
+/// A daemon whose speech engine hears `text` and whose agent answers "Done." at once.
+async fn hearing_daemon(text: &str) -> (Daemon, Arc<ScriptedAgent>, Arc<ScriptedStt>) {
     let agent = ScriptedAgent::new("chat", "Done.", Duration::ZERO);
-    let stt = ScriptedStt::hearing("ask Tony tray about dinner");
+    let stt = ScriptedStt::hearing(text);
     let d = Daemon::with(TestParts {
         agents: Some(vec![agent.clone()]),
         voice: Some(RecordingVoice::new(Duration::from_millis(10))),
@@ -182,6 +182,12 @@ async fn the_household_vocabulary_reaches_the_engine_and_its_replacements_the_re
         ..TestParts::default()
     })
     .await;
+    (d, agent, stt)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_household_vocabulary_reaches_the_engine_and_its_replacements_the_request() {
+    let (d, agent, stt) = hearing_daemon("ask Tony tray about dinner").await;
     let (status, body) = d
         .call(
             Method::PATCH,
@@ -221,20 +227,17 @@ async fn the_household_vocabulary_reaches_the_engine_and_its_replacements_the_re
         body["error"]["fields"][0]["key"], "stt.replacements",
         "{body}"
     );
+    let (_, settings) = d.call(Method::GET, "/api/v1/settings", None).await;
+    assert_eq!(
+        settings["values"]["stt.replacements"],
+        json!(["tony tray => TonnyTray"]),
+        "the refused patch changed nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_profiles_vocabulary_and_replacements_apply_only_while_it_is_active() {
-    let agent = ScriptedAgent::new("chat", "Done.", Duration::ZERO);
-    let stt = ScriptedStt::hearing("call neev about the e mail");
-    let d = Daemon::with(TestParts {
-        agents: Some(vec![agent.clone()]),
-        voice: Some(RecordingVoice::new(Duration::from_millis(10))),
-        text: Some(RecordingText::new()),
-        stt: Some(stt.clone()),
-        ..TestParts::default()
-    })
-    .await;
+    let (d, _agent, stt) = hearing_daemon("call neev about the e mail").await;
     let put = |name: &'static str, body: Value| {
         let d = &d;
         async move {
