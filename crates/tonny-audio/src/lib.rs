@@ -6,6 +6,7 @@
 //! - [`decode`]: WAV, FLAC, MP3, OGG/Vorbis via symphonia, with size limits checked up front.
 //! - [`resample`]: channel mix-down and sample-rate conversion (rubato).
 //! - [`devices`]: whether any sound system exists, before ALSA is asked.
+//! - [`focus`]: which application has the focused window (X11 WM_CLASS, sway, Hyprland).
 //! - [`echo`]: echo cancellation on the sound server (PulseAudio's `module-echo-cancel`), so
 //!   the microphone can stay open while TonnyTray speaks.
 //! - [`playback`]: a queue of speech clips on an output device (rodio), stoppable at once.
@@ -16,6 +17,7 @@ pub mod capture;
 pub mod decode;
 pub mod devices;
 pub mod echo;
+pub mod focus;
 pub mod playback;
 pub mod resample;
 pub mod typing;

@@ -257,6 +257,18 @@ impl TextOutput for Typist {
             .await
             .map_err(|e| OutputError(format!("typing stopped unexpectedly: {e}")))?
     }
+
+    async fn focused_app(&self) -> Option<tonny_core::dictation::FocusedApp> {
+        let display = self.display;
+        match tokio::task::spawn_blocking(move || crate::focus::focused_app(display)).await {
+            Ok(Ok(app)) => Some(app),
+            Ok(Err(why)) => {
+                tracing::debug!("focused application unknown: {why}");
+                None
+            }
+            Err(_) => None,
+        }
+    }
 }
 
 #[cfg(test)]

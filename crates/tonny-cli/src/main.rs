@@ -84,7 +84,7 @@ enum Command {
     /// Hear one request from the microphone and carry it out (reply printed and spoken).
     Listen(cmd::listen::ListenArgs),
     /// Hear one utterance from the microphone and type it into the focused window.
-    Dictate(cmd::listen::ListenArgs),
+    Dictate(cmd::listen::DictateArgs),
     /// Stay running: global hotkeys listen, typed lines are requests, timers fire (the API
     /// listens on a free local port, for the `tonny` command).
     Run(cmd::run::RunArgs),
@@ -250,7 +250,12 @@ async fn main() -> ExitCode {
             cmd::listen::run(&mut ctx, a, tonny_core::router::Purpose::Command).await
         }
         Command::Dictate(a) => {
-            cmd::listen::run(&mut ctx, a, tonny_core::router::Purpose::Dictation).await
+            cmd::listen::run(
+                &mut ctx,
+                a.into_listen(),
+                tonny_core::router::Purpose::Dictation,
+            )
+            .await
         }
         Command::Actions(c) => cmd::actions::run(&mut ctx, c).await,
         Command::Doctor => cmd::doctor::run(&mut ctx).await,

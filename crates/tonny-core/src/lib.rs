@@ -14,6 +14,7 @@
 //!   and the conversation context.
 //! - [`stt`]: the [`stt::Stt`] trait every speech-to-text engine implements, and its types.
 //! - [`text`]: request text to comparable words.
+//! - [`dictation`]: how dictation is written (clean-up, modes chosen by the focused application).
 //! - [`replacements`]: the household's `heard => written` replacements applied to transcripts.
 //! - [`agent`]: the [`agent::Agent`] trait every agent implements (local, n8n, chat, RabbitMQ).
 //! - [`output`]: the [`output::TextOutput`] and [`output::VoiceOutput`] traits replies go through.
@@ -29,6 +30,7 @@
 pub mod activity;
 pub mod agent;
 pub mod breaker;
+pub mod dictation;
 pub mod endpoint;
 pub mod output;
 pub mod paths;

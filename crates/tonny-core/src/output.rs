@@ -43,6 +43,12 @@ pub struct OutputError(pub String);
 pub trait TextOutput: Send + Sync {
     /// Delivers `text`; falls back (typing → paste → clipboard) rather than fail, and says how.
     async fn deliver(&self, text: &str) -> Result<Delivery, OutputError>;
+
+    /// The application whose window would receive the text, when the desktop says (it picks
+    /// the dictation mode); `None` when unknown.
+    async fn focused_app(&self) -> Option<crate::dictation::FocusedApp> {
+        None
+    }
 }
 
 /// Speech that has started: when its first audio was queued, and when it ends.

@@ -234,6 +234,22 @@ pub fn rabbitmq_config(
     })
 }
 
+/// The chat server as the editor of dictation (`dictation.rewrite`): the chat agent with the
+/// editing prompt and one whole answer (no streaming, no knowledge collection). `None` when
+/// rewriting is off.
+pub fn rewriter(settings: &Settings, secrets: &BackendSecrets) -> Option<Arc<dyn Agent>> {
+    if !settings.dictation.rewrite {
+        return None;
+    }
+    let mut config = chat_config(settings, secrets.get(SecretName::ChatApiKey));
+    config.system_prompt = tonny_core::dictation::REWRITE_PROMPT.to_owned();
+    config.stream = false;
+    config.knowledge_collection = None;
+    // The assistant's own limit decides (and says "timed out"); this one only ends the call.
+    config.timeout_ms = u64::from(settings.dictation.rewrite_timeout_ms) + 1_000;
+    Some(Arc::new(ChatAgent::new(config)))
+}
+
 /// The chat agent's configuration from `chat.*` and the chat API key, if any.
 pub fn chat_config(settings: &Settings, api_key: Option<&str>) -> ChatConfig {
     let c = &settings.chat;

@@ -81,6 +81,11 @@ pub trait Build: Send + Sync + 'static {
         secrets: &BackendSecrets,
     ) -> (Vec<Arc<dyn Agent>>, Vec<WiringError>);
 
+    /// The chat assistant as the editor of dictation; `None` unless `dictation.rewrite` is on.
+    fn rewriter(&self, settings: &Settings, secrets: &BackendSecrets) -> Option<Arc<dyn Agent>> {
+        wiring::rewriter(settings, secrets)
+    }
+
     /// The voice replies are spoken with on this machine; `None` when replies are not spoken
     /// here (`--silent`). A voice that cannot be opened is an error the person is told about.
     fn voice(&self, settings: &Settings, secrets: &BackendSecrets) -> Option<BuiltVoice>;

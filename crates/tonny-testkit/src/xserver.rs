@@ -83,9 +83,17 @@ impl XServer {
     /// that exits before its window shows (it could not reach the server in a busy moment) is
     /// started again, twice at most; its own message is in the panic if it never shows.
     pub fn xterm_cat(&self, out: &Path) -> Child {
+        self.xterm_cat_as(out, "XTerm")
+    }
+
+    /// [`XServer::xterm_cat`] with the window's `WM_CLASS` set to `class` (its instance name
+    /// is `class` in lowercase), so it passes for another application.
+    pub fn xterm_cat_as(&self, out: &Path, class: &str) -> Child {
         let log = out.with_extension("xterm.log");
+        let instance = class.to_lowercase();
         let spawn = || {
             self.tool("xterm")
+                .args(["-name", &instance, "-class", class])
                 .args(["-u8", "-e", "sh", "-c"])
                 .arg(format!("cat > '{}'", out.display()))
                 .stdout(Stdio::null())
@@ -99,7 +107,7 @@ impl XServer {
         let window = loop {
             let o = self
                 .tool("xdotool")
-                .args(["search", "--onlyvisible", "--class", "xterm"])
+                .args(["search", "--onlyvisible", "--class", class])
                 .output()
                 .expect("running xdotool (apt package xdotool)");
             let found = String::from_utf8_lossy(&o.stdout)

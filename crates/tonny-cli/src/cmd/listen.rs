@@ -13,6 +13,7 @@ use clap::Args;
 use serde::Serialize;
 use serde_json::json;
 use tonny_audio::capture::{Endpointer, RecordOptions, Recording, Stopper};
+use tonny_core::dictation::DictationMode;
 use tonny_core::output::TextOutput;
 use tonny_core::pipeline::Event;
 use tonny_core::router::Purpose;
@@ -46,6 +47,31 @@ pub struct ListenArgs {
     /// Print the reply but do not speak it.
     #[arg(long)]
     silent: bool,
+    /// How dictation is written (set by `tonny dictate --mode`).
+    #[arg(skip)]
+    mode: Option<DictationMode>,
+}
+
+/// `tonny dictate`: what `tonny listen` takes, and how to write the text.
+#[derive(Debug, clap::Args)]
+pub struct DictateArgs {
+    #[command(flatten)]
+    heard: ListenArgs,
+    /// How the text is written: verbatim (as recognised), clean (fillers dropped, spoken
+    /// punctuation and "scratch that" obeyed) or mail (clean, in full sentences). Default: the
+    /// focused application's mode (`dictation.apps`), else `dictation.mode`.
+    #[arg(long, value_name = "MODE")]
+    mode: Option<DictationMode>,
+}
+
+impl DictateArgs {
+    /// The listening arguments, carrying the mode.
+    pub fn into_listen(self) -> ListenArgs {
+        ListenArgs {
+            mode: self.mode,
+            ..self.heard
+        }
+    }
 }
 
 /// What `--json` prints: the request's outcome and what was heard.
@@ -129,6 +155,7 @@ fn reply_to(args: &ListenArgs) -> ReplyTo {
             VoiceTarget::Host
         },
         text: TextTarget::Caller,
+        dictation_mode: args.mode,
     }
 }
 
@@ -153,7 +180,13 @@ fn finish(ctx: &Ctx, purpose: Purpose, result: TalkResult) -> anyhow::Result<Exi
             .delivery
             .as_ref()
             .map_or("not delivered".into(), |d| d["how"].to_string());
-        eprintln!("dictated ({how}): {}", result.transcript);
+        // What was typed: the transcript as the dictation mode wrote it.
+        let typed = outcome
+            .dictated
+            .as_ref()
+            .and_then(|d| d["text"].as_str())
+            .unwrap_or(&result.transcript);
+        eprintln!("dictated ({how}): {typed}");
         return Ok(ExitCode::SUCCESS);
     }
     report(ctx, &outcome)
@@ -300,6 +333,7 @@ async fn through_daemon(
         Purpose::Dictation => "dictation",
     };
     let speak = if args.silent { "none" } else { "host" };
+    let mode = args.mode.map_or("", |m| m.as_str());
     let answer = match (&args.file, args.pcm_stdin) {
         (None, false) => {
             let events = daemon.events().await?;
@@ -307,7 +341,7 @@ async fn through_daemon(
             let answer = daemon
                 .post(
                     "/api/v1/listen",
-                    json!({"purpose": purpose_name, "speak": speak}),
+                    json!({"purpose": purpose_name, "speak": speak, "mode": args.mode}),
                 )
                 .await;
             printer.abort();
@@ -317,7 +351,10 @@ async fn through_daemon(
             let bytes = tokio::fs::read(file)
                 .await
                 .with_context(|| format!("reading {}", file.display()))?;
-            let path = format!("/api/v1/talk/upload?purpose={purpose_name}&speak={speak}");
+            let mut path = format!("/api/v1/talk/upload?purpose={purpose_name}&speak={speak}");
+            if !mode.is_empty() {
+                path.push_str(&format!("&mode={mode}"));
+            }
             daemon.upload(&path, bytes).await?
         }
         (None, true) => {
@@ -327,9 +364,12 @@ async fn through_daemon(
                 return Ok(ExitCode::from(NOTHING_HEARD));
             };
             let bytes: Vec<u8> = r.samples.iter().flat_map(|s| s.to_le_bytes()).collect();
-            let path = format!(
+            let mut path = format!(
                 "/api/v1/talk/upload?format=pcm_f32le&sample_rate=16000&purpose={purpose_name}&speak={speak}"
             );
+            if !mode.is_empty() {
+                path.push_str(&format!("&mode={mode}"));
+            }
             daemon.upload(&path, bytes).await?
         }
     };

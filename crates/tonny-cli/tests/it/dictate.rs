@@ -37,6 +37,10 @@ fn dictation_is_typed_into_the_focused_window() {
     assert_eq!(out["intent"], "dictation", "{out}");
     assert_eq!(out["delivery"]["how"], "typed", "{out}");
     assert_eq!(out["delivery"]["tool"], "xdotool", "{out}");
+    // A terminal gets the words as recognised (`dictation.apps` default: xterm => verbatim).
+    assert_eq!(out["dictated"]["mode"], "verbatim", "{out}");
+    assert_eq!(out["dictated"]["chosen_by"], "app", "{out}");
+    assert_eq!(out["dictated"]["app"], "XTerm", "{out}");
     // End the line so `cat` writes it, then end `cat`.
     x.key("ctrl+d");
     x.key("ctrl+d");

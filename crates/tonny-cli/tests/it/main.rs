@@ -6,6 +6,7 @@ mod config;
 mod daemon;
 mod db;
 mod dictate;
+mod dictation_modes;
 mod docs;
 mod doctor;
 mod history;

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::dictation::DictationMode;
+
 /// How text is put into the focused window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -51,6 +53,40 @@ impl Default for TypingSettings {
             method: TypingMethod::Auto,
             trailing: Trailing::Space,
             press_enter: false,
+        }
+    }
+}
+
+/// How dictation is written: the clean-up, the rules that pick a mode by application, and the
+/// optional rewrite by the chat assistant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct DictationSettings {
+    /// How dictation is written when no application rule matches.
+    pub mode: DictationMode,
+    /// Rules `application => mode` (verbatim, clean or mail), first match wins; the
+    /// application is its X11 WM_CLASS or Wayland app id, `*` matches any run of characters.
+    pub apps: Vec<String>,
+    /// Let the chat assistant polish clean and mail dictation (the text leaves the machine
+    /// when the chat server is remote).
+    pub rewrite: bool,
+    /// Longest wait for the rewrite before the local clean-up is typed instead.
+    pub rewrite_timeout_ms: u32,
+    /// Rewrite kids' dictation too.
+    pub rewrite_for_kids: bool,
+}
+
+impl Default for DictationSettings {
+    fn default() -> Self {
+        Self {
+            mode: DictationMode::Clean,
+            apps: crate::dictation::DEFAULT_APP_RULES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            rewrite: false,
+            rewrite_timeout_ms: 2_500,
+            rewrite_for_kids: false,
         }
     }
 }

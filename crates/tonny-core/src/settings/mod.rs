@@ -18,9 +18,9 @@ mod validate;
 use serde::{Deserialize, Serialize};
 
 pub use desktop::{
-    AudioSettings, BackupSettings, BargeIn, ConversationSettings, HistorySettings, HotkeySettings,
-    LogLevel, LogSettings, ServerSettings, Theme, Trailing, TypingMethod, TypingSettings,
-    UiSettings,
+    AudioSettings, BackupSettings, BargeIn, ConversationSettings, DictationMode, DictationSettings,
+    HistorySettings, HotkeySettings, LogLevel, LogSettings, ServerSettings, Theme, Trailing,
+    TypingMethod, TypingSettings, UiSettings,
 };
 pub use env_example::{env_example, undocumented_keys};
 pub use keys::{closest_env_var, env_var_for, key_names};
@@ -52,6 +52,8 @@ pub struct Settings {
     pub response: ResponseSettings,
     /// Typing text into the focused window.
     pub typing: TypingSettings,
+    /// How dictation is written: clean-up, per-application modes, the optional rewrite.
+    pub dictation: DictationSettings,
     /// Global shortcuts.
     pub hotkeys: HotkeySettings,
     /// Capture and playback devices, voice-activity detection.

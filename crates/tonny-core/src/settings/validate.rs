@@ -177,6 +177,23 @@ impl Settings {
                 );
             }
         }
+        for entry in &self.dictation.apps {
+            if let Err(e) = crate::dictation::AppRules::check(entry) {
+                c.fail(
+                    "dictation.apps",
+                    entry.clone(),
+                    &e.to_string(),
+                    "entries written `application => mode` with mode verbatim, clean or mail, \
+                     e.g. xterm => verbatim",
+                );
+            }
+        }
+        c.range(
+            "dictation.rewrite_timeout_ms",
+            self.dictation.rewrite_timeout_ms,
+            100..=30_000,
+            " ms",
+        );
         c.range("stt.threads", self.stt.threads, 0..=64, " (0 = every core)");
         c.range(
             "stt.unload_after_minutes",

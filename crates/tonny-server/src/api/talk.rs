@@ -123,6 +123,12 @@ pub struct AskResponse {
     /// Per-stage durations in milliseconds.
     #[schema(value_type = Object)]
     pub timings: serde_json::Value,
+    /// For dictation, how the text was written: `mode` (verbatim, clean, mail), `chosen_by`
+    /// (asked, app, default), `app` (the focused application), `rewrite` (`outcome`: off,
+    /// not_for_this_profile, used, timed_out, failed), `cleanup_us` and the `text` typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub dictated: Option<serde_json::Value>,
 }
 
 /// The longest typed request taken.
@@ -182,6 +188,10 @@ impl AskResponse {
             queued: outcome.queued,
             first_audio_ms: outcome.first_audio_ms,
             timings: serde_json::to_value(outcome.timings).unwrap_or_default(),
+            dictated: outcome
+                .dictated
+                .as_ref()
+                .and_then(|d| serde_json::to_value(d).ok()),
         }
     }
 }

@@ -13,6 +13,7 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
+use tonny_core::dictation::DictationMode;
 use tonny_core::router::Purpose;
 use tonny_core::stt::SAMPLE_RATE;
 use utoipa::{IntoParams, ToSchema};
@@ -291,9 +292,11 @@ pub enum Speak {
 }
 
 impl Speak {
-    /// Where the reply goes.
-    pub(super) fn reply_to(self) -> ReplyTo {
+    /// Where the reply goes, and how dictation is written (`mode`, else the focused
+    /// application's).
+    pub(super) fn reply_to(self, mode: Option<DictationMode>) -> ReplyTo {
         ReplyTo {
+            dictation_mode: mode,
             voice: match self {
                 Speak::Caller => VoiceTarget::Caller,
                 Speak::Host => VoiceTarget::Host,
@@ -321,6 +324,10 @@ pub struct UploadQuery {
     /// `host` or `none`.
     #[param(inline)]
     speak: Option<Speak>,
+    /// For dictation: `verbatim`, `clean` or `mail` (default: the focused application's
+    /// mode, else `dictation.mode`).
+    #[param(inline)]
+    mode: Option<DictationMode>,
 }
 
 #[utoipa::path(post, path = "/api/v1/talk/upload", tag = "talk", params(UploadQuery),
@@ -372,7 +379,7 @@ pub(super) async fn upload(
             samples,
             purpose,
             capture_ms,
-            q.speak.unwrap_or_default().reply_to(),
+            q.speak.unwrap_or_default().reply_to(q.mode),
         ))
         .await
         .map_err(session_error)?;
@@ -391,6 +398,10 @@ pub struct ListenRequest {
     /// Where the reply is spoken: `host` (default) or `none`.
     #[serde(default)]
     speak: Option<Speak>,
+    /// For dictation: `verbatim`, `clean` or `mail` (default: the focused application's
+    /// mode, else `dictation.mode`).
+    #[serde(default)]
+    mode: Option<DictationMode>,
 }
 
 #[utoipa::path(post, path = "/api/v1/listen", tag = "talk", request_body = ListenRequest,
@@ -410,7 +421,11 @@ pub(super) async fn listen(
     let heard = s
         .core
         .session
-        .listen_once(request.purpose.into(), MicEnding::Silence, speak.reply_to())
+        .listen_once(
+            request.purpose.into(),
+            MicEnding::Silence,
+            speak.reply_to(request.mode),
+        )
         .await
         .map_err(session_error)?;
     Ok(Json(TalkResult::of(&heard)))

@@ -49,13 +49,13 @@ pub(crate) struct Handling<'a> {
 
 impl Handling<'_> {
     /// Total time so far, with the transcription before it.
-    fn total_ms(&self) -> u32 {
+    pub(super) fn total_ms(&self) -> u32 {
         ms(self.started) + self.timings.stt_ms.unwrap_or(0)
     }
 }
 
 impl Outcome {
-    fn new(intent: Intent, status: ActivityStatus, timings: StageTimings) -> Self {
+    pub(super) fn new(intent: Intent, status: ActivityStatus, timings: StageTimings) -> Self {
         Self {
             intent,
             status,
@@ -69,6 +69,7 @@ impl Outcome {
             queued: None,
             said_for_caller: Vec::new(),
             shown_for_caller: Vec::new(),
+            dictated: None,
         }
     }
 
@@ -192,26 +193,6 @@ impl Assistant {
             }
             other => other,
         }
-    }
-
-    /// Dictation: typed as said, remembered, recorded.
-    async fn dictate(&self, h: &mut Handling<'_>) -> Result<Outcome, AssistantError> {
-        if h.cancel.is_cancelled() {
-            return Err(AssistantError::Cancelled);
-        }
-        let delivery = self.deliver_text(h.text).await;
-        h.timings.route_ms = Some(0);
-        h.timings.total_ms = Some(h.total_ms());
-        let status = if delivery.is_some() {
-            ActivityStatus::Success
-        } else {
-            ActivityStatus::Failed
-        };
-        let mut outcome = Outcome::new(Intent::Dictation, status, h.timings);
-        outcome.delivery = delivery;
-        self.record(h, &outcome, None).await;
-        self.remember(h, None).await?;
-        Ok(outcome)
     }
 
     /// A command: the family rules, then the router and the agents.
@@ -364,7 +345,7 @@ impl Assistant {
     }
 
     /// Adds the exchange to the conversation context.
-    async fn remember(
+    pub(super) async fn remember(
         &self,
         h: &Handling<'_>,
         reply: Option<String>,

@@ -99,6 +99,7 @@ impl Assistant {
             voice: reply_to.voice,
             text_target: reply_to.text,
             profile: Some(profile),
+            dictation_mode: reply_to.dictation_mode,
         };
         let outcome = self.handle(utterance, request, cancel).await?;
         Ok(HeardOutcome::Handled {

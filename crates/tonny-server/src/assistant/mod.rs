@@ -18,6 +18,8 @@
 //! - [`heard`]: a transcript stored and handled as a request.
 //! - `agents`: asking the agents in order and queueing for a backend that is down.
 //! - `effects`: what an answer asks for (timers, response mode, quick actions).
+//! - [`dictate`]: dictation written in the mode the focused application wants, optionally
+//!   polished by the chat assistant, and typed.
 //! - `deliver`: typing and speaking, never silently.
 //! - `live`: speaking a streamed answer while it is written.
 //! - `record`: the activity row and the request-finished event.
@@ -25,6 +27,7 @@
 
 mod agents;
 mod deliver;
+pub mod dictate;
 mod effects;
 pub mod handle;
 mod heard;
@@ -45,7 +48,7 @@ use tonny_core::output::{Delivery, TextOutput, VoiceOutput};
 use tonny_core::permissions::Refusal;
 use tonny_core::pipeline::{Coordinator, CoordinatorError, EventBus, UtteranceId};
 use tonny_core::router::{Intent, Purpose};
-use tonny_core::settings::ResponseMode;
+use tonny_core::settings::{DictationMode, ResponseMode};
 use tonny_core::{Profile, Settings};
 use tonny_store::{StageTimings, Store, StoreError};
 
@@ -125,13 +128,17 @@ pub enum TextTarget {
     Caller,
 }
 
-/// Where a request's reply goes: its voice and its text.
+/// Where a request's reply goes (its voice and its text), and for dictation how the text is
+/// written when the caller chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReplyTo {
     /// Where it is spoken.
     pub voice: VoiceTarget,
     /// Where its text goes.
     pub text: TextTarget,
+    /// The dictation mode the caller asked for (`tonny dictate --mode`); `None`: the focused
+    /// application's.
+    pub dictation_mode: Option<DictationMode>,
 }
 
 impl ReplyTo {
@@ -139,11 +146,13 @@ impl ReplyTo {
     pub const CALLER: ReplyTo = ReplyTo {
         voice: VoiceTarget::Caller,
         text: TextTarget::Caller,
+        dictation_mode: None,
     };
     /// This machine's outputs (the hotkey, the tray).
     pub const HOST: ReplyTo = ReplyTo {
         voice: VoiceTarget::Host,
         text: TextTarget::Host,
+        dictation_mode: None,
     };
 }
 
@@ -165,6 +174,9 @@ pub struct Request {
     /// The profile it runs under when the caller has already read the active one (a spoken
     /// request is stored under it first); `None`: the active profile.
     pub profile: Option<Profile>,
+    /// For dictation, the mode the caller asked for (`tonny dictate --mode`); `None`: the
+    /// focused application's, else `dictation.mode`.
+    pub dictation_mode: Option<DictationMode>,
 }
 
 impl Request {
@@ -179,6 +191,7 @@ impl Request {
             voice,
             text_target: TextTarget::Caller,
             profile: None,
+            dictation_mode: None,
         }
     }
 }
@@ -213,6 +226,8 @@ pub struct Outcome {
     /// With [`TextTarget::Caller`]: every text the caller is to show, in order (a quick
     /// action's steps, then the reply).
     pub shown_for_caller: Vec<String>,
+    /// For dictation: how the text was written.
+    pub dictated: Option<dictate::Dictated>,
 }
 
 /// Everything a request needs, shared by the daemon's session, the timer scheduler, the outbox
@@ -221,6 +236,8 @@ pub struct Assistant {
     pub(crate) store: Arc<dyn Store>,
     // Tried in order; the first that answers wins. Replaced when their settings change.
     agents: RwLock<Arc<Vec<Arc<dyn Agent>>>>,
+    // The chat assistant as an editor of dictation, when `dictation.rewrite` is on.
+    rewriter: RwLock<Option<Arc<dyn Agent>>>,
     text_out: RwLock<Arc<dyn TextOutput>>,
     voice_out: RwLock<Option<Arc<dyn VoiceOutput>>>,
     // For the conversation context only: the session steps the state machine.
@@ -243,6 +260,8 @@ pub struct Assistant {
 pub struct AssistantParts {
     /// Agents in fallback order.
     pub agents: Vec<Arc<dyn Agent>>,
+    /// The chat assistant that rewrites dictation, when `dictation.rewrite` is on.
+    pub rewriter: Option<Arc<dyn Agent>>,
     /// Where typed text goes.
     pub text_out: Arc<dyn TextOutput>,
     /// This machine's voice, if replies are spoken here.
@@ -262,6 +281,7 @@ impl Assistant {
         Arc::new(Self {
             store,
             agents: RwLock::new(Arc::new(parts.agents)),
+            rewriter: RwLock::new(parts.rewriter),
             text_out: RwLock::new(parts.text_out),
             voice_out: RwLock::new(parts.voice_out),
             coordinator,
@@ -313,6 +333,19 @@ impl Assistant {
     /// Where typed text goes now.
     pub(crate) fn text_output(&self) -> Arc<dyn TextOutput> {
         Arc::clone(&self.text_out.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The dictation editor, if one is set.
+    pub fn rewriter(&self) -> Option<Arc<dyn Agent>> {
+        self.rewriter
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the dictation editor (after `dictation.*`, `chat.*` or the chat key changed).
+    pub fn set_rewriter(&self, rewriter: Option<Arc<dyn Agent>>) {
+        *self.rewriter.write().unwrap_or_else(|e| e.into_inner()) = rewriter;
     }
 
     /// Replaces the text output (after `typing.*` changed).

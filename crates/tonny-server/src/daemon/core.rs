@@ -141,6 +141,7 @@ impl Core {
             bus.clone(),
             AssistantParts {
                 agents,
+                rewriter: build.rewriter(&now, &values),
                 text_out: build.text_output(&now),
                 voice_out,
             },
@@ -222,6 +223,10 @@ impl Core {
             let (agents, problems) = self.build.agents(new, &values);
             report(&self.bus, BackendKind::Agent, &problems);
             self.assistant.set_agents(agents);
+        }
+        if secrets_changed || remote(old) != remote(new) || old.dictation != new.dictation {
+            self.assistant
+                .set_rewriter(self.build.rewriter(new, &values));
         }
         let devices_before = self.session.audio_devices(old);
         let audio = |s: &Settings| {
