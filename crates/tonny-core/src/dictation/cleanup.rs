@@ -227,9 +227,8 @@ fn render(pieces: &[Piece]) -> String {
                     s.push(' ');
                 }
                 let lower = w.to_lowercase();
-                if lower == "i" || lower.starts_with("i'") || lower.starts_with("i’") {
-                    s.push_str(&capitalised(w));
-                } else if capital {
+                let pronoun_i = lower == "i" || lower.starts_with("i'") || lower.starts_with("i’");
+                if pronoun_i || capital {
                     s.push_str(&capitalised(w));
                 } else {
                     s.push_str(w);
