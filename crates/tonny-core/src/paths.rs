@@ -67,6 +67,12 @@ impl Paths {
         self.data_dir.join("voices")
     }
 
+    /// Recordings kept for the person: dictations not delivered yet (`unsent/`), and with
+    /// `history.keep_audio` the delivered ones (`kept/`).
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.data_dir.join("recordings")
+    }
+
     /// Where safety copies taken before a restore go.
     pub fn backups_dir(&self) -> PathBuf {
         self.data_dir.join("backups")

@@ -19,6 +19,7 @@
 //! - [`logging`]: stderr and the database log.
 //! - [`metrics`]: Prometheus metrics.
 //! - [`output`]: the text output of a daemon without a desktop.
+//! - [`unsent`]: dictations whose text has not arrived yet, kept until it does.
 
 pub mod api;
 pub mod assistant;
@@ -31,3 +32,4 @@ pub mod parts;
 pub mod session;
 pub mod settings;
 pub mod speech;
+pub mod unsent;

@@ -136,10 +136,11 @@ impl Agent for ScriptedAgent {
     }
 }
 
-/// A text output that keeps every text it was given.
+/// A text output that keeps every text it was given (or, while broken, refuses it).
 #[derive(Default)]
 pub struct RecordingText {
     delivered: Mutex<Vec<String>>,
+    broken: std::sync::atomic::AtomicBool,
 }
 
 impl RecordingText {
@@ -152,11 +153,20 @@ impl RecordingText {
     pub fn delivered(&self) -> Vec<String> {
         self.delivered.lock().unwrap().clone()
     }
+
+    /// Refuses every text from now on (`true`), like a desktop with no way to type.
+    pub fn set_broken(&self, broken: bool) {
+        self.broken
+            .store(broken, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 #[async_trait]
 impl TextOutput for RecordingText {
     async fn deliver(&self, text: &str) -> Result<Delivery, OutputError> {
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(OutputError("nothing can type here".into()));
+        }
         self.delivered.lock().unwrap().push(text.to_owned());
         Ok(Delivery::Typed {
             tool: "recording".into(),

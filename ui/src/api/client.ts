@@ -20,6 +20,8 @@ export type CheckResult = components["schemas"]["CheckResult"];
 export type UsageView = components["schemas"]["UsageView"];
 export type LocalVoice = components["schemas"]["LocalVoiceView"];
 export type CloudVoice = components["schemas"]["VoiceView"];
+export type UnsentDictation = components["schemas"]["UnsentDictation"];
+export type TalkResult = components["schemas"]["TalkResult"];
 
 /** Opens a WebSocket on the daemon (the token in the query: browsers cannot set headers). */
 export function socket(token: string, path: string): WebSocket {

@@ -1,8 +1,10 @@
 // History: what was said, newest first, with full-text search; filters by profile, date and
 // outcome; each row's stage timings; paging; and an export (CSV or JSON) of what is selected.
+// Dictations not typed yet are listed first, with Retry.
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { call, describe, type HistoryPage, type Profile } from "../api/client";
 import { useApi } from "../api/useApi";
+import { Unsent } from "./Unsent";
 
 type HistoryItem = HistoryPage["items"][number];
 
@@ -121,6 +123,7 @@ export function History({ token }: { token: string }) {
   const set = (k: keyof Filters) => (e: { target: { value: string } }) => setFilters((f) => ({ ...f, [k]: e.target.value }));
   return (
     <section aria-label="History" className="history">
+      <Unsent token={token} />
       <form onSubmit={apply} className="toolbar" aria-label="Filter history">
         <label htmlFor="history-q" className="visually-hidden">
           Search history

@@ -1,4 +1,5 @@
-//! `tonny history`: list, search and export what was said.
+//! `tonny history`: list, search and export what was said; list and retry dictations whose
+//! text has not arrived (`cmd::unsent`).
 
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -63,6 +64,14 @@ pub enum HistoryCmd {
         /// Do not ask for confirmation.
         #[arg(long, short)]
         yes: bool,
+    },
+    /// Dictations whose text has not arrived yet (the transcription failed, the window could
+    /// not be typed into, TonnyTray stopped meanwhile): their recordings are kept.
+    Unsent,
+    /// Type unsent dictations now: the one given, else all of them, oldest first.
+    Retry {
+        /// Its id (`tonny history unsent`).
+        id: Option<String>,
     },
 }
 
@@ -141,9 +150,16 @@ pub async fn run(ctx: &mut Ctx, cmd: HistoryCmd) -> anyhow::Result<ExitCode> {
     {
         return clear(ctx, profile, older_than, yes).await;
     }
+    match cmd {
+        HistoryCmd::Unsent => return super::unsent::list(ctx).await,
+        HistoryCmd::Retry { id } => return super::unsent::retry(ctx, id).await,
+        _ => {}
+    }
     let store = ctx.store()?;
     match cmd {
-        HistoryCmd::Clear { .. } => unreachable!("handled above"),
+        HistoryCmd::Clear { .. } | HistoryCmd::Unsent | HistoryCmd::Retry { .. } => {
+            unreachable!("handled above")
+        }
         HistoryCmd::List { limit, filter } => {
             let rows = store.list_transcriptions(&filter.query(limit)?).await?;
             if ctx.json {

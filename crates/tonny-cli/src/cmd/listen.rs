@@ -142,6 +142,7 @@ async fn pcm_from_stdin(settings: &Settings) -> anyhow::Result<Option<Recorded>>
         purpose: Purpose::Command,
         reply_to: ReplyTo::HOST,
         live: None,
+        unsent: None,
     }))
 }
 
@@ -257,6 +258,7 @@ async fn hear_here(
                 purpose,
                 reply_to: reply_to(args),
                 live: None,
+                unsent: None,
             }
         }
         (None, true) => match pcm_from_stdin(settings).await? {

@@ -18,5 +18,6 @@ pub mod secrets;
 pub mod serve;
 pub mod services;
 pub mod transcribe;
+pub mod unsent;
 pub mod vocab;
 pub mod voices;

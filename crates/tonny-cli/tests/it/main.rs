@@ -23,6 +23,7 @@ mod services;
 mod stt_worker;
 mod transcribe;
 mod ui;
+mod unsent;
 mod vocab;
 mod voices;
 

@@ -224,6 +224,9 @@ pub struct HistorySettings {
     pub enabled: bool,
     /// Delete history, logs and notifications older than this many days; 0 keeps everything.
     pub retention_days: u32,
+    /// Keep each dictation's recording after its text was delivered (removed with the rest of
+    /// the history after `retention_days`); off deletes it once delivered.
+    pub keep_audio: bool,
 }
 
 impl Default for HistorySettings {
@@ -231,6 +234,7 @@ impl Default for HistorySettings {
         Self {
             enabled: true,
             retention_days: 90,
+            keep_audio: false,
         }
     }
 }

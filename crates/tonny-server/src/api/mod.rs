@@ -19,6 +19,7 @@ mod talk;
 mod talk_audio;
 mod talk_socket;
 mod ui;
+mod unsent;
 mod voices;
 
 use std::future::Future;
@@ -83,6 +84,8 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(talk::stop))
         .routes(routes!(talk_audio::upload))
         .routes(routes!(talk_audio::listen))
+        .routes(routes!(unsent::list))
+        .routes(routes!(unsent::retry))
         .routes(routes!(history::history))
         .routes(routes!(history::export))
         .routes(routes!(history::activity))

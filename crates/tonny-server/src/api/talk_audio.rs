@@ -261,6 +261,7 @@ pub(super) fn recorded(
         purpose,
         reply_to,
         live: None,
+        unsent: None,
     }
 }
 

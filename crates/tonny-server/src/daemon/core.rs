@@ -153,6 +153,7 @@ impl Core {
             Arc::clone(&speech),
             Arc::clone(&mic),
             settings.clone(),
+            Some(crate::unsent::Unsent::new(&paths.recordings_dir())),
         );
         let core = Arc::new(Self {
             paths,

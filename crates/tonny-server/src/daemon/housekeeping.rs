@@ -58,6 +58,8 @@ pub struct Housekeeping {
     backups: PathBuf,
     // When retention last ran (in memory: once a day per run is enough).
     last_retention: Option<DateTime<Utc>>,
+    // Where delivered dictations' recordings are kept.
+    recordings: Option<crate::unsent::Unsent>,
 }
 
 fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> HousekeepingError {
@@ -87,7 +89,15 @@ impl Housekeeping {
             settings,
             backups,
             last_retention: None,
+            recordings: None,
         }
+    }
+
+    /// Also removes delivered dictations' kept recordings (`history.keep_audio`) with the
+    /// rest of the history.
+    pub fn with_recordings(mut self, recordings: crate::unsent::Unsent) -> Self {
+        self.recordings = Some(recordings);
+        self
     }
 
     /// Looks now (as at `now`) and does what is due.
@@ -99,6 +109,14 @@ impl Housekeeping {
         {
             let cutoff = now - chrono::Duration::days(i64::from(settings.history.retention_days));
             let report = self.store.prune(cutoff).await?;
+            if let Some(recordings) = &self.recordings {
+                let removed = recordings.remove_kept_before(cutoff);
+                tracing::info!(
+                    component = "housekeeping",
+                    removed,
+                    "retention: kept recordings"
+                );
+            }
             tracing::info!(
                 component = "housekeeping",
                 transcriptions = report.transcriptions,

@@ -277,6 +277,7 @@ impl Daemon {
                     core.settings.clone(),
                     core.paths.backups_dir(),
                 )
+                .with_recordings(crate::unsent::Unsent::new(&core.paths.recordings_dir()))
                 .run(stop.clone()),
             ),
         ];

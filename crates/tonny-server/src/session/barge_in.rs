@@ -274,6 +274,7 @@ impl Session {
             purpose: Purpose::Command,
             reply_to: ReplyTo::HOST,
             live: None,
+            unsent: None,
         };
         if let Err(e) = self.end_recording(&started, engine, recorded).await {
             tracing::warn!(component = "capture", "barge-in: {e}");

@@ -209,6 +209,7 @@ impl Session {
             purpose: how.purpose,
             reply_to: how.reply_to,
             live,
+            unsent: None,
         }))
     }
 

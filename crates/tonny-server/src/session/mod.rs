@@ -18,6 +18,7 @@ pub mod barge_in;
 pub mod mic;
 pub mod microphone;
 pub mod recording;
+mod unsent;
 
 use std::sync::{Arc, Mutex};
 
@@ -57,6 +58,9 @@ pub enum SessionError {
     /// The pipeline has stopped (the daemon is shutting down).
     #[error(transparent)]
     Pipeline(#[from] CoordinatorError),
+    /// An unsent dictation could not be found or read.
+    #[error(transparent)]
+    Unsent(#[from] crate::unsent::UnsentError),
 }
 
 impl From<AssistantError> for SessionError {
@@ -100,6 +104,8 @@ pub struct Session {
     pub(crate) mic_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     // The echo canceller while barge-in is on.
     pub(crate) echo: barge_in::Echo,
+    // Dictations kept until their text arrives (`None`: not kept, e.g. in unit tests).
+    pub(crate) unsent: Option<crate::unsent::Unsent>,
 }
 
 impl Session {
@@ -109,8 +115,10 @@ impl Session {
         speech: Arc<Speech>,
         mic: Arc<MicSlot>,
         settings: LiveSettings,
+        unsent: Option<crate::unsent::Unsent>,
     ) -> Arc<Self> {
         Arc::new(Self {
+            unsent,
             coordinator: assistant.coordinator().clone(),
             bus: assistant.bus().clone(),
             assistant,

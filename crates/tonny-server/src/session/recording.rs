@@ -30,6 +30,9 @@ pub struct Recorded {
     pub reply_to: ReplyTo,
     /// A streaming engine's session fed while recording: only its final answer is left.
     pub live: Option<Box<dyn SttSession>>,
+    /// The unsent dictation this recording is (a retry); `None`: a new recording, which is
+    /// kept as one if it is a dictation.
+    pub unsent: Option<String>,
 }
 
 impl Session {
@@ -72,7 +75,7 @@ impl Session {
         &self,
         started: &Started,
         engine: Arc<dyn Stt>,
-        recorded: Recorded,
+        mut recorded: Recorded,
     ) -> Result<HeardOutcome, SessionError> {
         let utterance = started.utterance;
         if started.cancel.is_cancelled()
@@ -85,7 +88,11 @@ impl Session {
             self.clear(utterance);
             return Err(SessionError::Cancelled);
         }
+        let unsent = self.keep_unsent(&mut recorded).await;
         let result = self.transcribe_and_handle(started, engine, recorded).await;
+        if let Some(id) = unsent {
+            self.settle_unsent(&id, &result).await;
+        }
         if let Err(e) = &result
             && !matches!(e, SessionError::Cancelled)
         {

@@ -582,6 +582,8 @@ async fn every_route_is_in_the_openapi_document() {
         ("get", "/api/v1/devices"),
         ("get", "/api/v1/backup"),
         ("post", "/api/v1/listen"),
+        ("get", "/api/v1/dictations/unsent"),
+        ("post", "/api/v1/dictations/unsent/{id}/retry"),
         ("delete", "/api/v1/settings/{key}"),
         ("get", "/api/v1/context"),
         ("delete", "/api/v1/context"),

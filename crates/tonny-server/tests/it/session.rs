@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tonny_core::activity::ActivityStatus;
 use tonny_core::pipeline::{Event, State};
 use tonny_core::router::Purpose;
-use tonny_server::assistant::ReplyTo;
+use tonny_server::assistant::{HeardOutcome, ReplyTo};
 use tonny_server::session::SessionError;
 use tonny_server::session::recording::Recorded;
 use tonny_testkit::doubles::{RecordingText, RecordingVoice, ScriptedAgent, ScriptedStt};
@@ -31,6 +31,7 @@ fn heard_here(samples: Vec<f32>) -> Recorded {
         purpose: Purpose::Command,
         reply_to: ReplyTo::HOST,
         live: None,
+        unsent: None,
     }
 }
 
@@ -315,4 +316,56 @@ async fn each_profiles_vocabulary_and_replacements_apply_only_while_it_is_active
         [vec!["TonnyTray", "Niamh"], vec!["TonnyTray", "Saoirse"]],
         "the household's terms, then only the active profile's own"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dictation_that_could_not_be_typed_is_listed_and_typed_by_a_retry() {
+    let text = RecordingText::new();
+    text.set_broken(true);
+    let d = Daemon::with(TestParts {
+        stt: Some(ScriptedStt::hearing("buy some bread")),
+        text: Some(text.clone()),
+        ..TestParts::default()
+    })
+    .await;
+    let session = &d.state.core.session;
+    let heard = session
+        .hear(Recorded {
+            purpose: Purpose::Dictation,
+            ..heard_here(loud_second())
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(&heard, HeardOutcome::Handled { outcome, .. } if outcome.delivery.is_none()),
+        "{heard:?}"
+    );
+    let (status, unsent) = d.call(Method::GET, "/api/v1/dictations/unsent", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(unsent.as_array().unwrap().len(), 1, "{unsent}");
+    assert!(unsent[0]["last_error"].is_string(), "{unsent}");
+    assert_eq!(unsent[0]["audio_ms"], 1_000);
+
+    text.set_broken(false);
+    let id = unsent[0]["id"].as_str().unwrap();
+    let (status, retried) = d
+        .call(
+            Method::POST,
+            &format!("/api/v1/dictations/unsent/{id}/retry"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{retried}");
+    assert_eq!(retried["outcome"]["delivery"]["how"], "typed", "{retried}");
+    assert_eq!(text.delivered(), ["Buy some bread"]);
+    let (_, unsent) = d.call(Method::GET, "/api/v1/dictations/unsent", None).await;
+    assert_eq!(unsent, json!([]));
+    let (status, _) = d
+        .call(
+            Method::POST,
+            &format!("/api/v1/dictations/unsent/{id}/retry"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
