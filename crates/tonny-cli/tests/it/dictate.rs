@@ -79,8 +79,10 @@ fn without_a_typing_tool_the_text_lands_on_the_clipboard_and_the_person_is_told(
         "{}",
         out.stderr
     );
-    let transcript = j["transcript"].as_str().unwrap();
-    assert_eq!(x.clipboard(), format!("{transcript} "));
+    // No window is focused: the default mode (clean) wrote the text that was copied.
+    assert_eq!(j["dictated"]["chosen_by"], "default", "{j}");
+    let written = j["dictated"]["text"].as_str().unwrap();
+    assert_eq!(x.clipboard(), format!("{written} "));
     let db = rusqlite::Connection::open(home.database()).unwrap();
     let title: String = db
         .query_row(
