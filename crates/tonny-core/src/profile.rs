@@ -138,6 +138,10 @@ pub struct Profile {
     /// (`stt.replacements`) while the profile is active.
     #[serde(default)]
     pub replacements: Vec<String>,
+    /// The language this person speaks (ISO 639-1, e.g. `de`), fixed for recognition in
+    /// place of `stt.language` while the profile is active; `None`: the household's.
+    #[serde(default)]
+    pub language: Option<String>,
     /// Argon2 PHC hash of the parental PIN; the PIN itself is never stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pin_hash: Option<String>,
@@ -180,6 +184,9 @@ pub enum ProfileError {
     /// A replacement is not `heard => written`.
     #[error("{0}")]
     Replacement(String),
+    /// Not a two-letter language code.
+    #[error("{0:?} is not a language code: use a two-letter ISO 639-1 code such as en, de, fr")]
+    Language(String),
 }
 
 impl Profile {
@@ -196,6 +203,7 @@ impl Profile {
             tts_voice: None,
             vocabulary: Vec::new(),
             replacements: Vec::new(),
+            language: None,
             pin_hash: None,
         };
         p.validate()?;
@@ -223,6 +231,11 @@ impl Profile {
         for entry in &self.replacements {
             crate::replacements::Replacements::check(entry)
                 .map_err(|e| ProfileError::Replacement(e.to_string()))?;
+        }
+        if let Some(lang) = &self.language
+            && !(lang.len() == 2 && lang.chars().all(|c| c.is_ascii_lowercase()))
+        {
+            return Err(ProfileError::Language(lang.clone()));
         }
         Ok(())
     }

@@ -34,6 +34,8 @@ struct State {
     settings: Arc<Settings>,
     // The active profile's own vocabulary, expected with the household's.
     profile_vocabulary: Vec<String>,
+    // The active profile's own language, in place of `stt.language`.
+    profile_language: Option<String>,
     secrets: Arc<BackendSecrets>,
     engine: Option<Arc<dyn Stt>>,
     voice: Arc<dyn Tts>,
@@ -52,6 +54,7 @@ impl Speech {
             state: Mutex::new(State {
                 settings,
                 profile_vocabulary: Vec::new(),
+                profile_language: None,
                 secrets,
                 engine: None,
                 voice,
@@ -105,7 +108,15 @@ impl Speech {
                 opts.vocabulary.push(term.clone());
             }
         }
+        if let Some(lang) = &state.profile_language {
+            opts.language = Some(lang.clone());
+        }
         opts
+    }
+
+    /// The active profile's language, from now on (`None`: `stt.language`).
+    pub fn set_profile_language(&self, language: Option<String>) {
+        self.lock().profile_language = language;
     }
 
     /// The active profile's vocabulary, from now on.

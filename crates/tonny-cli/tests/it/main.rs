@@ -10,6 +10,7 @@ mod dictation_modes;
 mod docs;
 mod doctor;
 mod history;
+mod languages;
 mod listen;
 mod logs;
 mod models;

@@ -36,6 +36,8 @@ pub struct ProfileView {
     pub vocabulary: Vec<String>,
     /// Its `heard => written` replacements, after the household's.
     pub replacements: Vec<String>,
+    /// The language it speaks (ISO 639-1), fixed for recognition while it is active.
+    pub language: Option<String>,
     /// Whether a PIN is set (never the PIN or its hash).
     pub has_pin: bool,
     /// Whether it is the active profile.
@@ -56,6 +58,7 @@ fn view(p: Profile, active: &str) -> ProfileView {
         tts_voice: p.tts_voice,
         vocabulary: p.vocabulary,
         replacements: p.replacements,
+        language: p.language,
     }
 }
 
@@ -100,6 +103,8 @@ pub struct ProfileInput {
     pub vocabulary: Option<Vec<String>>,
     /// Its `heard => written` replacements (absent: unchanged).
     pub replacements: Option<Vec<String>>,
+    /// The language it speaks (ISO 639-1); absent or empty: the household's `stt.language`.
+    pub language: Option<String>,
 }
 
 fn invalid(e: impl std::fmt::Display) -> ApiError {
@@ -142,6 +147,10 @@ pub(super) async fn put_profile(
     };
     p.vocabulary = kept(input.vocabulary, |e| &e.vocabulary);
     p.replacements = kept(input.replacements, |e| &e.replacements);
+    p.language = input
+        .language
+        .map(|l| l.trim().to_ascii_lowercase())
+        .filter(|l| !l.is_empty());
     p.validate().map_err(invalid)?;
     match existing {
         Some(old) => {

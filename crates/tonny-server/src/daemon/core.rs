@@ -125,12 +125,11 @@ impl Core {
         report(&bus, BackendKind::Agent, &problems);
         // Asked only when there are profiles: asking an empty household for its active
         // profile creates "Default", and the first profile made should be the active one.
-        let profile_voice = match store.list_profiles().await {
-            Ok(all) if !all.is_empty() => {
-                store.active_profile().await.ok().and_then(|p| p.tts_voice)
-            }
+        let active = match store.list_profiles().await {
+            Ok(all) if !all.is_empty() => store.active_profile().await.ok(),
             _ => None,
         };
+        let profile_voice = active.as_ref().and_then(|p| p.tts_voice.clone());
         let voiced = Arc::new(now.with_voice_of(profile_voice.as_deref()));
         let voice_out = voice(build.as_ref(), &bus, &voiced, &values);
         let coordinator = Coordinator::spawn(bus.clone(), &now.conversation);
@@ -147,6 +146,11 @@ impl Core {
             },
         );
         let speech = Arc::new(Speech::new(Arc::clone(&build), voiced, values));
+        // The active person's own words and language from the start, not only after a switch.
+        if let Some(p) = active {
+            speech.set_profile_vocabulary(p.vocabulary);
+            speech.set_profile_language(p.language);
+        }
         let mic = MicSlot::new(now.audio.input_device.clone(), bus.clone());
         let session = Session::new(
             Arc::clone(&assistant),
@@ -302,6 +306,7 @@ impl Core {
         // Its own words are expected from now on, with the household's.
         self.speech
             .set_profile_vocabulary(profile.vocabulary.clone());
+        self.speech.set_profile_language(profile.language.clone());
         let before = std::mem::replace(
             &mut *self
                 .profile_voice

@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_pipeline.sql"),
     include_str!("migrations/0003_activity_status.sql"),
     include_str!("migrations/0004_profile_vocabulary.sql"),
+    include_str!("migrations/0005_profile_language.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -8,7 +8,8 @@ use super::{SqliteDb, now_ms};
 use crate::error::{Result, StoreError};
 
 const COLUMNS: &str = "name, permission, allowed_commands, blocked_commands, daily_limit, \
-                       quiet_hours, speaker_id, tts_voice, pin_hash, vocabulary, replacements";
+                       quiet_hours, speaker_id, tts_voice, pin_hash, vocabulary, replacements, \
+                       language";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Profile> {
     let json_list = |i: usize| -> rusqlite::Result<Vec<String>> {
@@ -32,6 +33,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Profile> {
         pin_hash: r.get(8)?,
         vocabulary: json_list(9)?,
         replacements: json_list(10)?,
+        language: r.get(11)?,
     })
 }
 
@@ -79,7 +81,7 @@ impl SqliteDb {
         self.write("add a profile", |c| {
             let now = now_ms();
             let res = c.execute(
-                &format!("INSERT INTO profiles ({COLUMNS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)"),
+                &format!("INSERT INTO profiles ({COLUMNS}, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)"),
                 params![
                     p.name,
                     p.permission.as_str(),
@@ -92,6 +94,7 @@ impl SqliteDb {
                     p.pin_hash,
                     serde_json::to_string(&p.vocabulary).expect("strings serialize"),
                     serde_json::to_string(&p.replacements).expect("strings serialize"),
+                    p.language,
                     now,
                 ],
             );
@@ -134,7 +137,7 @@ impl SqliteDb {
                 "UPDATE profiles SET name = ?2, permission = ?3, allowed_commands = ?4,
                      blocked_commands = ?5, daily_limit = ?6, quiet_hours = ?7, speaker_id = ?8,
                      tts_voice = ?9, pin_hash = ?10, updated_at = ?11, vocabulary = ?12,
-                     replacements = ?13
+                     replacements = ?13, language = ?14
                  WHERE name = ?1",
                 params![
                     name,
@@ -150,6 +153,7 @@ impl SqliteDb {
                     now_ms(),
                     serde_json::to_string(&p.vocabulary).expect("strings serialize"),
                     serde_json::to_string(&p.replacements).expect("strings serialize"),
+                    p.language,
                 ],
             );
             if let Err(e) = &res
