@@ -43,7 +43,8 @@ def main():
     for i, text in enumerate(SENTENCES):
         raw, wav = os.path.join(work, f"{i}.raw.wav"), os.path.join(work, f"{i}.wav")
         subprocess.run(["espeak-ng", "-v", "en-us", "-w", raw, text], check=True)
-        subprocess.run(["sox", raw, "-r", "16000", "-c", "1", wav], check=True)
+        # No dither: the same sentences give the same samples on every run.
+        subprocess.run(["sox", "-D", raw, "-r", "16000", "-c", "1", wav], check=True)
         wavs.append(wav)
 
     def ours(beam, vocab):
