@@ -143,3 +143,46 @@ fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
         ],
     );
 }
+
+#[test]
+fn a_dictation_that_was_not_typed_is_retried_from_history() {
+    let home = TempHome::new();
+    // No display: the dictation cannot be typed or copied, so it is kept.
+    let lights = tonny_testkit::speech::shared_audio_dir().join("lights.wav");
+    tonny(&home)
+        .env("TONNY_STT_MODEL", tonny_testkit::speech::model_dir())
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .args(["dictate", "--file"])
+        .arg_path(&lights)
+        .run();
+    let x = tonny_testkit::XServer::start();
+    let serve = tonny(&home)
+        .x11(&x)
+        .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
+        .env("TONNY_STT_MODEL", tonny_testkit::speech::model_dir())
+        .env("TONNY_UI_SETUP_DONE", "true")
+        .env("TONNY_TYPING_METHOD", "clipboard")
+        .spawn();
+    tonny_testkit::DaemonApi::wait(home.path(), Duration::from_secs(60));
+    let url = tonny(&home)
+        .arg("ui-url")
+        .run()
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
+    let dir = screenshots("unsent");
+    e2e(
+        &serve,
+        &["e2e/unsent.mjs", &url, dir.to_str().unwrap()],
+        &[],
+    );
+    assert_screenshots(&dir, &["history-unsent", "history-unsent-retried"]);
+    // The daemon delivered it: the clipboard holds the dictation.
+    let copied = x.clipboard();
+    assert!(
+        tonny_testkit::speech::normalize(&copied).contains(&"lights".to_string()),
+        "{copied:?}"
+    );
+}
