@@ -102,3 +102,28 @@ fn keychain_backend_and_typos_in_environment_variables_are_reported() {
             .contains("TONNY_AUDIO_VAD_SILENCE_MS")
     );
 }
+
+#[test]
+fn on_x11_the_typing_tool_and_the_focused_application_are_reported() {
+    let home = TempHome::new();
+    let x = tonny_testkit::XServer::start();
+    let typed = home.path().join("typed.txt");
+    let mut xterm = x.xterm_cat_as(&typed, "Mailer");
+    let out = tonny(&home).x11(&x).args(["--json", "doctor"]).run().json();
+    let typing = find(&out, "typing", "xdotool");
+    assert_eq!(typing["status"], "OK", "{typing}");
+    let modes = find(&out, "dictation modes", "Mailer");
+    assert_eq!(modes["status"], "OK", "{modes}");
+    // Without xdotool on the PATH, typing is not possible and doctor says so.
+    let bin = home.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let out = tonny(&home)
+        .x11(&x)
+        .env("PATH", &bin)
+        .args(["--json", "doctor"])
+        .run()
+        .json();
+    assert_eq!(find(&out, "typing", "X11")["status"], "WARN");
+    x.key("ctrl+d");
+    let _ = xterm.wait();
+}

@@ -485,9 +485,9 @@ fn typing(checks: &mut Vec<Check>) {
         } else {
             checks.push(check(
                 "typing",
-                Status::Ok,
-                "X11: typing through the built-in X11 backend (xdotool not installed)",
-                None,
+                Status::Warn,
+                "X11 session without xdotool: dictation cannot type into windows (the text goes to the clipboard)",
+                Some("sudo apt-get install xdotool".into()),
             ));
         }
     } else {
@@ -500,6 +500,35 @@ fn typing(checks: &mut Vec<Check>) {
     }
 }
 
+/// How dictation learns the focused application (its mode: verbatim in a terminal, mail in a
+/// mail client), when there is a desktop to ask.
+fn dictation_modes(checks: &mut Vec<Check>) {
+    let display = tonny_audio::typing::Display::detect();
+    if display == tonny_audio::typing::Display::None {
+        return; // the typing check already says there is no session
+    }
+    match tonny_audio::focus::focused_app(display) {
+        Ok(app) => checks.push(check(
+            "dictation modes",
+            Status::Ok,
+            format!(
+                "the focused application is known (now {}): dictation.apps picks each one's mode",
+                app.label()
+            ),
+            None,
+        )),
+        Err(why) => checks.push(check(
+            "dictation modes",
+            Status::Warn,
+            format!(
+                "the focused application cannot be told ({why}): dictation is written in \
+                 dictation.mode everywhere"
+            ),
+            Some("tonny dictate --mode verbatim|clean|mail chooses one per dictation".into()),
+        )),
+    }
+}
+
 /// Runs `tonny doctor`.
 pub async fn run(ctx: &mut Ctx) -> anyhow::Result<ExitCode> {
     let mut checks = Vec::new();
@@ -508,6 +537,7 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<ExitCode> {
     secrets(ctx, settings.as_ref(), &mut checks).await;
     audio(&mut checks);
     typing(&mut checks);
+    dictation_modes(&mut checks);
     let failed = checks.iter().any(|c| c.status == Status::Fail);
     if ctx.json {
         output::json(&checks)?;
