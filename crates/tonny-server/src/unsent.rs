@@ -213,16 +213,22 @@ impl Unsent {
         all
     }
 
-    /// One unsent dictation and its samples.
-    pub fn load(&self, id: &str) -> Result<(UnsentDictation, Vec<f32>), UnsentError> {
+    /// One unsent dictation's description.
+    fn read_meta(&self, id: &str) -> Result<UnsentDictation, UnsentError> {
         let missing = || UnsentError::NotFound(id.to_owned());
         if !valid_id(id) {
             return Err(missing());
         }
-        let meta: UnsentDictation = fs::read(self.meta(id))
+        fs::read(self.meta(id))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(missing)?;
+            .ok_or_else(missing)
+    }
+
+    /// One unsent dictation and its samples.
+    pub fn load(&self, id: &str) -> Result<(UnsentDictation, Vec<f32>), UnsentError> {
+        let missing = || UnsentError::NotFound(id.to_owned());
+        let meta = self.read_meta(id)?;
         let path = self.wav(id);
         let reader = hound::WavReader::open(&path).map_err(|source| match source {
             hound::Error::IoError(e) if e.kind() == std::io::ErrorKind::NotFound => missing(),
@@ -241,7 +247,7 @@ impl Unsent {
 
     /// Notes why `id` is still unsent.
     pub fn failed(&self, id: &str, why: &str) {
-        if let Ok((mut meta, _)) = self.load(id) {
+        if let Ok(mut meta) = self.read_meta(id) {
             meta.last_error = Some(why.to_owned());
             if let Err(e) = self.write_meta(&meta) {
                 tracing::warn!("{e}");

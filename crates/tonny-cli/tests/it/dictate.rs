@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tonny_testkit::{PulseServer, TempHome, XServer, of_type, speech, text_of};
 
-use crate::tonny;
+use crate::{newest_notification_title, tonny};
 
 fn dictate(
     home: &TempHome,
@@ -83,15 +83,7 @@ fn without_a_typing_tool_the_text_lands_on_the_clipboard_and_the_person_is_told(
     assert_eq!(j["dictated"]["chosen_by"], "default", "{j}");
     let written = j["dictated"]["text"].as_str().unwrap();
     assert_eq!(x.clipboard(), format!("{written} "));
-    let db = rusqlite::Connection::open(home.database()).unwrap();
-    let title: String = db
-        .query_row(
-            "SELECT title FROM notifications ORDER BY id DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(title, "Text is on the clipboard");
+    assert_eq!(newest_notification_title(&home), "Text is on the clipboard");
 }
 
 #[test]

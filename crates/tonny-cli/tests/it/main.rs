@@ -30,6 +30,18 @@ mod voices;
 
 use tonny_testkit::{TempHome, Tonny};
 
+/// The title of the newest notification stored in `home` (what the person was told last).
+pub fn newest_notification_title(home: &TempHome) -> String {
+    rusqlite::Connection::open(home.database())
+        .unwrap()
+        .query_row(
+            "SELECT title FROM notifications ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 /// `tonny` in `home` with a scrubbed environment.
 pub fn tonny(home: &TempHome) -> Tonny {
     Tonny::new(env!("CARGO_BIN_EXE_tonny"), home)

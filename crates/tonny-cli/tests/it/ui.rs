@@ -28,7 +28,12 @@ fn screenshots(name: &str) -> PathBuf {
 /// Starts `tonny serve` in `home` (on any port, with the test model); returns it and the
 /// address with the token.
 fn serve(home: &TempHome) -> (Running, String) {
-    let serve = tonny(home)
+    serve_with(home, tonny(home))
+}
+
+/// [`serve`] with `tonny` prepared first (a display, more settings).
+fn serve_with(home: &TempHome, tonny_cmd: tonny_testkit::Tonny) -> (Running, String) {
+    let serve = tonny_cmd
         .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
         .env("TONNY_STT_MODEL", tonny_testkit::speech::model_dir())
         .spawn();
@@ -157,21 +162,13 @@ fn a_dictation_that_was_not_typed_is_retried_from_history() {
         .arg_path(&lights)
         .run();
     let x = tonny_testkit::XServer::start();
-    let serve = tonny(&home)
-        .x11(&x)
-        .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
-        .env("TONNY_STT_MODEL", tonny_testkit::speech::model_dir())
-        .env("TONNY_UI_SETUP_DONE", "true")
-        .env("TONNY_TYPING_METHOD", "clipboard")
-        .spawn();
-    tonny_testkit::DaemonApi::wait(home.path(), Duration::from_secs(60));
-    let url = tonny(&home)
-        .arg("ui-url")
-        .run()
-        .ok()
-        .stdout
-        .trim()
-        .to_owned();
+    let (serve, url) = serve_with(
+        &home,
+        tonny(&home)
+            .x11(&x)
+            .env("TONNY_UI_SETUP_DONE", "true")
+            .env("TONNY_TYPING_METHOD", "clipboard"),
+    );
     let dir = screenshots("unsent");
     e2e(
         &serve,

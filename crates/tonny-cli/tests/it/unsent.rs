@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tonny_testkit::{TempHome, XServer, speech};
 
-use crate::tonny;
+use crate::{newest_notification_title, tonny};
 
 fn unsent_dir(home: &TempHome) -> PathBuf {
     home.data_dir().join("recordings/unsent")
@@ -128,15 +128,7 @@ fn a_dictation_that_could_not_be_delivered_is_kept_with_why_until_a_retry_delive
     assert_eq!(left.len(), 1, "{left:?}");
     assert!(left[0]["last_error"].is_string(), "{left:?}");
     // The person was told where it is.
-    let db = rusqlite::Connection::open(home.database()).unwrap();
-    let title: String = db
-        .query_row(
-            "SELECT title FROM notifications ORDER BY id DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(title, "Dictation kept for later");
+    assert_eq!(newest_notification_title(&home), "Dictation kept for later");
 
     let x = XServer::start();
     let id = left[0]["id"].as_str().unwrap();

@@ -20,9 +20,8 @@ use super::{Assistant, AssistantError, Outcome};
 pub struct Dictated {
     /// The mode used.
     pub mode: DictationMode,
-    /// What chose it: `asked` (the caller), `app` (a rule for the focused application) or
-    /// `default` (`dictation.mode`).
-    pub chosen_by: &'static str,
+    /// What chose it.
+    pub chosen_by: ChosenBy,
     /// The focused application, when the desktop said.
     pub app: Option<String>,
     /// What became of the chat rewrite.
@@ -31,6 +30,18 @@ pub struct Dictated {
     pub cleanup_us: u64,
     /// The text typed (before `typing.trailing`).
     pub text: String,
+}
+
+/// What chose a dictation's mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChosenBy {
+    /// The caller asked for it (`tonny dictate --mode`).
+    Asked,
+    /// A `dictation.apps` rule for the focused application.
+    App,
+    /// `dictation.mode`: no rule matched, or the application is unknown.
+    Default,
 }
 
 /// What became of the chat rewrite of one dictation.
@@ -116,15 +127,15 @@ impl Assistant {
         let settings = self.settings.current();
         let app = self.text_output().focused_app().await;
         let (mode, chosen_by) = match (h.request.dictation_mode, &app) {
-            (Some(mode), _) => (mode, "asked"),
+            (Some(mode), _) => (mode, ChosenBy::Asked),
             (None, Some(app)) => match AppRules::parse(&settings.dictation.apps)
                 .ok()
                 .and_then(|rules| rules.mode_for(app).map(|(mode, _)| mode))
             {
-                Some(mode) => (mode, "app"),
-                None => (settings.dictation.mode, "default"),
+                Some(mode) => (mode, ChosenBy::App),
+                None => (settings.dictation.mode, ChosenBy::Default),
             },
-            (None, None) => (settings.dictation.mode, "default"),
+            (None, None) => (settings.dictation.mode, ChosenBy::Default),
         };
         let started = Instant::now();
         let local = clean_up(h.text, mode);
