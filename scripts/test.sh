@@ -23,7 +23,8 @@ source scripts/lib.sh
 ensure_apt ca-certificates gcc g++ cmake python3-pip python3-venv espeak-ng sox libsox-fmt-all systemd man-db \
     dbus dbus-bin gnome-keyring libsecret-tools pkg-config libasound2-dev pulseaudio \
     pulseaudio-utils xvfb xterm xdotool xclip rabbitmq-server chromium opus-tools \
-    libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev imagemagick
+    libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev imagemagick \
+    sway foot wl-clipboard
 ensure_rust
 select_target_dir
 build_ui check

@@ -10,8 +10,11 @@
 //! - [`echo`]: echo cancellation on the sound server (PulseAudio's `module-echo-cancel`), so
 //!   the microphone can stay open while TonnyTray speaks.
 //! - [`playback`]: a queue of speech clips on an output device (rodio), stoppable at once.
-//! - [`typing`]: text into the focused window (xdotool, wtype, ydotool) or the clipboard.
+//! - [`typing`]: text into the focused window (the Wayland virtual keyboard, xdotool, wtype,
+//!   ydotool) or the clipboard, which is restored after a paste.
 //! - [`vad`]: speech regions and pauses (earshot's neural VAD), used to cut long recordings.
+//! - [`virtual_keyboard`]: Wayland typing through `zwp_virtual_keyboard_v1`, without losing the
+//!   first character when the seat had no keyboard.
 
 pub mod capture;
 pub mod decode;
@@ -22,6 +25,7 @@ pub mod playback;
 pub mod resample;
 pub mod typing;
 pub mod vad;
+pub mod virtual_keyboard;
 
 /// The sample rate every TonnyTray speech engine takes.
 pub const SAMPLE_RATE: u32 = 16_000;

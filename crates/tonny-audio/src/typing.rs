@@ -16,6 +16,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tonny_core::output::{Delivery, OutputError, TextOutput};
 use tonny_core::settings::{Trailing, TypingMethod, TypingSettings};
+
+use crate::virtual_keyboard::Pickup;
 use wait_timeout::ChildExt;
 
 /// Which display server the session runs, from its environment.
@@ -65,6 +67,33 @@ fn is_executable(p: &Path) -> bool {
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// Runs `program args` and returns its output when it exits 0 within two seconds with text.
+fn read_output(program: &Path, args: &[&str]) -> Option<String> {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut out).map(|_| out)
+    });
+    match child.wait_timeout(Duration::from_secs(2)) {
+        Ok(Some(status)) if status.success() => {}
+        Ok(None) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        _ => return None,
+    }
+    let out = String::from_utf8(reader.join().ok()?.ok()?).ok()?;
+    (!out.is_empty()).then_some(out)
+}
+
 // Runs `program args` with `input` on stdin; Ok when it exits 0. Output is discarded, not piped:
 // `xclip` leaves a child serving the selection, which would hold a pipe open forever.
 fn run(program: &Path, args: &[&str], input: Option<&str>) -> Result<(), String> {
@@ -110,6 +139,8 @@ struct Keyboard {
     type_args: &'static [&'static str],
     enter_args: &'static [&'static str],
     paste_args: &'static [&'static str],
+    /// Types with a US layout's key codes, so only ASCII on a US layout comes out right.
+    us_keycodes_only: bool,
 }
 
 const XDOTOOL: Keyboard = Keyboard {
@@ -117,12 +148,16 @@ const XDOTOOL: Keyboard = Keyboard {
     type_args: &["type", "--clearmodifiers", "--file", "-"],
     enter_args: &["key", "--clearmodifiers", "Return"],
     paste_args: &["key", "--clearmodifiers", "ctrl+v"],
+    us_keycodes_only: false,
 };
+// `-s 150` first: wtype's virtual keyboard may be the seat's first keyboard, and the focused
+// window needs a moment to take it or the first character is lost (see `virtual_keyboard`).
 const WTYPE: Keyboard = Keyboard {
     tool: "wtype",
-    type_args: &["-"],
-    enter_args: &["-k", "Return"],
-    paste_args: &["-M", "ctrl", "v", "-m", "ctrl"],
+    type_args: &["-s", "150", "-"],
+    enter_args: &["-s", "150", "-k", "Return"],
+    paste_args: &["-s", "150", "-M", "ctrl", "v", "-m", "ctrl"],
+    us_keycodes_only: false,
 };
 const YDOTOOL: Keyboard = Keyboard {
     tool: "ydotool",
@@ -130,7 +165,65 @@ const YDOTOOL: Keyboard = Keyboard {
     // Linux input key codes: 28 Enter, 29 left Ctrl, 47 V.
     enter_args: &["key", "28:1", "28:0"],
     paste_args: &["key", "29:1", "47:1", "47:0", "29:0"],
+    us_keycodes_only: true,
 };
+
+/// One way of typing, in the order tried.
+#[derive(Clone, Copy)]
+enum Typer {
+    /// Our own Wayland virtual keyboard ([`crate::virtual_keyboard`]).
+    VirtualKeyboard,
+    /// A command-line tool.
+    Tool(&'static Keyboard),
+}
+
+/// The name reported for the built-in Wayland keyboard.
+const VIRTUAL_KEYBOARD: &str = "wayland virtual keyboard";
+
+impl Typer {
+    fn name(self) -> &'static str {
+        match self {
+            Typer::VirtualKeyboard => VIRTUAL_KEYBOARD,
+            Typer::Tool(kb) => kb.tool,
+        }
+    }
+}
+
+/// The session's first keyboard layout when the system says (`XKB_DEFAULT_LAYOUT`, Debian's
+/// `/etc/default/keyboard`); `None` when unknown.
+fn keyboard_layout() -> Option<String> {
+    if let Some(l) = std::env::var_os("XKB_DEFAULT_LAYOUT") {
+        return Some(l.to_string_lossy().split(',').next()?.trim().to_owned());
+    }
+    let conf = std::fs::read_to_string("/etc/default/keyboard").ok()?;
+    conf.lines()
+        .find_map(|l| l.trim().strip_prefix("XKBLAYOUT="))
+        .and_then(|v| v.trim_matches('"').split(',').next().map(str::to_owned))
+        .filter(|l| !l.is_empty())
+}
+
+/// Why `kb` would type `text` wrongly, if it would.
+fn cannot_type(kb: &Keyboard, text: &str) -> Option<String> {
+    if !kb.us_keycodes_only {
+        return None;
+    }
+    if !text.is_ascii() {
+        return Some(format!(
+            "{} types only ASCII characters (the text has others)",
+            kb.tool
+        ));
+    }
+    match keyboard_layout() {
+        Some(layout) if layout != "us" => Some(format!(
+            "{} types US key codes and the keyboard layout is {layout}",
+            kb.tool
+        )),
+        _ => None,
+    }
+}
+
+/// How long the window gets to read a pasted clipboard before the person's own is put back.
+const PASTE_SETTLE: Duration = Duration::from_millis(300);
 
 impl Typist {
     /// A typist for the current session's display server.
@@ -146,15 +239,19 @@ impl Typist {
         }
     }
 
-    fn keyboards(&self) -> Vec<&'static Keyboard> {
+    fn typers(&self) -> Vec<Typer> {
+        use Typer::{Tool, VirtualKeyboard};
         match (self.settings.method, self.display) {
             (TypingMethod::Clipboard, _) => vec![],
-            (TypingMethod::Xdotool, _) => vec![&XDOTOOL],
-            (TypingMethod::Wtype, _) => vec![&WTYPE],
-            (TypingMethod::Ydotool, _) => vec![&YDOTOOL],
-            (TypingMethod::Auto, Display::Wayland) => vec![&WTYPE, &YDOTOOL],
-            (TypingMethod::Auto, Display::X11) => vec![&XDOTOOL, &YDOTOOL],
-            (TypingMethod::Auto, Display::None) => vec![&YDOTOOL],
+            (TypingMethod::Wayland, _) => vec![VirtualKeyboard],
+            (TypingMethod::Xdotool, _) => vec![Tool(&XDOTOOL)],
+            (TypingMethod::Wtype, _) => vec![Tool(&WTYPE)],
+            (TypingMethod::Ydotool, _) => vec![Tool(&YDOTOOL)],
+            (TypingMethod::Auto, Display::Wayland) => {
+                vec![VirtualKeyboard, Tool(&WTYPE), Tool(&YDOTOOL)]
+            }
+            (TypingMethod::Auto, Display::X11) => vec![Tool(&XDOTOOL), Tool(&YDOTOOL)],
+            (TypingMethod::Auto, Display::None) => vec![Tool(&YDOTOOL)],
         }
     }
 
@@ -167,6 +264,22 @@ impl Typist {
             ],
             Display::None => vec![],
         }
+    }
+
+    /// The text on the clipboard now, to put back after a paste; `None` when empty, not text,
+    /// or unreadable.
+    fn clipboard_text(&self) -> Option<String> {
+        let readers: &[(&str, &[&str])] = match self.display {
+            Display::Wayland => &[("wl-paste", &["--no-newline", "--type", "text/plain"])],
+            Display::X11 => &[
+                ("xclip", &["-selection", "clipboard", "-out"]),
+                ("xsel", &["--clipboard", "--output"]),
+            ],
+            Display::None => &[],
+        };
+        readers
+            .iter()
+            .find_map(|(tool, args)| read_output(&find(tool)?, args))
     }
 
     fn copy(&self, text: &str) -> Result<String, String> {
@@ -186,6 +299,62 @@ impl Typist {
         Err(why.join("; "))
     }
 
+    /// Types `text` with `typer`, pressing Enter after it when asked.
+    fn type_with(&self, typer: Typer, text: &str) -> Result<(), String> {
+        match typer {
+            Typer::VirtualKeyboard => {
+                let mut keys = text.to_owned();
+                if self.settings.press_enter {
+                    keys.push('\n');
+                }
+                crate::virtual_keyboard::type_text(&keys, Pickup::WhenSeatHadNoKeyboard)
+                    .map(|_| ())
+                    .map_err(|e| format!("{VIRTUAL_KEYBOARD}: {e}"))
+            }
+            Typer::Tool(kb) => {
+                let path = find(kb.tool).ok_or_else(|| format!("{} is not installed", kb.tool))?;
+                if let Some(why) = cannot_type(kb, text) {
+                    return Err(why);
+                }
+                run(&path, kb.type_args, Some(text))?;
+                if self.settings.press_enter
+                    && let Err(e) = run(&path, kb.enter_args, None)
+                {
+                    tracing::warn!("text typed but Enter not pressed: {e}");
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Puts `text` on the clipboard and has `kb` press Ctrl+V, then puts the person's own
+    /// clipboard text back. `Err` carries why the text is only on the clipboard.
+    fn paste(&self, kb: Option<&'static Keyboard>, text: &str) -> Result<Delivery, String> {
+        let previous = kb.and_then(|_| self.clipboard_text());
+        let clip = self.copy(text)?;
+        let Some((kb, path)) = kb.and_then(|kb| Some((kb, find(kb.tool)?))) else {
+            return Ok(Delivery::Clipboard {
+                tool: clip,
+                reason: String::new(),
+            });
+        };
+        if run(&path, kb.paste_args, None).is_err() {
+            return Ok(Delivery::Clipboard {
+                tool: clip,
+                reason: String::new(),
+            });
+        }
+        if let Some(previous) = previous {
+            std::thread::sleep(PASTE_SETTLE);
+            if let Err(e) = self.copy(&previous) {
+                tracing::warn!("the clipboard could not be put back after pasting: {e}");
+            }
+        }
+        Ok(Delivery::Pasted {
+            tool: format!("{clip} + {}", kb.tool),
+        })
+    }
+
     /// Types, pastes or copies `text` (blocking; run it off the async runtime).
     pub fn deliver_blocking(&self, text: &str) -> Result<Delivery, OutputError> {
         let mut full = text.to_owned();
@@ -195,26 +364,23 @@ impl Typist {
             Trailing::Newline => full.push('\n'),
         }
         let mut why = Vec::new();
-        let mut failed_keyboard = None;
-        for kb in self.keyboards() {
-            let Some(path) = find(kb.tool) else {
-                why.push(format!("{} is not installed", kb.tool));
-                continue;
-            };
-            match run(&path, kb.type_args, Some(&full)) {
+        let mut can_paste = None;
+        for typer in self.typers() {
+            match self.type_with(typer, &full) {
                 Ok(()) => {
-                    if self.settings.press_enter
-                        && let Err(e) = run(&path, kb.enter_args, None)
-                    {
-                        tracing::warn!("text typed but Enter not pressed: {e}");
-                    }
                     return Ok(Delivery::Typed {
-                        tool: kb.tool.to_owned(),
+                        tool: typer.name().to_owned(),
                     });
                 }
                 Err(e) => {
                     why.push(e);
-                    failed_keyboard.get_or_insert((kb, path));
+                    // A tool that exists but could not type may still paste (characters
+                    // missing from its keymap, another layout).
+                    if let Typer::Tool(kb) = typer
+                        && find(kb.tool).is_some()
+                    {
+                        can_paste.get_or_insert(kb);
+                    }
                 }
             }
         }
@@ -228,22 +394,12 @@ impl Typist {
         } else {
             why.join("; ")
         };
-        match self.copy(&full) {
-            Ok(clip) => {
-                // A keyboard that exists but could not type may still paste (e.g. characters
-                // missing from the keymap).
-                if let Some((kb, path)) = failed_keyboard
-                    && run(&path, kb.paste_args, None).is_ok()
-                {
-                    return Ok(Delivery::Pasted {
-                        tool: format!("{clip} + {}", kb.tool),
-                    });
-                }
-                Ok(Delivery::Clipboard { tool: clip, reason })
-            }
+        match self.paste(can_paste, &full) {
+            Ok(Delivery::Clipboard { tool, .. }) => Ok(Delivery::Clipboard { tool, reason }),
+            Ok(delivery) => Ok(delivery),
             Err(clip_why) => Err(OutputError(format!(
                 "the text could not be typed ({reason}) nor copied to the clipboard ({clip_why}); \
-                 install xdotool and xclip (X11) or wtype and wl-clipboard (Wayland)"
+                 install xdotool and xclip (X11) or wl-clipboard (Wayland)"
             ))),
         }
     }
@@ -281,9 +437,9 @@ mod tests {
             ..TypingSettings::default()
         };
         Typist::for_display(&settings, display)
-            .keyboards()
+            .typers()
             .iter()
-            .map(|k| k.tool)
+            .map(|t| t.name())
             .collect()
     }
 
@@ -295,7 +451,11 @@ mod tests {
         );
         assert_eq!(
             tools(TypingMethod::Auto, Display::Wayland),
-            ["wtype", "ydotool"]
+            [VIRTUAL_KEYBOARD, "wtype", "ydotool"]
+        );
+        assert_eq!(
+            tools(TypingMethod::Wayland, Display::Wayland),
+            [VIRTUAL_KEYBOARD]
         );
         assert_eq!(tools(TypingMethod::Auto, Display::None), ["ydotool"]);
         assert_eq!(tools(TypingMethod::Wtype, Display::X11), ["wtype"]);

@@ -132,6 +132,13 @@ impl Tonny {
         self.env("DISPLAY", x.display())
     }
 
+    /// Uses the private Wayland compositor `sway` (typing, the focused app id); the display is
+    /// an absolute socket path, so `XDG_RUNTIME_DIR` stays free for PulseAudio.
+    pub fn wayland(self, sway: &crate::Sway) -> Self {
+        self.env("WAYLAND_DISPLAY", sway.wayland_display())
+            .env("SWAYSOCK", sway.swaysock())
+    }
+
     /// Starts the command in the background, stdin closed after `stdin` bytes.
     pub fn spawn(mut self) -> Running {
         let mut child = self

@@ -15,6 +15,7 @@
 //! - [`fake_hub`]: a protocol-faithful fake Hugging Face hub for model downloads.
 //! - [`speech`]: the shared recordings, the test model, faster-whisper, espeak-ng, WER.
 //! - [`xserver`]: a private Xvfb and an xterm to type into.
+//! - [`sway`]: a private headless sway and a foot terminal to type into (Wayland).
 //! - [`fixtures`]: realistic household utterances for filling databases.
 
 pub mod cli;
@@ -30,6 +31,7 @@ pub mod rabbitmq;
 pub mod secret_service;
 pub mod serve;
 pub mod speech;
+pub mod sway;
 pub mod xserver;
 
 pub use cli::{Output, Tonny};
@@ -40,6 +42,7 @@ pub use levels::LevelWatch;
 pub use pulse::PulseServer;
 pub use rabbitmq::RabbitServer;
 pub use secret_service::SecretService;
+pub use sway::{FootCat, Sway};
 pub use xserver::XServer;
 
 /// A free TCP port on 127.0.0.1 (for a server a test starts as a separate program, which must be

@@ -1,3 +1,4 @@
 //! Integration tests for tonny-audio with real recordings.
 
 mod endpoint;
+mod wayland;

@@ -1,9 +1,10 @@
 //! `tonny dictate` in a real X server: typed into an xterm, or left on the clipboard with a
-//! notification when no typing tool exists.
+//! notification when no typing tool exists; and in a real Wayland compositor (headless sway),
+//! typed into foot.
 
 use std::time::Duration;
 
-use tonny_testkit::{PulseServer, TempHome, XServer, of_type, speech, text_of};
+use tonny_testkit::{PulseServer, Sway, TempHome, XServer, of_type, speech, text_of};
 
 use crate::{newest_notification_title, tonny};
 
@@ -54,6 +55,38 @@ fn dictation_is_typed_into_the_focused_window() {
     );
     let lights = speech::shared_audio_dir().join("lights.wav");
     speech::assert_near_reference("Turn on the living room lights.", &typed, &lights, 5, 0.2);
+}
+
+#[test]
+fn dictation_under_wayland_arrives_complete_with_non_ascii_words() {
+    let home = TempHome::new();
+    let pulse = PulseServer::start();
+    let sway = Sway::start();
+    let foot = sway.foot_cat();
+    // A replacement makes the dictation carry a non-ASCII word.
+    tonny(&home)
+        .args(["vocab", "replace", "lights", "lumières"])
+        .run()
+        .ok();
+    let run = tonny(&home)
+        .pulse(&pulse)
+        .wayland(&sway)
+        .env("TONNY_STT_MODEL", speech::model_dir())
+        .args(["--json", "dictate"])
+        .spawn();
+    pulse.wait_for_recording(Duration::from_secs(120));
+    pulse.speak_wav(&speech::shared_audio_dir().join("lights.wav"));
+    let out = run.finish().ok().json();
+    assert_eq!(out["delivery"]["how"], "typed", "{out}");
+    assert_eq!(out["delivery"]["tool"], "wayland virtual keyboard", "{out}");
+    // sway says which application is focused: foot is a terminal, so verbatim.
+    assert_eq!(out["dictated"]["app"], "foot", "{out}");
+    assert_eq!(out["dictated"]["mode"], "verbatim", "{out}");
+    let transcript = out["dictated"]["text"].as_str().unwrap();
+    assert!(transcript.contains("lumières"), "{out}");
+    // Every character, the first one and the non-ASCII word included, plus the trailing space.
+    let typed = foot.typed_settled(Duration::from_secs(10));
+    assert_eq!(typed, format!("{transcript} "));
 }
 
 #[test]

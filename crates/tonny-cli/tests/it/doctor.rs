@@ -127,3 +127,19 @@ fn on_x11_the_typing_tool_and_the_focused_application_are_reported() {
     x.key("ctrl+d");
     let _ = xterm.wait();
 }
+
+#[test]
+fn on_sway_the_built_in_virtual_keyboard_and_the_focused_app_are_reported() {
+    let home = TempHome::new();
+    let sway = tonny_testkit::Sway::start();
+    let _foot = sway.foot_cat();
+    let out = tonny(&home)
+        .wayland(&sway)
+        .args(["--json", "doctor"])
+        .run()
+        .json();
+    let typing = find(&out, "typing", "virtual keyboard");
+    assert_eq!(typing["status"], "OK", "{typing}");
+    let modes = find(&out, "dictation modes", "foot");
+    assert_eq!(modes["status"], "OK", "{modes}");
+}

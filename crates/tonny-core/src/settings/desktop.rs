@@ -15,6 +15,9 @@ pub enum TypingMethod {
     Auto,
     /// X11 XTest through `xdotool`.
     Xdotool,
+    /// Wayland virtual keyboard, built in (sway, Hyprland and other wlroots desktops): any
+    /// character, whatever the keyboard layout.
+    Wayland,
     /// Wayland virtual keyboard through `wtype`.
     Wtype,
     /// Kernel uinput through `ydotool` (any display server; needs `ydotoold`).

@@ -456,29 +456,41 @@ fn audio(checks: &mut Vec<Check>) {
     }
 }
 
+/// On Wayland: our own virtual keyboard where the compositor offers one (wlroots desktops),
+/// else what is left (ydotool, the clipboard) and why.
+fn wayland_typing(checks: &mut Vec<Check>) {
+    match tonny_audio::virtual_keyboard::probe() {
+        Ok(()) => checks.push(check(
+            "typing",
+            Status::Ok,
+            "Wayland: built-in virtual keyboard (every character, whatever the keyboard layout)",
+            None,
+        )),
+        Err(why) if on_path("ydotool") => checks.push(check(
+            "typing",
+            Status::Warn,
+            format!(
+                "Wayland: {why}; ydotool types instead (ASCII on a US layout only; other text is \
+                 pasted, and ydotoold must be running)"
+            ),
+            Some("systemctl --user enable --now ydotool".into()),
+        )),
+        Err(why) => checks.push(check(
+            "typing",
+            Status::Warn,
+            format!(
+                "Wayland: {why}, and ydotool is not installed: dictation goes to the clipboard"
+            ),
+            Some("sudo apt-get install ydotool wl-clipboard".into()),
+        )),
+    }
+}
+
 fn typing(checks: &mut Vec<Check>) {
     let wayland = std::env::var_os("WAYLAND_DISPLAY").is_some();
     let x11 = std::env::var_os("DISPLAY").is_some();
     if wayland {
-        let tools: Vec<&str> = ["wtype", "ydotool"]
-            .into_iter()
-            .filter(|t| on_path(t))
-            .collect();
-        if tools.is_empty() {
-            checks.push(check(
-                "typing",
-                Status::Warn,
-                "Wayland session without wtype or ydotool: dictation cannot type into windows (replies go to the clipboard)",
-                Some("sudo apt-get install wtype".into()),
-            ));
-        } else {
-            checks.push(check(
-                "typing",
-                Status::Ok,
-                format!("Wayland: {}", tools.join(", ")),
-                None,
-            ));
-        }
+        wayland_typing(checks);
     } else if x11 {
         if on_path("xdotool") {
             checks.push(check("typing", Status::Ok, "X11: xdotool", None));
