@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { useApi } from "./api/useApi";
 import { call, events, takeToken, type SettingsView, type Status } from "./api/client";
-import { Talk } from "./views/Talk";
+import { Talk, type Partial } from "./views/Talk";
 import { History } from "./views/History";
 import { Profiles } from "./views/Profiles";
 import { Actions } from "./views/Actions";
@@ -20,8 +20,9 @@ export function App() {
   const [status, setStatus] = useState<Status | null>(null);
   const [online, setOnline] = useState(false);
   const [view, setView] = useState<View>("Talk");
-  // What is being heard while someone speaks (cleared by the final transcript).
-  const [partial, setPartial] = useState("");
+  // What is being heard while someone speaks (cleared by the final transcript): words that
+  // will not change, then the rest of the current guess.
+  const [partial, setPartial] = useState<Partial>({ stable: "", tentative: "" });
   // Settings changed that take effect only after a restart.
   const [restart, setRestart] = useState<string[]>([]);
   const { data: settings, reload: loadSettings } = useApi<SettingsView>(token ?? "", token ? "/api/v1/settings" : null);
@@ -42,10 +43,10 @@ export function App() {
       (e) => {
         switch (e.type) {
           case "partial_transcript":
-            setPartial(e.text);
+            setPartial({ stable: e.text, tentative: e.tentative ?? "" });
             break;
           case "transcript":
-            setPartial("");
+            setPartial({ stable: "", tentative: "" });
             break;
           case "state_changed":
           case "profile_changed":

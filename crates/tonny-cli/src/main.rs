@@ -30,7 +30,7 @@ use tonny_server::parts::EmbeddedLoader;
 use crate::ctx::Ctx;
 use tonny_core::stt::{Stt, SttError};
 use tonny_providers::stt::worker::serve;
-use tonny_whisper::{EngineOptions, WhisperEngine};
+use tonny_whisper::{EngineOptions, LiveEngine, WhisperEngine};
 
 /// TonnyTray: a voice-to-action companion for the household desktop.
 ///
@@ -156,7 +156,10 @@ fn compute_type(value: &str) -> Result<ComputeType, String> {
 fn in_process(dir: &std::path::Path, stt: &SttSettings) -> Result<Arc<dyn Stt>, SttError> {
     let engine = WhisperEngine::load(dir, EngineOptions::from_settings(stt))
         .map_err(|e| SttError::Model(Box::new(e)))?;
-    Ok(Arc::new(engine))
+    Ok(Arc::new(LiveEngine::new(
+        Arc::new(engine),
+        stt.live_text_ms,
+    )))
 }
 
 /// `tonny stt-worker`: loads the model and answers requests until stdin ends. It opens no

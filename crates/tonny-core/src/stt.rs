@@ -134,12 +134,15 @@ pub trait SttSession: Send {
     /// Adds 16 kHz mono audio; never blocks.
     fn push(&mut self, audio: &[f32]);
 
-    /// Ends the audio and waits for the transcript. Blocking: call it from a blocking thread.
-    fn finish(self: Box<Self>) -> Result<Transcript, SttError>;
+    /// Ends the audio and waits for the transcript. `recorded` is the whole recording as the
+    /// capture kept it: an engine whose live pass only shows text decodes it, so what is typed
+    /// is exactly what the same recording gives without live text; a streaming server, which
+    /// heard it all already, ignores it. Blocking: call it from a blocking thread.
+    fn finish(self: Box<Self>, recorded: &[f32]) -> Result<Transcript, SttError>;
 }
 
 /// Called with the text recognised so far while audio is still arriving.
-pub type PartialSink = Box<dyn Fn(&str) + Send + Sync>;
+pub type PartialSink = Box<dyn Fn(&PartialTranscript) + Send + Sync>;
 
 /// A speech-to-text engine. Implementations are safe to share between threads; whether calls
 /// run in parallel or one after another is documented by each.

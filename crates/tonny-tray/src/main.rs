@@ -328,6 +328,13 @@ async fn when_ready(
                 );
             }
             Event::Notification { title, body } => notify(&app, &title, &body),
+            Event::PartialTranscript {
+                text, tentative, ..
+            } => {
+                if let Some(tray) = app.tray_by_id(TRAY) {
+                    let _ = tray.set_tooltip(Some(live_tooltip(&text, &tentative)));
+                }
+            }
             Event::ServiceHealth { .. } => {
                 let down = daemon.core().services.any_down();
                 if down != services_down {
@@ -356,6 +363,17 @@ async fn when_ready(
             _ => {}
         }
     }
+}
+
+/// The tooltip while someone speaks: the end of what is heard so far (a tooltip is short).
+fn live_tooltip(stable: &str, tentative: &str) -> String {
+    const SHOWN: usize = 60;
+    let heard = format!("{stable} {tentative}");
+    let heard = heard.split_whitespace().collect::<Vec<_>>().join(" ");
+    let count = heard.chars().count();
+    let tail: String = heard.chars().skip(count.saturating_sub(SHOWN)).collect();
+    let ellipsis = if count > SHOWN { "…" } else { "" };
+    format!("TonnyTray hears: {ellipsis}{tail}")
 }
 
 /// Shows `state` in the tray (icon and tooltip) and says so on stderr.
@@ -565,5 +583,25 @@ fn open_dashboard(app: &AppHandle) {
             });
         }
         Err(e) => eprintln!("tonny-tray: the dashboard could not be opened: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::live_tooltip;
+
+    #[test]
+    fn the_live_tooltip_shows_the_end_of_what_is_heard() {
+        assert_eq!(
+            live_tooltip("Turn on", "the lights"),
+            "TonnyTray hears: Turn on the lights"
+        );
+        let long = live_tooltip(&"word ".repeat(30), "last");
+        assert!(long.starts_with("TonnyTray hears: …"), "{long}");
+        assert!(long.ends_with("word last"), "{long}");
+        assert_eq!(
+            long.chars().count(),
+            "TonnyTray hears: …".chars().count() + 60
+        );
     }
 }

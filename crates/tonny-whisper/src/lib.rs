@@ -12,7 +12,8 @@
 //! - [`decode`]: the windowed decoding loop with temperature fallback.
 //! - `prompt`: the household's vocabulary encoded as a decoder prompt (hotwords).
 //! - [`engine`]: [`WhisperEngine`], the loaded model behind the `Stt` trait.
-//! - [`live`]: partial transcripts while audio is still arriving.
+//! - [`live`]: partial transcripts while audio is still arriving ([`LiveEngine`]: the engine
+//!   with live text while a recording is made).
 //!
 //! What a model directory must contain is checked by `tonny_providers::stt::models::inspect`,
 //! shared with model management.
@@ -26,5 +27,5 @@ pub mod vocab;
 
 pub use decode::DecodeOptions;
 pub use engine::{ComputeChoice, EngineError, EngineOptions, WhisperEngine};
-pub use live::LiveTranscriber;
+pub use live::{LiveEngine, LiveTranscriber};
 pub use tonny_providers::stt::models::{ModelError, ModelFiles};

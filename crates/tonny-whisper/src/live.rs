@@ -8,7 +8,9 @@
 
 use std::sync::Arc;
 
-use tonny_core::stt::{PartialTranscript, Transcript};
+use tonny_core::stt::{
+    PartialSink, PartialTranscript, Stt, SttError, SttSession, TranscribeOptions, Transcript,
+};
 
 use crate::decode::DecodeOptions;
 use crate::engine::{EngineError, WhisperEngine};
@@ -93,5 +95,101 @@ impl LiveTranscriber {
     pub fn finish(self, opts: DecodeOptions) -> Result<Transcript, EngineError> {
         self.engine
             .transcribe_with(&self.buffer, self.language.as_deref(), opts)
+    }
+}
+
+/// The embedded engine with live text: [`Stt`] like [`WhisperEngine`], and while a recording
+/// is made, a [`LiveTranscriber`] on a thread of its own reports partial text every
+/// `cadence_ms` of new audio. What is typed still comes from one decode of the whole recording
+/// with the person's options (beam, vocabulary), so live text never changes the result.
+pub struct LiveEngine {
+    engine: Arc<WhisperEngine>,
+    cadence_ms: u32,
+}
+
+impl LiveEngine {
+    /// `engine` with live text every `cadence_ms` (0: none, [`Stt::start_session`] declines).
+    pub fn new(engine: Arc<WhisperEngine>, cadence_ms: u32) -> Self {
+        Self { engine, cadence_ms }
+    }
+}
+
+impl Stt for LiveEngine {
+    fn name(&self) -> String {
+        self.engine.name()
+    }
+
+    fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError> {
+        self.engine.transcribe(audio, opts)
+    }
+
+    fn start_session(
+        &self,
+        opts: &TranscribeOptions,
+        partial: PartialSink,
+    ) -> Option<Box<dyn SttSession>> {
+        if self.cadence_ms == 0 {
+            return None;
+        }
+        let (audio, received) = std::sync::mpsc::channel::<Vec<f32>>();
+        let mut live = LiveTranscriber::new(
+            Arc::clone(&self.engine),
+            opts.language.clone(),
+            self.cadence_ms,
+        );
+        let decoding = std::thread::Builder::new()
+            .name("tonny-live-text".into())
+            .spawn(move || {
+                while let Ok(mut chunk) = received.recv() {
+                    // Audio that arrived during the last decode is taken in one go, so a slow
+                    // decode never queues more decodes behind it.
+                    while let Ok(more) = received.try_recv() {
+                        chunk.extend_from_slice(&more);
+                    }
+                    match live.push(&chunk) {
+                        Ok(Some(p)) => partial(&p),
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::warn!(component = "stt", "live text stopped: {e}");
+                            return;
+                        }
+                    }
+                }
+            })
+            .ok()?;
+        Some(Box::new(LiveSession {
+            engine: Arc::clone(&self.engine),
+            opts: opts.clone(),
+            audio: Some(audio),
+            decoding: Some(decoding),
+        }))
+    }
+}
+
+/// A recording being made with live text (see [`LiveEngine`]).
+struct LiveSession {
+    engine: Arc<WhisperEngine>,
+    opts: TranscribeOptions,
+    audio: Option<std::sync::mpsc::Sender<Vec<f32>>>,
+    decoding: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SttSession for LiveSession {
+    fn push(&mut self, audio: &[f32]) {
+        if let Some(tx) = &self.audio {
+            // The decoding thread may have stopped on an error: then there is no live text,
+            // and the final pass still runs.
+            let _ = tx.send(audio.to_vec());
+        }
+    }
+
+    fn finish(mut self: Box<Self>, recorded: &[f32]) -> Result<Transcript, SttError> {
+        drop(self.audio.take());
+        // A decode in progress ends first (the engine runs one at a time anyway); no partial
+        // text is reported after the final pass starts.
+        if let Some(d) = self.decoding.take() {
+            let _ = d.join();
+        }
+        self.engine.transcribe(recorded, &self.opts)
     }
 }

@@ -8,7 +8,13 @@ type Line = { who: "you" | "tonny" | "refused" | "error"; text: string };
 
 const WHO: Record<Line["who"], string> = { you: "You", tonny: "Tonny", refused: "Not allowed", error: "Problem" };
 
-export function Talk({ token, partial }: { token: string; partial: string }) {
+/** Live text while someone speaks: `stable` will not change, `tentative` may. */
+export interface Partial {
+  stable: string;
+  tentative: string;
+}
+
+export function Talk({ token, partial }: { token: string; partial: Partial }) {
   const [lines, setLines] = useState<Line[]>([]);
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
@@ -135,7 +141,11 @@ export function Talk({ token, partial }: { token: string; partial: string }) {
             {l.text}
           </p>
         ))}
-        {partial && <p className="line partial">{partial}…</p>}
+        {(partial.stable || partial.tentative) && (
+          <p className="line partial" data-testid="live-text">
+            {partial.stable} <span className="tentative">{partial.tentative}</span>…
+          </p>
+        )}
         <div ref={end} />
       </div>
       <div className="speak">

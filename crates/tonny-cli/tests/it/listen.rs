@@ -208,3 +208,50 @@ fn hands_free_takes_one_request_after_another_without_a_hotkey() {
         out.stdout
     );
 }
+
+#[test]
+fn live_text_is_on_the_event_stream_while_the_person_still_speaks() {
+    let home = TempHome::new();
+    let pulse = PulseServer::start();
+    let run = with_model(tonny(&home).pulse(&pulse))
+        .args(["run", "--silent", "--hands-free", "--events"])
+        .spawn();
+    let events = run.events();
+    events.wait_for(Duration::from_secs(120), of_type("ready"));
+    // About 7.3 s of speech: two recordings with half a second between them.
+    let load = |name: &str| -> Vec<f32> {
+        hound::WavReader::open(shared(name))
+            .unwrap()
+            .samples::<i16>()
+            .map(|s| f32::from(s.unwrap()) / 32768.0)
+            .collect()
+    };
+    let mut speech = load("family.wav");
+    speech.extend(std::iter::repeat_n(0.0, 8_000));
+    speech.extend(load("fox.wav"));
+    let lasts = Duration::from_millis(speech.len() as u64 * 1000 / 16_000);
+    let mark = events.len();
+    let started = std::time::Instant::now();
+    pulse.speak(&speech);
+    events.wait_for_after(mark, Duration::from_secs(60), |e| {
+        of_type("partial_transcript")(e) && !e["text"].as_str().unwrap_or_default().is_empty()
+    });
+    assert!(
+        started.elapsed() < lasts,
+        "stable live text came {:?} after the speech started, which lasts {lasts:?}",
+        started.elapsed()
+    );
+    let final_t = events.wait_for_after(mark, Duration::from_secs(60), of_type("transcript"));
+    let all = events.all();
+    let partials: Vec<&serde_json::Value> = all[mark..]
+        .iter()
+        .take_while(|e| !of_type("transcript")(e))
+        .filter(|e| of_type("partial_transcript")(e))
+        .collect();
+    for pair in partials.windows(2) {
+        let (a, b) = (text_of(pair[0]), text_of(pair[1]));
+        assert!(b.starts_with(&a), "stable words taken back: {a:?} → {b:?}");
+    }
+    assert!(text_of(&final_t).contains("family"), "{final_t}");
+    let _ = run.finish_after_kill();
+}

@@ -60,8 +60,11 @@ pub enum Event {
         /// Utterance being transcribed.
         #[schema(value_type = u64)]
         utterance: UtteranceId,
-        /// The stable prefix so far.
+        /// The stable prefix so far: words that will not change while the person speaks.
         text: String,
+        /// The rest of the current guess, which may still change (shown lighter).
+        #[serde(default)]
+        tentative: String,
     },
     /// The final transcript.
     Transcript {

@@ -139,6 +139,10 @@ pub struct SttSettings {
     pub openai_model: String,
     /// Give up on one transcription after this long.
     pub timeout_ms: u64,
+    /// How often the embedded engine re-reads the recording while the person speaks, to show
+    /// live text (each pass costs CPU; the final pass after the speech decides what is typed);
+    /// 0 shows no live text.
+    pub live_text_ms: u32,
 }
 
 impl Default for SttSettings {
@@ -153,6 +157,7 @@ impl Default for SttSettings {
             compute_type: ComputeType::Auto,
             threads: 0,
             unload_after_minutes: 10,
+            live_text_ms: 700,
             whisperlivekit_url: "ws://127.0.0.1:8000/asr".into(),
             openai_url: "https://api.openai.com/v1".into(),
             openai_model: "whisper-1".into(),

@@ -195,6 +195,14 @@ impl Settings {
             " ms",
         );
         c.range("stt.threads", self.stt.threads, 0..=64, " (0 = every core)");
+        if self.stt.live_text_ms != 0 {
+            c.range(
+                "stt.live_text_ms",
+                self.stt.live_text_ms,
+                200..=10_000,
+                " ms (0 = no live text)",
+            );
+        }
         c.range(
             "stt.unload_after_minutes",
             self.stt.unload_after_minutes,

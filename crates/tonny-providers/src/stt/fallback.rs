@@ -129,14 +129,14 @@ impl SttSession for Rescuable {
         self.session.push(audio);
     }
 
-    fn finish(self: Box<Self>) -> Result<Transcript, SttError> {
+    fn finish(self: Box<Self>, recorded: &[f32]) -> Result<Transcript, SttError> {
         let Self {
             inner,
             session,
             audio,
             opts,
         } = *self;
-        match session.finish() {
+        match session.finish(recorded) {
             Ok(t) => {
                 inner.succeeded();
                 Ok(t)

@@ -16,7 +16,8 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tonny_core::stt::{
-    PartialSink, SAMPLE_RATE, Segment, Stt, SttError, SttSession, TranscribeOptions, Transcript,
+    PartialSink, PartialTranscript, SAMPLE_RATE, Segment, Stt, SttError, SttSession,
+    TranscribeOptions, Transcript,
 };
 
 use crate::remote::block_on;
@@ -89,6 +90,22 @@ impl Heard {
         }
     }
 
+    /// The finished lines (the server will not change them) and the buffer (it may).
+    fn partial(&self) -> PartialTranscript {
+        let stable: Vec<&str> = self
+            .lines
+            .iter()
+            .filter(|l| l.get("speaker").and_then(Value::as_i64) != Some(-2))
+            .filter_map(|l| l.get("text")?.as_str())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect();
+        PartialTranscript {
+            stable: stable.join(" "),
+            tentative: self.buffer.trim().to_owned(),
+        }
+    }
+
     fn transcript(self, language: String, audio_ms: u64, elapsed_ms: u64) -> Transcript {
         let mut speaker = None;
         let mut segments: Vec<Segment> = self
@@ -146,7 +163,7 @@ impl WhisperLiveKitStt {
         &self,
         audio: &[f32],
         language: Option<&str>,
-        on_partial: impl FnMut(&str) + Send,
+        on_partial: impl FnMut(&PartialTranscript) + Send,
     ) -> Result<Transcript, SttError> {
         let (tx, rx) = mpsc::unbounded_channel();
         for chunk in audio.chunks(FRAME) {
@@ -176,7 +193,7 @@ async fn session(
     config: WhisperLiveKitConfig,
     language: Option<String>,
     mut audio: mpsc::UnboundedReceiver<Vec<f32>>,
-    mut on_partial: impl FnMut(&str) + Send,
+    mut on_partial: impl FnMut(&PartialTranscript) + Send,
 ) -> Result<Transcript, SttError> {
     let limit = Duration::from_millis(config.timeout_ms);
     let mut url = config.url.clone();
@@ -270,10 +287,11 @@ async fn session(
                     let said = v.get("error").and_then(Value::as_str).unwrap_or("no details");
                     return Err(engine(format!("WhisperLiveKit failed: {said}")));
                 }
-                let before = heard.buffer.clone();
+                let before = heard.partial();
                 heard.update(&v);
-                if heard.buffer != before && !heard.buffer.is_empty() {
-                    on_partial(&heard.buffer);
+                let now = heard.partial();
+                if now != before && !(now.stable.is_empty() && now.tentative.is_empty()) {
+                    on_partial(&now);
                 }
             }
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
@@ -302,7 +320,7 @@ impl SttSession for LiveSession {
         }
     }
 
-    fn finish(mut self: Box<Self>) -> Result<Transcript, SttError> {
+    fn finish(mut self: Box<Self>, _recorded: &[f32]) -> Result<Transcript, SttError> {
         drop(self.audio.take());
         self.result.blocking_recv().unwrap_or_else(|_| {
             Err(engine(

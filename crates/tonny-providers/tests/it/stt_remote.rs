@@ -29,7 +29,8 @@ async fn whisperlivekit_streams_pcm_and_returns_lines_partials_and_the_speaker()
     let seen = Arc::clone(&partials);
     let t = client(&wlk.asr_url(), None)
         .stream(&audio, Some("en"), move |p| {
-            seen.lock().unwrap().push(p.to_owned())
+            let heard = format!("{} {}", p.stable, p.tentative);
+            seen.lock().unwrap().push(heard.trim().to_owned())
         })
         .await
         .unwrap();

@@ -229,10 +229,11 @@ impl Session {
         let partial_bus = self.bus.clone();
         let mut live = engine.start_session(
             &self.speech.options(),
-            Box::new(move |text: &str| {
+            Box::new(move |partial: &tonny_core::stt::PartialTranscript| {
                 partial_bus.publish(Event::PartialTranscript {
                     utterance,
-                    text: text.to_owned(),
+                    text: partial.stable.clone(),
+                    tentative: partial.tentative.clone(),
                 });
             }),
         );

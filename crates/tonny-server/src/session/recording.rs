@@ -173,7 +173,7 @@ impl Session {
         );
         let stt_started = Instant::now();
         let transcribing = tokio::task::spawn_blocking(move || match live {
-            Some(session) => session.finish(),
+            Some(session) => session.finish(&samples),
             None => stt.transcribe(&samples, &opts),
         });
         let timings = |recorded: &Recorded| StageTimings {

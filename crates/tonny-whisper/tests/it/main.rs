@@ -4,6 +4,7 @@
 mod engine;
 mod fallback;
 mod features;
+mod live;
 
 use std::sync::{Arc, OnceLock};
 

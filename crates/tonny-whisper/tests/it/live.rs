@@ -1,0 +1,96 @@
+//! Live text while a recording is made ([`LiveEngine`]'s session), fed in real time as the
+//! microphone feeds it.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tonny_core::stt::{PartialTranscript, Stt, TranscribeOptions};
+use tonny_testkit::speech;
+use tonny_whisper::LiveEngine;
+
+use crate::{engine, load};
+
+/// Two shared recordings with a pause between them: about 7.5 s of speech.
+fn six_seconds_and_more() -> Vec<f32> {
+    let dir = speech::shared_audio_dir();
+    let mut audio = load(&dir.join("family.wav"));
+    audio.extend(std::iter::repeat_n(0.0, 8_000));
+    audio.extend(load(&dir.join("fox.wav")));
+    audio
+}
+
+#[test]
+fn partial_text_arrives_while_speaking_grows_and_the_final_text_is_the_non_live_one() {
+    let audio = six_seconds_and_more();
+    let live = LiveEngine::new(engine(), 700);
+    let opts = TranscribeOptions {
+        language: Some("en".into()),
+        beam_size: 5,
+        vocabulary: Vec::new(),
+    };
+    let seen: Arc<Mutex<Vec<(Instant, PartialTranscript)>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let mut session = live
+        .start_session(
+            &opts,
+            Box::new(move |p: &PartialTranscript| {
+                sink.lock().unwrap().push((Instant::now(), p.clone()));
+            }),
+        )
+        .expect("live text is on");
+    // 100 ms chunks at the pace a microphone delivers them.
+    let started = Instant::now();
+    for (i, chunk) in audio.chunks(1_600).enumerate() {
+        session.push(chunk);
+        let due = started + Duration::from_millis(100 * (i as u64 + 1));
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+    }
+    let speech_ended = Instant::now();
+    let final_t = session.finish(&audio).expect("the final pass");
+    let partials = seen.lock().unwrap().clone();
+
+    let early: Vec<_> = partials
+        .iter()
+        .filter(|(at, _)| *at < speech_ended)
+        .collect();
+    assert!(
+        early.len() >= 3,
+        "partial text while the person speaks: {partials:?}"
+    );
+    // Something was recognised well before the end (the first sentence ends at 3.7 s of 7.3 s).
+    assert!(
+        early
+            .iter()
+            .any(|(at, p)| *at < started + Duration::from_secs(5) && !p.stable.is_empty()),
+        "{partials:?}"
+    );
+    for pair in partials.windows(2) {
+        let (a, b) = (&pair[0].1, &pair[1].1);
+        assert!(
+            b.stable.starts_with(&a.stable),
+            "stable words taken back: {a:?} → {b:?}"
+        );
+    }
+    let whole = engine().transcribe(&audio, &opts).unwrap();
+    assert_eq!(
+        final_t.text, whole.text,
+        "the final text is the non-live one"
+    );
+    assert!(
+        whole.text.contains("family") && whole.text.contains("lazy dog"),
+        "{}",
+        whole.text
+    );
+}
+
+#[test]
+fn with_live_text_off_the_recording_is_transcribed_after_it_ends() {
+    let live = LiveEngine::new(engine(), 0);
+    assert!(
+        live.start_session(
+            &TranscribeOptions::default(),
+            Box::new(|_: &PartialTranscript| {})
+        )
+        .is_none()
+    );
+}
