@@ -175,18 +175,7 @@ impl PulseServer {
 
     /// Queues a 16 kHz mono WAV file for the microphone.
     pub fn speak_wav(&self, path: &Path) {
-        let mut r = hound::WavReader::open(path).expect("reading the speech WAV");
-        let spec = r.spec();
-        assert_eq!(
-            (spec.sample_rate, spec.channels),
-            (16_000, 1),
-            "{path:?} must be 16 kHz mono"
-        );
-        let samples: Vec<f32> = r
-            .samples::<i16>()
-            .map(|s| f32::from(s.unwrap()) / 32768.0)
-            .collect();
-        self.speak(&samples);
+        self.speak(&crate::speech::read_wav(path));
     }
 
     /// True once everything queued has been played into the microphone.

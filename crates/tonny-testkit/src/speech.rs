@@ -439,6 +439,30 @@ pub fn trim_leading_silence(wav: &Path, out: &Path) {
     );
 }
 
+/// The samples of a 16 kHz mono 16-bit WAV file, in [-1, 1).
+pub fn read_wav(path: &Path) -> Vec<f32> {
+    let mut r = hound::WavReader::open(path).expect("reading the speech WAV");
+    let spec = r.spec();
+    assert_eq!(
+        (spec.sample_rate, spec.channels),
+        (16_000, 1),
+        "{path:?} must be 16 kHz mono"
+    );
+    r.samples::<i16>()
+        .map(|s| f32::from(s.unwrap()) / 32768.0)
+        .collect()
+}
+
+/// About 7.3 s of speech for live-text tests: two shared recordings (family.wav, fox.wav) with
+/// half a second between them.
+pub fn two_sentences_with_a_pause() -> Vec<f32> {
+    let dir = shared_audio_dir();
+    let mut audio = read_wav(&dir.join("family.wav"));
+    audio.extend(std::iter::repeat_n(0.0, 8_000));
+    audio.extend(read_wav(&dir.join("fox.wav")));
+    audio
+}
+
 /// Writes 16-bit PCM: `frames` are interleaved samples in [-1, 1].
 pub fn write_wav(path: &Path, interleaved: &[f32], rate: u32, channels: u16) {
     let spec = hound::WavSpec {

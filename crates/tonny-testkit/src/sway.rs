@@ -14,6 +14,8 @@ use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::xserver::wait_until;
+
 /// The account sway runs as when the tests run as root.
 const SWAY_USER: &str = "tonny-wl";
 
@@ -30,17 +32,6 @@ pub struct Sway {
 pub struct FootCat {
     child: Child,
     file: PathBuf,
-}
-
-fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(
-            start.elapsed() < timeout,
-            "{what} did not happen within {timeout:?}"
-        );
-        thread::sleep(Duration::from_millis(25));
-    }
 }
 
 fn id_of(user: &str, flag: &str) -> Option<u32> {

@@ -14,7 +14,8 @@ pub struct XServer {
     display: String,
 }
 
-fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+/// Polls `ready` every 25 ms; panics naming `what` after `timeout`.
+pub(crate) fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ready() {
         assert!(

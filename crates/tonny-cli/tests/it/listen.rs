@@ -178,15 +178,24 @@ fn a_pcm_stream_on_stdin_is_endpointed_and_carried_out() {
     assert_eq!(garbage.code, 4, "silence only: {}", garbage.stderr);
 }
 
-#[test]
-fn hands_free_takes_one_request_after_another_without_a_hotkey() {
-    let home = TempHome::new();
-    let pulse = PulseServer::start();
-    let run = with_model(tonny(&home).pulse(&pulse))
+/// `tonny run --hands-free --events`, once it is ready.
+fn hands_free(
+    home: &TempHome,
+    pulse: &PulseServer,
+) -> (tonny_testkit::cli::Running, tonny_testkit::daemon::Events) {
+    let run = with_model(tonny(home).pulse(pulse))
         .args(["run", "--silent", "--hands-free", "--events"])
         .spawn();
     let events = run.events();
     events.wait_for(Duration::from_secs(120), of_type("ready"));
+    (run, events)
+}
+
+#[test]
+fn hands_free_takes_one_request_after_another_without_a_hotkey() {
+    let home = TempHome::new();
+    let pulse = PulseServer::start();
+    let (run, events) = hands_free(&home, &pulse);
     pulse.speak_wav(&shared("timer.wav"));
     let first = events.wait_for(Duration::from_secs(60), of_type("transcript"));
     let mark = events.len();
@@ -213,22 +222,8 @@ fn hands_free_takes_one_request_after_another_without_a_hotkey() {
 fn live_text_is_on_the_event_stream_while_the_person_still_speaks() {
     let home = TempHome::new();
     let pulse = PulseServer::start();
-    let run = with_model(tonny(&home).pulse(&pulse))
-        .args(["run", "--silent", "--hands-free", "--events"])
-        .spawn();
-    let events = run.events();
-    events.wait_for(Duration::from_secs(120), of_type("ready"));
-    // About 7.3 s of speech: two recordings with half a second between them.
-    let load = |name: &str| -> Vec<f32> {
-        hound::WavReader::open(shared(name))
-            .unwrap()
-            .samples::<i16>()
-            .map(|s| f32::from(s.unwrap()) / 32768.0)
-            .collect()
-    };
-    let mut speech = load("family.wav");
-    speech.extend(std::iter::repeat_n(0.0, 8_000));
-    speech.extend(load("fox.wav"));
+    let (run, events) = hands_free(&home, &pulse);
+    let speech = speech::two_sentences_with_a_pause();
     let lasts = Duration::from_millis(speech.len() as u64 * 1000 / 16_000);
     let mark = events.len();
     let started = std::time::Instant::now();

@@ -8,20 +8,11 @@ use tonny_core::stt::{PartialTranscript, Stt, TranscribeOptions};
 use tonny_testkit::speech;
 use tonny_whisper::LiveEngine;
 
-use crate::{engine, load};
-
-/// Two shared recordings with a pause between them: about 7.5 s of speech.
-fn six_seconds_and_more() -> Vec<f32> {
-    let dir = speech::shared_audio_dir();
-    let mut audio = load(&dir.join("family.wav"));
-    audio.extend(std::iter::repeat_n(0.0, 8_000));
-    audio.extend(load(&dir.join("fox.wav")));
-    audio
-}
+use crate::engine;
 
 #[test]
 fn partial_text_arrives_while_speaking_grows_and_the_final_text_is_the_non_live_one() {
-    let audio = six_seconds_and_more();
+    let audio = speech::two_sentences_with_a_pause();
     let live = LiveEngine::new(engine(), 700);
     let opts = TranscribeOptions {
         language: Some("en".into()),
