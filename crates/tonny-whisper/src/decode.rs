@@ -209,7 +209,7 @@ impl<'e> Decoder<'e> {
                 .encode(&features, false)
                 .map_err(EngineError::engine)?;
             let prompt = self.prompt();
-            let attempt = self.generate_with_fallback(&encoded, &prompt)?;
+            let attempt = self.generate_with_fallback(&encoded, &prompt, frames)?;
 
             if let Some(threshold) = self.opts.no_speech_threshold {
                 let unsure = self
@@ -261,11 +261,28 @@ impl<'e> Decoder<'e> {
         Ok(out)
     }
 
+    /// Timestamp tokens past the end of an encoded window shorter than 30 s: nothing is there,
+    /// and a decoder allowed to place text there repeats the command it has just written ("Turn
+    /// the heating up by 2 degrees." a dozen times), which faster-whisper's padded 30 s window
+    /// never invites. Suppressing them leaves the end of text as the way out.
+    fn timestamps_past(&self, frames: usize) -> Vec<i32> {
+        if frames >= FRAMES_PER_WINDOW {
+            return Vec::new();
+        }
+        // One timestamp step is 0.02 s, two 10 ms frames.
+        let tb = self.engine.vocab().specials.timestamp_begin();
+        let last = FRAMES_PER_WINDOW / 2;
+        (frames / 2 + 1..=last).map(|i| (tb + i) as i32).collect()
+    }
+
     fn generate_with_fallback(
         &self,
         encoded: &StorageView<'_>,
         prompt: &[String],
+        frames: usize,
     ) -> Result<Attempt, EngineError> {
+        let mut suppress = vec![-1];
+        suppress.extend(self.timestamps_past(frames));
         let mut attempts: Vec<Attempt> = Vec::new();
         let temperatures = if self.opts.temperatures.is_empty() {
             vec![0.0]
@@ -278,7 +295,7 @@ impl<'e> Decoder<'e> {
                 return_scores: true,
                 return_no_speech_prob: true,
                 suppress_blank: true,
-                suppress_tokens: vec![-1],
+                suppress_tokens: suppress.clone(),
                 // faster-whisper: max_initial_timestamp 1.0 s / 0.02 s.
                 max_initial_timestamp_index: 50,
                 ..WhisperOptions::default()

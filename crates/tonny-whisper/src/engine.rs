@@ -155,6 +155,9 @@ pub struct WhisperEngine {
     prompts: crate::prompt::PromptEncoder,
 }
 
+/// The seed of CTranslate2's sampler (see [`WhisperEngine::load`]).
+const SAMPLING_SEED: u32 = 20_240_601;
+
 impl WhisperEngine {
     /// Loads the model in `dir` (checked first, so a broken model names the bad file).
     pub fn load(dir: &Path, opts: EngineOptions) -> Result<Self, ModelError> {
@@ -175,6 +178,10 @@ impl WhisperEngine {
             num_threads_per_replica: threads,
             ..Config::default()
         };
+        // A fixed seed for the sampling that follows a failed greedy or beam decode (rising
+        // temperatures): the same recording then gives the same text run after run, rather
+        // than a different guess each time on hard audio.
+        ct2rs::set_random_seed(SAMPLING_SEED);
         let model = Whisper::new(dir, config).map_err(|e| ModelError::Load {
             dir: dir.to_path_buf(),
             detail: format!("{e:#}"),
