@@ -13,11 +13,14 @@
 //! - [`fakes`]: fake n8n, OpenAI/Open WebUI chat and ElevenLabs servers.
 //! - [`serve`]: runs a fake's axum app on its own thread.
 //! - [`fake_hub`]: a protocol-faithful fake Hugging Face hub for model downloads.
+//! - [`accuracy`]: short and long recordings (Piper, espeak-ng, pauses, noise) for the
+//!   accuracy test, made once per machine.
 //! - [`speech`]: the shared recordings, the test model, faster-whisper, espeak-ng, WER.
 //! - [`xserver`]: a private Xvfb and an xterm to type into.
 //! - [`sway`]: a private headless sway and a foot terminal to type into (Wayland).
 //! - [`fixtures`]: realistic household utterances for filling databases.
 
+pub mod accuracy;
 pub mod cli;
 pub mod daemon;
 pub mod doubles;

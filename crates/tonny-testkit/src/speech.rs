@@ -10,7 +10,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn cache_root() -> PathBuf {
+pub(crate) fn cache_root() -> PathBuf {
     std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir)
@@ -18,7 +18,7 @@ fn cache_root() -> PathBuf {
 }
 
 /// Runs `f` once per machine, under an exclusive lock on `name.lock` in the cache.
-fn provision<T>(name: &str, f: impl FnOnce() -> T) -> T {
+pub(crate) fn provision<T>(name: &str, f: impl FnOnce() -> T) -> T {
     let root = cache_root();
     fs::create_dir_all(&root).unwrap();
     let lock = File::create(root.join(format!("{name}.lock"))).unwrap();
@@ -28,7 +28,7 @@ fn provision<T>(name: &str, f: impl FnOnce() -> T) -> T {
     out
 }
 
-fn run(cmd: &mut Command, what: &str) {
+pub(crate) fn run(cmd: &mut Command, what: &str) {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("{what}: could not start {:?}: {e}", cmd.get_program()));

@@ -65,6 +65,72 @@ fn shared_recordings_meet_the_word_error_bound_at_beam_1_and_5() {
     );
 }
 
+/// Word errors of `tonny transcribe` and of faster-whisper over `set` at `beam`, and its words.
+fn set_errors(home: &TempHome, set: &[(PathBuf, String)], beam: usize) -> (usize, usize, usize) {
+    let wavs: Vec<&Path> = set.iter().map(|(w, _)| w.as_path()).collect();
+    let out = transcribe(home, &speech::model_dir())
+        .args(["--json", "--no-store", "--beam", &beam.to_string()])
+        .args(&wavs)
+        .run()
+        .ok()
+        .json();
+    let theirs = speech::reference_texts(&wavs, beam);
+    let (mut ours_e, mut theirs_e, mut words) = (0, 0, 0);
+    for (((wav, said), result), fw) in set.iter().zip(out.as_array().unwrap()).zip(&theirs) {
+        assert_eq!(result["file"], wav.display().to_string());
+        let (e, n) = speech::word_errors(said, result["text"].as_str().unwrap());
+        ours_e += e;
+        words += n;
+        let fw_e = speech::word_errors(said, fw).0;
+        if fw_e != e {
+            eprintln!(
+                "  beam {beam} {}: ours {e} {:?}, faster-whisper {fw_e} {fw:?}",
+                wav.display(),
+                result["text"]
+            );
+        }
+        theirs_e += fw_e;
+    }
+    (ours_e, theirs_e, words)
+}
+
+#[test]
+fn made_up_short_and_long_sets_are_as_accurate_as_faster_whisper_at_beam_1_and_5() {
+    let home = TempHome::new();
+    // The Piper voice is installed only if the recordings have to be made (once per machine).
+    let voice = std::sync::Once::new();
+    let sets = tonny_testkit::accuracy::sets(|text, out| {
+        voice.call_once(|| {
+            tonny(&home)
+                .args(["voices", "import"])
+                .arg_path(&speech::piper_voice().0)
+                .run()
+                .ok();
+        });
+        tonny(&home)
+            .args(["say", text, "--out"])
+            .arg_path(out)
+            .run()
+            .ok();
+    });
+    assert!(sets.short.len() >= 30 && sets.long.len() >= 3);
+    for (wav, _) in &sets.long {
+        let seconds = speech::read_wav(wav).len() / 16_000;
+        assert!(seconds >= 40, "{} lasts {seconds} s", wav.display());
+    }
+    for beam in [1usize, 5] {
+        for (name, set) in [("short", &sets.short), ("long", &sets.long)] {
+            let (ours, theirs, words) = set_errors(&home, set, beam);
+            eprintln!("beam {beam} {name}: {ours}/{words} word errors, faster-whisper {theirs}");
+            assert!(
+                ours <= theirs,
+                "beam {beam}, {name} set: {ours} word errors against faster-whisper's {theirs} \
+                 (of {words} words)"
+            );
+        }
+    }
+}
+
 fn shared(name: &str) -> PathBuf {
     speech::shared_audio_dir().join(name)
 }
