@@ -144,6 +144,9 @@ struct SttWorkerArgs {
     /// Numeric precision, spelled as the `stt.compute_type` setting (auto, int8, float32).
     #[arg(long, default_value = "auto", value_parser = compute_type)]
     compute: ComputeType,
+    /// Live text every this many ms of a streamed recording (0: none), as `stt.live_text_ms`.
+    #[arg(long, default_value_t = 700)]
+    live_text_ms: u32,
 }
 
 /// `--compute` as the setting spells it.
@@ -168,9 +171,11 @@ fn stt_worker(args: &SttWorkerArgs) -> ExitCode {
     let stt = SttSettings {
         threads: args.threads,
         compute_type: args.compute,
+        live_text_ms: args.live_text_ms,
         ..SttSettings::default()
     };
-    let (input, output) = (std::io::stdin().lock(), std::io::stdout().lock());
+    // Not locked: a live session's decoding thread writes partial lines too.
+    let (input, output) = (std::io::stdin().lock(), std::io::stdout());
     let served = match in_process(&args.model_dir, &stt) {
         Ok(engine) => serve(Ok(engine.as_ref()), input, output),
         Err(why) => serve(Err(why), input, output),

@@ -102,7 +102,7 @@ impl Transcript {
 }
 
 /// Text recognised so far while audio is still arriving.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartialTranscript {
     /// Words that two consecutive decodes agreed on: they will not change.
     pub stable: String,

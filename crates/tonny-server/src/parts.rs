@@ -51,6 +51,8 @@ pub fn worker_command(program: &Path, dir: &Path, stt: &SttSettings) -> WorkerCo
         stt.threads.to_string().into(),
         "--compute".into(),
         compute.into(),
+        "--live-text-ms".into(),
+        stt.live_text_ms.to_string().into(),
     ];
     WorkerCommand {
         program: program.to_path_buf(),

@@ -262,3 +262,83 @@ fn an_idle_model_is_freed_and_loads_again_when_a_recording_starts() {
         workers_for(&dir).is_empty()
     });
 }
+
+/// Streams `audio` into a live session of `worker` at a microphone's pace (100 ms chunks), with
+/// `midway` called halfway; returns the partial texts seen and the final transcript.
+fn stream(
+    worker: &WorkerStt,
+    audio: &[f32],
+    midway: impl FnOnce(),
+) -> (Vec<tonny_core::stt::PartialTranscript>, String) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let mut session = worker
+        .start_session(
+            &greedy(),
+            Box::new(move |p: &tonny_core::stt::PartialTranscript| {
+                sink.lock().unwrap().push(p.clone())
+            }),
+        )
+        .expect("the worker takes a live session");
+    let chunks: Vec<&[f32]> = audio.chunks(1_600).collect();
+    let mut midway = Some(midway);
+    for (i, chunk) in chunks.iter().enumerate() {
+        session.push(chunk);
+        if i == chunks.len() / 2 {
+            midway.take().unwrap()();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let text = session.finish(audio).expect("the final transcript").text;
+    let seen = seen.lock().unwrap().clone();
+    (seen, text)
+}
+
+#[test]
+fn live_text_comes_through_the_worker_and_the_final_text_is_the_whole_recordings() {
+    let worker = WorkerStt::start(worker_command(
+        &program(),
+        &speech::model_dir(),
+        &settings(),
+    ))
+    .unwrap();
+    let audio = speech::two_sentences_with_a_pause();
+    let (partials, text) = stream(&worker, &audio, || {});
+    assert!(partials.len() >= 3, "{partials:?}");
+    assert!(
+        partials.iter().any(|p| !p.stable.is_empty()),
+        "{partials:?}"
+    );
+    for pair in partials.windows(2) {
+        assert!(
+            pair[1].stable.starts_with(&pair[0].stable),
+            "stable words taken back: {pair:?}"
+        );
+    }
+    // The same worker answers a plain request afterwards, with the session's final text.
+    assert_eq!(worker.transcribe(&audio, &greedy()).unwrap().text, text);
+}
+
+#[test]
+fn a_worker_killed_during_a_live_recording_loses_the_live_text_not_the_recording() {
+    let worker = WorkerStt::start(worker_command(
+        &program(),
+        &speech::model_dir(),
+        &settings(),
+    ))
+    .unwrap();
+    let audio = speech::two_sentences_with_a_pause();
+    let expected = worker.transcribe(&audio, &greedy()).unwrap().text;
+    let first = worker.worker_pid().unwrap();
+    let (_, text) = stream(&worker, &audio, || {
+        let killed = std::process::Command::new("kill")
+            .args(["-9", &first.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+    });
+    assert_eq!(text, expected, "transcribed by a new worker");
+    let second = worker.worker_pid().unwrap();
+    assert_ne!(first, second);
+    assert!(!is_running(first));
+}

@@ -12,7 +12,11 @@
 //!    or failed (with the reason, e.g. a missing model file).
 //! 2. Each request is one [`Request`] JSON line, followed by `samples` little-endian `f32`
 //!    (16 kHz mono). The worker answers with one [`Reply`] line.
-//! 3. When its stdin ends (the tray quit or died), the worker exits.
+//! 3. Live text: a request whose `part` is `start` (no samples) opens a session with its
+//!    options; `chunk` requests carry the audio as it is recorded (no answer); while they
+//!    arrive the worker may write [`Reply::Partial`] lines at any time. `finish` carries the
+//!    whole recording and is answered like a plain request (see [`session`]).
+//! 4. When its stdin ends (the tray quit or died), the worker exits.
 //!
 //! The framing is written here rather than taken from an RPC crate on purpose: JSON lines carry
 //! the small messages, and the audio goes as raw samples (a 10 s recording is 640 kB; as JSON
@@ -23,10 +27,15 @@ use std::ffi::OsString;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
-use tonny_core::stt::{SAMPLE_RATE, Stt, SttError, TranscribeOptions, Transcript};
+use tonny_core::stt::{
+    PartialSink, PartialTranscript, SAMPLE_RATE, Stt, SttError, SttSession, TranscribeOptions,
+    Transcript,
+};
+
+mod session;
 
 /// The longest recording one request may carry: an hour (230 MB of samples). A longer one is
 /// refused before it is sent, and a worker never allocates more than this for one request.
@@ -57,6 +66,31 @@ pub struct Request {
     /// [`TranscribeOptions::vocabulary`] (absent from older callers: none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vocabulary: Vec<String>,
+    /// A whole recording, or a part of a live session.
+    #[serde(default, skip_serializing_if = "Part::is_whole")]
+    pub part: Part,
+}
+
+/// What a [`Request`] is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// A whole recording to transcribe; answered with one reply.
+    #[default]
+    Whole,
+    /// Opens a live session with the request's options (no samples, no answer); partial
+    /// text follows as it is decoded.
+    Start,
+    /// Audio of the open session as it is recorded (no answer).
+    Chunk,
+    /// Ends the session: the samples are the whole recording; answered with its transcript.
+    Finish,
+}
+
+impl Part {
+    fn is_whole(&self) -> bool {
+        *self == Part::Whole
+    }
 }
 
 /// The worker's answer to one request.
@@ -65,6 +99,8 @@ pub struct Request {
 pub enum Reply {
     /// What was said.
     Transcript(Transcript),
+    /// Live text during a session (any number, before the session's transcript).
+    Partial(PartialTranscript),
     /// Why it could not be transcribed.
     Failed(Failure),
 }
@@ -142,59 +178,116 @@ fn write_line<T: Serialize>(out: &mut impl Write, message: &T) -> io::Result<()>
 pub fn serve(
     engine: Result<&dyn Stt, SttError>,
     input: impl Read,
-    mut output: impl Write,
+    output: impl Write + Send + 'static,
 ) -> io::Result<()> {
+    // Shared with a live session's decoding thread, which writes partial lines.
+    let output = Arc::new(Mutex::new(output));
+    let say = |message: &Reply| write_line(&mut *lock(&output), message);
     let engine = match engine {
         Ok(e) => {
-            write_line(&mut output, &Hello::Ready { name: e.name() })?;
+            write_line(&mut *lock(&output), &Hello::Ready { name: e.name() })?;
             e
         }
-        Err(why) => return write_line(&mut output, &Hello::Failed(Failure::from(&why))),
+        Err(why) => return write_line(&mut *lock(&output), &Hello::Failed(Failure::from(&why))),
     };
     let mut input = BufReader::new(input);
-    let mut header = String::new();
-    loop {
-        header.clear();
-        if input.read_line(&mut header)? == 0 {
-            return Ok(());
-        }
-        let request: Request = serde_json::from_str(&header).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("a request the speech worker cannot read ({e})"),
-            )
-        })?;
-        if request.samples > MAX_SAMPLES {
-            // Skip the samples so the next request still starts where it should.
-            io::copy(
-                &mut (&mut input).take(request.samples as u64 * 4),
-                &mut io::sink(),
-            )?;
+    let mut live: Option<Box<dyn SttSession>> = None;
+    while let Some(request) = read_request(&mut input)? {
+        let Some(audio) = read_samples(&mut input, request.samples)? else {
             let failure = Failure {
                 kind: FailureKind::Audio,
                 message: "the recording is longer than an hour; split it".into(),
             };
-            write_line(&mut output, &Reply::Failed(failure))?;
+            say(&Reply::Failed(failure))?;
             continue;
-        }
-        let mut bytes = vec![0u8; request.samples * 4];
-        input.read_exact(&mut bytes)?;
-        let audio: Vec<f32> = bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        drop(bytes);
+        };
         let opts = TranscribeOptions {
             language: request.language,
             beam_size: request.beam_size,
             vocabulary: request.vocabulary,
         };
-        let reply = match engine.transcribe(&audio, &opts) {
+        let result = match request.part {
+            Part::Start => {
+                let sink = Arc::clone(&output);
+                live = engine.start_session(
+                    &opts,
+                    Box::new(move |p: &PartialTranscript| {
+                        let _ = write_line(&mut *lock(&sink), &Reply::Partial(p.clone()));
+                    }),
+                );
+                continue;
+            }
+            Part::Chunk => {
+                if let Some(s) = live.as_mut() {
+                    s.push(&audio);
+                }
+                continue;
+            }
+            Part::Finish => match live.take() {
+                Some(s) => s.finish(&audio),
+                None => engine.transcribe(&audio, &opts),
+            },
+            Part::Whole => engine.transcribe(&audio, &opts),
+        };
+        say(&match result {
             Ok(t) => Reply::Transcript(t),
             Err(e) => Reply::Failed(Failure::from(&e)),
-        };
-        write_line(&mut output, &reply)?;
+        })?;
     }
+    Ok(())
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The next request's header, or `None` when the input has ended.
+fn read_request(input: &mut impl BufRead) -> io::Result<Option<Request>> {
+    let mut header = String::new();
+    if input.read_line(&mut header)? == 0 {
+        return Ok(None);
+    }
+    serde_json::from_str(&header).map(Some).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("a request the speech worker cannot read ({e})"),
+        )
+    })
+}
+
+/// A request's samples; `None` (the samples skipped, so the next request still starts where it
+/// should) when there are more than [`MAX_SAMPLES`].
+fn read_samples(input: &mut impl Read, samples: usize) -> io::Result<Option<Vec<f32>>> {
+    if samples > MAX_SAMPLES {
+        io::copy(&mut input.take(samples as u64 * 4), &mut io::sink())?;
+        return Ok(None);
+    }
+    let mut bytes = vec![0u8; samples * 4];
+    input.read_exact(&mut bytes)?;
+    Ok(Some(
+        bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+    ))
+}
+
+/// A request's header line and samples, as sent.
+fn request_bytes(audio: &[f32], opts: &TranscribeOptions, part: Part) -> io::Result<Vec<u8>> {
+    let request = Request {
+        samples: audio.len(),
+        language: opts.language.clone(),
+        beam_size: opts.beam_size,
+        vocabulary: opts.vocabulary.clone(),
+        part,
+    };
+    let mut bytes = serde_json::to_vec(&request)?;
+    bytes.push(b'\n');
+    bytes.reserve(audio.len() * 4);
+    for s in audio {
+        bytes.extend_from_slice(&s.to_le_bytes());
+    }
+    Ok(bytes)
 }
 
 /// How to start the worker: a program and its arguments (`tonny stt-worker --model-dir …`).
@@ -263,26 +356,10 @@ impl Running {
 
     /// Sends one recording and reads the answer; an I/O error means the worker is gone.
     fn exchange(&mut self, audio: &[f32], opts: &TranscribeOptions) -> io::Result<Reply> {
-        let request = Request {
-            samples: audio.len(),
-            language: opts.language.clone(),
-            beam_size: opts.beam_size,
-            vocabulary: opts.vocabulary.clone(),
-        };
-        let mut bytes = serde_json::to_vec(&request)?;
-        bytes.push(b'\n');
-        bytes.reserve(audio.len() * 4);
-        for s in audio {
-            bytes.extend_from_slice(&s.to_le_bytes());
-        }
-        self.stdin.write_all(&bytes)?;
+        self.stdin
+            .write_all(&request_bytes(audio, opts, Part::Whole)?)?;
         self.stdin.flush()?;
-        drop(bytes);
-        let mut line = String::new();
-        if self.stdout.read_line(&mut line)? == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        serde_json::from_str(&line).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        read_reply(&mut self.stdout)
     }
 
     /// Ends the worker and says how it ended.
@@ -295,6 +372,15 @@ impl Running {
     }
 }
 
+/// The next line the worker writes; an I/O error means the worker is gone.
+fn read_reply(stdout: &mut impl BufRead) -> io::Result<Reply> {
+    let mut line = String::new();
+    if stdout.read_line(&mut line)? == 0 {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    serde_json::from_str(&line).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
 /// The embedded engine in a worker process, behind the [`Stt`] trait, for a program that does
 /// not link the engine itself (the tray).
 ///
@@ -303,9 +389,23 @@ impl Running {
 /// killed while idle costs the next request only the model's load time; a second death in a
 /// row is reported. The worker ends with this value.
 pub struct WorkerStt {
+    inner: Arc<Inner>,
+}
+
+/// What a [`WorkerStt`] and its live sessions share.
+struct Inner {
     command: WorkerCommand,
     name: String,
-    running: Mutex<Option<Running>>,
+    slot: Mutex<Slot>,
+    /// Signalled when a live session gives the worker back.
+    returned: Condvar,
+}
+
+/// The worker, when one runs and no live session has it.
+struct Slot {
+    running: Option<Running>,
+    /// A live session has the worker; requests wait for it (one recording at a time).
+    lent: bool,
 }
 
 impl WorkerStt {
@@ -314,25 +414,44 @@ impl WorkerStt {
     pub fn start(command: WorkerCommand) -> Result<Self, SttError> {
         let (running, name) = Running::start(&command)?;
         Ok(Self {
-            command,
-            name,
-            running: Mutex::new(Some(running)),
+            inner: Arc::new(Inner {
+                command,
+                name,
+                slot: Mutex::new(Slot {
+                    running: Some(running),
+                    lent: false,
+                }),
+                returned: Condvar::new(),
+            }),
         })
     }
 
     /// The worker's process id, while one runs.
     pub fn worker_pid(&self) -> Option<u32> {
-        self.running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .map(|r| r.child.id())
+        let slot = self.inner.idle_slot();
+        slot.running.as_ref().map(|r| r.child.id())
     }
 }
 
-impl Stt for WorkerStt {
-    fn name(&self) -> String {
-        format!("{} in a worker process", self.name)
+impl Inner {
+    /// The slot once no live session has the worker.
+    fn idle_slot(&self) -> MutexGuard<'_, Slot> {
+        let mut slot = lock(&self.slot);
+        while slot.lent {
+            slot = self
+                .returned
+                .wait(slot)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        slot
+    }
+
+    /// Gives the worker back after a live session (`None`: it is gone).
+    fn give_back(&self, running: Option<Running>) {
+        let mut slot = lock(&self.slot);
+        slot.running = running;
+        slot.lent = false;
+        self.returned.notify_all();
     }
 
     fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError> {
@@ -341,18 +460,22 @@ impl Stt for WorkerStt {
                 "the recording is longer than an hour; split it".into(),
             ))));
         }
-        let mut slot = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut slot = self.idle_slot();
         let mut ended = String::new();
         for _attempt in 0..2 {
-            let running = match slot.as_mut() {
+            let running = match slot.running.as_mut() {
                 Some(r) => r,
-                None => slot.insert(Running::start(&self.command)?.0),
+                None => slot.running.insert(Running::start(&self.command)?.0),
             };
             match running.exchange(audio, opts) {
                 Ok(Reply::Transcript(t)) => return Ok(t),
                 Ok(Reply::Failed(failure)) => return Err(failure.into_error()),
+                Ok(Reply::Partial(_)) => {
+                    ended = "it sent live text outside a session".into();
+                    slot.running.take().map(Running::stop);
+                }
                 Err(e) => {
-                    let gone = slot.take().expect("a worker was running");
+                    let gone = slot.running.take().expect("a worker was running");
                     ended = format!("{e}; {}", gone.stop());
                     tracing::warn!(
                         component = "stt",
@@ -368,14 +491,28 @@ impl Stt for WorkerStt {
     }
 }
 
+impl Stt for WorkerStt {
+    fn name(&self) -> String {
+        format!("{} in a worker process", self.inner.name)
+    }
+
+    fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError> {
+        self.inner.transcribe(audio, opts)
+    }
+
+    fn start_session(
+        &self,
+        opts: &TranscribeOptions,
+        partial: PartialSink,
+    ) -> Option<Box<dyn SttSession>> {
+        session::WorkerSession::start(Arc::clone(&self.inner), opts, partial)
+            .map(|s| Box::new(s) as Box<dyn SttSession>)
+    }
+}
+
 impl Drop for WorkerStt {
     fn drop(&mut self) {
-        let running = self
-            .running
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(r) = running {
+        if let Some(r) = lock(&self.inner.slot).running.take() {
             r.stop();
         }
     }
