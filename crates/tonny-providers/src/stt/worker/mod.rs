@@ -426,7 +426,7 @@ impl WorkerStt {
         })
     }
 
-    /// The worker's process id, while one runs.
+    /// The worker's process id, while one runs (after a live session that has it ends).
     pub fn worker_pid(&self) -> Option<u32> {
         let slot = self.inner.idle_slot();
         slot.running.as_ref().map(|r| r.child.id())
@@ -510,9 +510,12 @@ impl Stt for WorkerStt {
     }
 }
 
-impl Drop for WorkerStt {
+// On the shared part, not on `WorkerStt`: a live session that outlives its owner (the model
+// was unloaded mid-recording) still finishes, and the worker ends after it.
+impl Drop for Inner {
     fn drop(&mut self) {
-        if let Some(r) = lock(&self.inner.slot).running.take() {
+        let slot = self.slot.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some(r) = slot.running.take() {
             r.stop();
         }
     }
