@@ -203,6 +203,18 @@ fn open_device(device: Option<&str>) -> Result<cpal::Device, CaptureError> {
     let host = cpal::default_host();
     match device {
         Some(wanted) => {
+            // A sound server under load can leave a device out of one listing (seen with
+            // PulseAudio's monitor sources while the CPU was saturated): ask again before
+            // saying it does not exist.
+            for _ in 0..3 {
+                let devices = host
+                    .input_devices()
+                    .map_err(|e| CaptureError::NoDevice(format!("cannot list microphones: {e}")))?;
+                if let Some(d) = find_device(devices, wanted) {
+                    return Ok(d);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
             let devices = host
                 .input_devices()
                 .map_err(|e| CaptureError::NoDevice(format!("cannot list microphones: {e}")))?;

@@ -178,7 +178,7 @@ fn a_pcm_stream_on_stdin_is_endpointed_and_carried_out() {
     assert_eq!(garbage.code, 4, "silence only: {}", garbage.stderr);
 }
 
-/// `tonny run --hands-free --events`, once it is ready.
+/// `tonny run --hands-free --events`, once it is ready and its microphone records.
 fn hands_free(
     home: &TempHome,
     pulse: &PulseServer,
@@ -188,6 +188,9 @@ fn hands_free(
         .spawn();
     let events = run.events();
     events.wait_for(Duration::from_secs(120), of_type("ready"));
+    // Speak once the microphone records, not merely once the daemon is ready: on a busy
+    // machine the first words were otherwise said before it listened ("10 minutes.").
+    pulse.wait_for_recording(Duration::from_secs(60));
     (run, events)
 }
 
