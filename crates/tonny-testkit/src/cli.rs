@@ -74,6 +74,10 @@ impl Tonny {
             .env("XDG_RUNTIME_DIR", home.path().join("no-runtime"))
             .env("TONNY_HOME", home.path())
             .env("TONNY_SECRETS_BACKEND", "file")
+            // Live text decodes all through a recording; with several daemons and reference
+            // engines sharing two cores, it took CPU other tests' real-time audio needed. The
+            // tests about live text turn it on ([`Tonny::live_text`]).
+            .env("TONNY_STT_LIVE_TEXT_MS", "0")
             .env("NO_COLOR", "1")
             .current_dir(home.path());
         Self {
@@ -130,6 +134,11 @@ impl Tonny {
     /// Uses the private X server `x` (typing, clipboard).
     pub fn x11(self, x: &crate::XServer) -> Self {
         self.env("DISPLAY", x.display())
+    }
+
+    /// Turns live text on (`stt.live_text_ms`), as it is by default outside the tests.
+    pub fn live_text(self) -> Self {
+        self.env("TONNY_STT_LIVE_TEXT_MS", "700")
     }
 
     /// Uses the private Wayland compositor `sway` (typing, the focused app id); the display is

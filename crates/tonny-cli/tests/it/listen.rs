@@ -182,8 +182,10 @@ fn a_pcm_stream_on_stdin_is_endpointed_and_carried_out() {
 fn hands_free(
     home: &TempHome,
     pulse: &PulseServer,
+    live_text: bool,
 ) -> (tonny_testkit::cli::Running, tonny_testkit::daemon::Events) {
-    let run = with_model(tonny(home).pulse(pulse))
+    let t = tonny(home).pulse(pulse);
+    let run = with_model(if live_text { t.live_text() } else { t })
         .args(["run", "--silent", "--hands-free", "--events"])
         .spawn();
     let events = run.events();
@@ -198,7 +200,7 @@ fn hands_free(
 fn hands_free_takes_one_request_after_another_without_a_hotkey() {
     let home = TempHome::new();
     let pulse = PulseServer::start();
-    let (run, events) = hands_free(&home, &pulse);
+    let (run, events) = hands_free(&home, &pulse, false);
     pulse.speak_wav(&shared("timer.wav"));
     let first = events.wait_for(Duration::from_secs(60), of_type("transcript"));
     let mark = events.len();
@@ -225,7 +227,7 @@ fn hands_free_takes_one_request_after_another_without_a_hotkey() {
 fn live_text_is_on_the_event_stream_while_the_person_still_speaks() {
     let home = TempHome::new();
     let pulse = PulseServer::start();
-    let (run, events) = hands_free(&home, &pulse);
+    let (run, events) = hands_free(&home, &pulse, true);
     let speech = speech::two_sentences_with_a_pause();
     let lasts = Duration::from_millis(speech.len() as u64 * 1000 / 16_000);
     let mark = events.len();
