@@ -17,14 +17,16 @@ source scripts/lib.sh
 # end-to-end tests (headless, driven by playwright-core); libwebkit2gtk-4.1-dev,
 # libayatana-appindicator3-dev, librsvg2-dev, libxdo-dev: the tray (Tauri); imagemagick: the
 # tray test's screenshot; systemd: systemd-analyze, which verifies the user unit; man-db: the
-# manual pages rendered. The web UI is
+# manual pages rendered; sway + foot + wl-clipboard: Wayland typing in a real headless compositor;
+# xdg-desktop-portal: the real portal frontend for the GlobalShortcuts and RemoteDesktop tests.
+# The web UI is
 # linted, type-checked and built first (the daemon embeds it when compiled); then the workflows
 # (actionlint) and the deployment files (promtool, the compose schema: scripts/check-deploy.sh).
 ensure_apt ca-certificates gcc g++ cmake python3-pip python3-venv espeak-ng sox libsox-fmt-all systemd man-db \
     dbus dbus-bin gnome-keyring libsecret-tools pkg-config libasound2-dev pulseaudio \
     pulseaudio-utils xvfb xterm xdotool xclip rabbitmq-server chromium opus-tools \
     libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev imagemagick \
-    sway foot wl-clipboard
+    sway foot wl-clipboard xdg-desktop-portal
 ensure_rust
 select_target_dir
 build_ui check

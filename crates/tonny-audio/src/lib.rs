@@ -9,9 +9,11 @@
 //! - [`focus`]: which application has the focused window (X11 WM_CLASS, sway, Hyprland).
 //! - [`echo`]: echo cancellation on the sound server (PulseAudio's `module-echo-cancel`), so
 //!   the microphone can stay open while TonnyTray speaks.
+//! - [`portal`]: the desktop portals on Wayland desktops without a virtual keyboard (GNOME,
+//!   KDE): GlobalShortcuts for the hotkeys, RemoteDesktop for typing.
 //! - [`playback`]: a queue of speech clips on an output device (rodio), stoppable at once.
-//! - [`typing`]: text into the focused window (the Wayland virtual keyboard, xdotool, wtype,
-//!   ydotool) or the clipboard, which is restored after a paste.
+//! - [`typing`]: text into the focused window (the Wayland virtual keyboard, the RemoteDesktop
+//!   portal, xdotool, wtype, ydotool) or the clipboard, which is restored after a paste.
 //! - [`vad`]: speech regions and pauses (earshot's neural VAD), used to cut long recordings.
 //! - [`virtual_keyboard`]: Wayland typing through `zwp_virtual_keyboard_v1`, without losing the
 //!   first character when the seat had no keyboard.
@@ -22,6 +24,7 @@ pub mod devices;
 pub mod echo;
 pub mod focus;
 pub mod playback;
+pub mod portal;
 pub mod resample;
 pub mod typing;
 pub mod vad;

@@ -2,7 +2,9 @@
 //! from the clipboard, else leave it on the clipboard — and always say which happened (peers'
 //! most common complaint is text that silently goes nowhere).
 //!
-//! We drive the standard command-line tools (`xdotool`, `wtype`, `ydotool`, `xclip`/`xsel`,
+//! On Wayland, our own virtual keyboard ([`crate::virtual_keyboard`]) where the compositor
+//! offers one (wlroots), else the desktop's RemoteDesktop portal ([`crate::portal`]; GNOME,
+//! KDE), then the tools. Elsewhere we drive the standard command-line tools (`xdotool`, `wtype`, `ydotool`, `xclip`/`xsel`,
 //! `wl-copy`) instead of linking a keyboard-injection crate: each one already handles its display
 //! server's keymaps and Unicode, Wayland has no in-process alternative, and the person can run the
 //! same tool by hand to see what we see. Text goes through stdin, never argv, so dictated words do
@@ -17,6 +19,7 @@ use async_trait::async_trait;
 use tonny_core::output::{Delivery, OutputError, TextOutput};
 use tonny_core::settings::{Trailing, TypingMethod, TypingSettings};
 
+use crate::portal::RemoteKeyboard;
 use crate::virtual_keyboard::Pickup;
 use wait_timeout::ChildExt;
 
@@ -173,18 +176,33 @@ const YDOTOOL: Keyboard = Keyboard {
 enum Typer {
     /// Our own Wayland virtual keyboard ([`crate::virtual_keyboard`]).
     VirtualKeyboard,
+    /// The desktop's RemoteDesktop portal ([`crate::portal::RemoteKeyboard`]).
+    Portal,
     /// A command-line tool.
     Tool(&'static Keyboard),
 }
 
 /// The name reported for the built-in Wayland keyboard.
 const VIRTUAL_KEYBOARD: &str = "wayland virtual keyboard";
+/// The name reported for typing through the RemoteDesktop portal.
+const PORTAL: &str = "remote desktop portal";
 
 impl Typer {
     fn name(self) -> &'static str {
         match self {
             Typer::VirtualKeyboard => VIRTUAL_KEYBOARD,
+            Typer::Portal => PORTAL,
             Typer::Tool(kb) => kb.tool,
+        }
+    }
+
+    /// Whether this typer can still press Ctrl+V after failing to type `text`: a tool that is
+    /// installed, or the portal when only the characters stopped it.
+    fn can_paste_after_failing(self, text: &str) -> bool {
+        match self {
+            Typer::VirtualKeyboard => false,
+            Typer::Portal => RemoteKeyboard::cannot_type(text).is_some(),
+            Typer::Tool(kb) => find(kb.tool).is_some(),
         }
     }
 }
@@ -240,15 +258,16 @@ impl Typist {
     }
 
     fn typers(&self) -> Vec<Typer> {
-        use Typer::{Tool, VirtualKeyboard};
+        use Typer::{Portal, Tool, VirtualKeyboard};
         match (self.settings.method, self.display) {
             (TypingMethod::Clipboard, _) => vec![],
             (TypingMethod::Wayland, _) => vec![VirtualKeyboard],
+            (TypingMethod::Portal, _) => vec![Portal],
             (TypingMethod::Xdotool, _) => vec![Tool(&XDOTOOL)],
             (TypingMethod::Wtype, _) => vec![Tool(&WTYPE)],
             (TypingMethod::Ydotool, _) => vec![Tool(&YDOTOOL)],
             (TypingMethod::Auto, Display::Wayland) => {
-                vec![VirtualKeyboard, Tool(&WTYPE), Tool(&YDOTOOL)]
+                vec![VirtualKeyboard, Portal, Tool(&WTYPE), Tool(&YDOTOOL)]
             }
             (TypingMethod::Auto, Display::X11) => vec![Tool(&XDOTOOL), Tool(&YDOTOOL)],
             (TypingMethod::Auto, Display::None) => vec![Tool(&YDOTOOL)],
@@ -311,6 +330,13 @@ impl Typist {
                     .map(|_| ())
                     .map_err(|e| format!("{VIRTUAL_KEYBOARD}: {e}"))
             }
+            Typer::Portal => {
+                let mut keys = text.to_owned();
+                if self.settings.press_enter {
+                    keys.push('\n');
+                }
+                RemoteKeyboard::type_text(&keys)
+            }
             Typer::Tool(kb) => {
                 let path = find(kb.tool).ok_or_else(|| format!("{} is not installed", kb.tool))?;
                 if let Some(why) = cannot_type(kb, text) {
@@ -327,18 +353,31 @@ impl Typist {
         }
     }
 
-    /// Puts `text` on the clipboard and has `kb` press Ctrl+V, then puts the person's own
+    /// Presses Ctrl+V with `typer`.
+    fn press_paste(typer: Typer) -> Result<(), String> {
+        match typer {
+            Typer::Tool(kb) => {
+                let path = find(kb.tool).ok_or_else(|| format!("{} is not installed", kb.tool))?;
+                run(&path, kb.paste_args, None)
+            }
+            Typer::Portal => RemoteKeyboard::paste(),
+            Typer::VirtualKeyboard => Err("the virtual keyboard does not paste".into()),
+        }
+    }
+
+    /// Puts `text` on the clipboard and has `presser` press Ctrl+V, then puts the person's own
     /// clipboard text back. `Err` carries why the text is only on the clipboard.
-    fn paste(&self, kb: Option<&'static Keyboard>, text: &str) -> Result<Delivery, String> {
-        let previous = kb.and_then(|_| self.clipboard_text());
+    fn paste(&self, presser: Option<Typer>, text: &str) -> Result<Delivery, String> {
+        let previous = presser.and_then(|_| self.clipboard_text());
         let clip = self.copy(text)?;
-        let Some((kb, path)) = kb.and_then(|kb| Some((kb, find(kb.tool)?))) else {
+        let Some(presser) = presser else {
             return Ok(Delivery::Clipboard {
                 tool: clip,
                 reason: String::new(),
             });
         };
-        if run(&path, kb.paste_args, None).is_err() {
+        if let Err(e) = Self::press_paste(presser) {
+            tracing::debug!("Ctrl+V could not be pressed: {e}");
             return Ok(Delivery::Clipboard {
                 tool: clip,
                 reason: String::new(),
@@ -351,7 +390,7 @@ impl Typist {
             }
         }
         Ok(Delivery::Pasted {
-            tool: format!("{clip} + {}", kb.tool),
+            tool: format!("{clip} + {}", presser.name()),
         })
     }
 
@@ -374,12 +413,10 @@ impl Typist {
                 }
                 Err(e) => {
                     why.push(e);
-                    // A tool that exists but could not type may still paste (characters
-                    // missing from its keymap, another layout).
-                    if let Typer::Tool(kb) = typer
-                        && find(kb.tool).is_some()
-                    {
-                        can_paste.get_or_insert(kb);
+                    // A typer that could not type may still paste (characters missing from
+                    // its keymap, another layout).
+                    if typer.can_paste_after_failing(&full) {
+                        can_paste.get_or_insert(typer);
                     }
                 }
             }
@@ -451,8 +488,9 @@ mod tests {
         );
         assert_eq!(
             tools(TypingMethod::Auto, Display::Wayland),
-            [VIRTUAL_KEYBOARD, "wtype", "ydotool"]
+            [VIRTUAL_KEYBOARD, PORTAL, "wtype", "ydotool"]
         );
+        assert_eq!(tools(TypingMethod::Portal, Display::Wayland), [PORTAL]);
         assert_eq!(
             tools(TypingMethod::Wayland, Display::Wayland),
             [VIRTUAL_KEYBOARD]

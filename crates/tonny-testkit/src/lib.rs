@@ -6,7 +6,10 @@
 //! - [`pulse`]: a private PulseAudio server with a virtual microphone and a recordable speaker.
 //! - [`levels`]: when sound starts and stops on a PulseAudio device, on the test's clock.
 //! - [`rabbitmq`]: a private real RabbitMQ broker.
+//! - [`dbus`]: a private D-Bus session bus.
 //! - [`secret_service`]: a private D-Bus session with gnome-keyring, the real Secret Service.
+//! - [`portal`]: the real `xdg-desktop-portal` frontend with a GlobalShortcuts and
+//!   RemoteDesktop backend of ours (GNOME's and KDE's do not run headless).
 //! - [`daemon`]: a running daemon found through its runtime file, its API and event stream.
 //! - [`doubles`]: in-memory doubles of our own traits (speech engine, agent, voice, text
 //!   output), for testing the daemon's logic without a model, a sound server or a display.
@@ -23,12 +26,14 @@
 pub mod accuracy;
 pub mod cli;
 pub mod daemon;
+pub mod dbus;
 pub mod doubles;
 pub mod fake_hub;
 pub mod fakes;
 pub mod fixtures;
 pub mod home;
 pub mod levels;
+pub mod portal;
 pub mod pulse;
 pub mod rabbitmq;
 pub mod secret_service;
@@ -42,6 +47,7 @@ pub use daemon::{DaemonApi, of_type, text_of};
 pub use fake_hub::{FakeHub, Fault};
 pub use home::TempHome;
 pub use levels::LevelWatch;
+pub use portal::DesktopPortal;
 pub use pulse::PulseServer;
 pub use rabbitmq::RabbitServer;
 pub use secret_service::SecretService;

@@ -1,10 +1,12 @@
 //! A real Secret Service for keychain tests: a private `dbus-daemon` session bus with
 //! `gnome-keyring-daemon` unlocked on it. Nothing is shared with the developer's own session.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::dbus::{SessionBus, require};
 
 /// A running bus and keyring; both are killed on drop.
 pub struct SecretService {
@@ -12,28 +14,20 @@ pub struct SecretService {
     dir: tempfile::TempDir,
     /// The session bus address to hand to processes under test.
     address: String,
-    /// `dbus-daemon`.
-    bus: Child,
+    /// The private session bus.
+    bus: SessionBus,
     /// `gnome-keyring-daemon`.
     keyring: Child,
-}
-
-fn require(bin: &str, package: &str) {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
-        .unwrap_or(false);
-    assert!(
-        found,
-        "`{bin}` is not installed; the keychain tests need it (apt-get install {package}; scripts/test.sh does this)"
-    );
 }
 
 impl SecretService {
     /// Starts the bus and the keyring and waits until `org.freedesktop.secrets` answers.
     pub fn start() -> Self {
-        require("dbus-daemon", "dbus");
-        require("dbus-send", "dbus-bin");
-        require("gnome-keyring-daemon", "gnome-keyring");
+        require(
+            "gnome-keyring-daemon",
+            "gnome-keyring",
+            "the keychain tests",
+        );
         let dir = tempfile::Builder::new()
             .prefix("tonny-keyring-")
             .tempdir()
@@ -45,19 +39,8 @@ impl SecretService {
             std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o700))
                 .unwrap();
         }
-        let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .arg(format!("--address=unix:path={}", run.join("bus").display()))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting dbus-daemon");
-        let mut line = String::new();
-        BufReader::new(bus.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("reading the bus address");
-        let address = line.trim().to_owned();
-        assert!(!address.is_empty(), "dbus-daemon printed no address");
+        let bus = SessionBus::start(&run);
+        let address = bus.address().to_owned();
 
         let mut keyring = Command::new("gnome-keyring-daemon")
             .args(["--foreground", "--unlock", "--components=secrets"])
@@ -89,29 +72,7 @@ impl SecretService {
     }
 
     fn wait_ready(&self, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let out = Command::new("dbus-send")
-                .args([
-                    "--session",
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    "string:org.freedesktop.secrets",
-                ])
-                .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-                .output()
-                .expect("running dbus-send");
-            if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "gnome-keyring did not register org.freedesktop.secrets within {timeout:?}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        self.bus.wait_for_name("org.freedesktop.secrets", timeout);
     }
 
     /// `DBUS_SESSION_BUS_ADDRESS` for processes that should use this keychain.
@@ -143,9 +104,8 @@ impl SecretService {
 
 impl Drop for SecretService {
     fn drop(&mut self) {
-        for child in [&mut self.keyring, &mut self.bus] {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        // The keyring first, then the bus (dropped with `self`).
+        let _ = self.keyring.kill();
+        let _ = self.keyring.wait();
     }
 }

@@ -1,9 +1,11 @@
 //! TonnyTray's tray app: a thin shell over the daemon (`tonny_server::daemon`: assistant,
 //! timers, outbox, supervised services, the API and web UI), which runs in this process on a
 //! thread of its own. The tray icon follows the daemon's events; the menu and the global
-//! shortcuts from settings send it controls; notifications are shown natively. The dashboard
-//! window (the web UI from the daemon) is created when asked for and destroyed when closed, so
-//! no web view costs memory while nobody looks at it. No business logic lives here.
+//! shortcuts from settings send it controls (registered by the tray on X11, by the daemon
+//! through the GlobalShortcuts portal on Wayland desktops that have it); notifications are
+//! shown natively. The dashboard window (the web UI from the daemon) is created when asked for
+//! and destroyed when closed, so no web view costs memory while nobody looks at it. No business
+//! logic lives here.
 
 mod icons;
 
@@ -96,7 +98,14 @@ fn main() -> anyhow::Result<()> {
         pipeline: Mutex::new(TrayState::Idle),
     });
     let open_at_start = args.open;
-    let shortcuts = !args.no_shortcuts;
+    // On Wayland desktops with the GlobalShortcuts portal the daemon binds the hotkeys there;
+    // elsewhere the tray registers them (X11).
+    let portal_hotkeys = !args.no_shortcuts
+        && matches!(
+            tonny_audio::portal::shortcut_path(),
+            tonny_audio::portal::ShortcutPath::Portal { .. }
+        );
+    let shortcuts = !args.no_shortcuts && !portal_hotkeys;
     let profile_at_start = args.profile.clone();
     let app = tauri::Builder::default()
         // First: a second start shows this one's window instead of running twice.
@@ -122,7 +131,7 @@ fn main() -> anyhow::Result<()> {
                 .show_menu_on_left_click(true)
                 .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
                 .build(app)?;
-            start_daemon(handle.clone(), args, ready_tx);
+            start_daemon(handle.clone(), args, portal_hotkeys, ready_tx);
             let first = handle.clone();
             tauri::async_runtime::spawn(async move {
                 let ready = when_ready(first.clone(), ready_rx, open_at_start, shortcuts);
@@ -167,14 +176,19 @@ fn speech_worker_program() -> PathBuf {
 }
 
 /// Runs the daemon on its own thread and runtime; when it stops, the app exits with it.
-fn start_daemon(app: AppHandle, args: Args, ready: tokio::sync::oneshot::Sender<DaemonHandle>) {
+fn start_daemon(
+    app: AppHandle,
+    args: Args,
+    portal_hotkeys: bool,
+    ready: tokio::sync::oneshot::Sender<DaemonHandle>,
+) {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("tonny-daemon")
             .build()
             .expect("a runtime for the daemon");
-        let code = match runtime.block_on(run_daemon(args, ready)) {
+        let code = match runtime.block_on(run_daemon(args, portal_hotkeys, ready)) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("tonny-tray: error: {e:#}");
@@ -191,6 +205,7 @@ fn start_daemon(app: AppHandle, args: Args, ready: tokio::sync::oneshot::Sender<
 /// Builds the daemon over this home and runs it until Quit or a signal.
 async fn run_daemon(
     args: Args,
+    portal_hotkeys: bool,
     ready: tokio::sync::oneshot::Sender<DaemonHandle>,
 ) -> anyhow::Result<()> {
     let mut home = Home::open(args.home).await?;
@@ -213,7 +228,7 @@ async fn run_daemon(
         text: None,
     };
     let options = DaemonOptions {
-        hotkeys: false,
+        hotkeys: portal_hotkeys,
         listen: true,
         hands_free: false,
         warm_up: false,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use tokio::io::AsyncBufReadExt;
+use tonny_audio::portal::ShortcutPath;
 use tonny_audio::typing::Display;
 use tonny_server::api::auth::TOKEN_FILE;
 use tonny_server::api::{ApiToken, AskResponse};
@@ -50,10 +51,22 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     let settings = ctx.settings().await?.settings;
     let display = Display::detect();
-    let hotkeys = !args.no_hotkeys && display == Display::X11;
-    if !args.no_hotkeys && !hotkeys {
-        eprintln!("tonny: global hotkeys need an X11 session; type requests below instead");
-    }
+    // X11 grabs, or the desktop's GlobalShortcuts portal on Wayland (the daemon binds them).
+    let path = if args.no_hotkeys {
+        None
+    } else {
+        tokio::task::spawn_blocking(tonny_audio::portal::shortcut_path)
+            .await
+            .ok()
+    };
+    let hotkeys = match path {
+        Some(ShortcutPath::None { why }) => {
+            eprintln!("tonny: no global hotkeys ({why}); type requests below instead");
+            false
+        }
+        Some(_) => true,
+        None => false,
+    };
     let secrets = match ctx.secrets().await {
         Ok(s) => Some(s),
         Err(e) => {

@@ -14,6 +14,7 @@ mod languages;
 mod listen;
 mod logs;
 mod models;
+mod portal;
 mod profiles;
 mod remote;
 mod say;

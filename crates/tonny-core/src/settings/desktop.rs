@@ -18,6 +18,9 @@ pub enum TypingMethod {
     /// Wayland virtual keyboard, built in (sway, Hyprland and other wlroots desktops): any
     /// character, whatever the keyboard layout.
     Wayland,
+    /// The desktop's RemoteDesktop portal (GNOME, KDE): the desktop asks once for permission;
+    /// ASCII is typed on any layout, other text is pasted.
+    Portal,
     /// Wayland virtual keyboard through `wtype`.
     Wtype,
     /// Kernel uinput through `ydotool` (any display server; needs `ydotoold`).

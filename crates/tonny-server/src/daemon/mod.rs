@@ -8,7 +8,8 @@
 //!   hotkeys, shutdown in order).
 //! - [`core`]: the shared parts and how a change reaches them.
 //! - [`services`]: supervised services and their health events.
-//! - [`hotkeys`]: X11 global hotkeys as a tested state machine.
+//! - [`hotkeys`]: global hotkeys (X11 grabs, or the GlobalShortcuts portal on Wayland) as a
+//!   tested state machine.
 //! - [`housekeeping`]: retention and scheduled backups.
 //! - [`health`]: backend health events.
 //! - [`runtime`]: the runtime file other programs of the home find the daemon by, and the lock
@@ -47,7 +48,7 @@ use housekeeping::Housekeeping;
 /// What a daemon does besides answering its API.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DaemonOptions {
-    /// Register the global hotkeys (X11).
+    /// Register the global hotkeys (X11, or the desktop portal on Wayland).
     pub hotkeys: bool,
     /// Hear on this machine's microphone (hotkeys, the tray's Talk); opened at start.
     pub listen: bool,

@@ -3,6 +3,7 @@
 //! Every line is OK, WARN (works, but something is missing or degraded) or FAIL (something the
 //! configuration relies on will not work). The exit code is 1 when anything fails.
 
+mod desktop;
 mod live;
 
 use std::io::Write;
@@ -456,91 +457,6 @@ fn audio(checks: &mut Vec<Check>) {
     }
 }
 
-/// On Wayland: our own virtual keyboard where the compositor offers one (wlroots desktops),
-/// else what is left (ydotool, the clipboard) and why.
-fn wayland_typing(checks: &mut Vec<Check>) {
-    match tonny_audio::virtual_keyboard::probe() {
-        Ok(()) => checks.push(check(
-            "typing",
-            Status::Ok,
-            "Wayland: built-in virtual keyboard (every character, whatever the keyboard layout)",
-            None,
-        )),
-        Err(why) if on_path("ydotool") => checks.push(check(
-            "typing",
-            Status::Warn,
-            format!(
-                "Wayland: {why}; ydotool types instead (ASCII on a US layout only; other text is \
-                 pasted, and ydotoold must be running)"
-            ),
-            Some("systemctl --user enable --now ydotool".into()),
-        )),
-        Err(why) => checks.push(check(
-            "typing",
-            Status::Warn,
-            format!(
-                "Wayland: {why}, and ydotool is not installed: dictation goes to the clipboard"
-            ),
-            Some("sudo apt-get install ydotool wl-clipboard".into()),
-        )),
-    }
-}
-
-fn typing(checks: &mut Vec<Check>) {
-    let wayland = std::env::var_os("WAYLAND_DISPLAY").is_some();
-    let x11 = std::env::var_os("DISPLAY").is_some();
-    if wayland {
-        wayland_typing(checks);
-    } else if x11 {
-        if on_path("xdotool") {
-            checks.push(check("typing", Status::Ok, "X11: xdotool", None));
-        } else {
-            checks.push(check(
-                "typing",
-                Status::Warn,
-                "X11 session without xdotool: dictation cannot type into windows (the text goes to the clipboard)",
-                Some("sudo apt-get install xdotool".into()),
-            ));
-        }
-    } else {
-        checks.push(check(
-            "typing",
-            Status::Warn,
-            "no graphical session (neither DISPLAY nor WAYLAND_DISPLAY): dictation cannot type into windows",
-            Some("run TonnyTray from your desktop session".into()),
-        ));
-    }
-}
-
-/// How dictation learns the focused application (its mode: verbatim in a terminal, mail in a
-/// mail client), when there is a desktop to ask.
-fn dictation_modes(checks: &mut Vec<Check>) {
-    let display = tonny_audio::typing::Display::detect();
-    if display == tonny_audio::typing::Display::None {
-        return; // the typing check already says there is no session
-    }
-    match tonny_audio::focus::focused_app(display) {
-        Ok(app) => checks.push(check(
-            "dictation modes",
-            Status::Ok,
-            format!(
-                "the focused application is known (now {}): dictation.apps picks each one's mode",
-                app.label()
-            ),
-            None,
-        )),
-        Err(why) => checks.push(check(
-            "dictation modes",
-            Status::Warn,
-            format!(
-                "the focused application cannot be told ({why}): dictation is written in \
-                 dictation.mode everywhere"
-            ),
-            Some("tonny dictate --mode verbatim|clean|mail chooses one per dictation".into()),
-        )),
-    }
-}
-
 /// Runs `tonny doctor`.
 pub async fn run(ctx: &mut Ctx) -> anyhow::Result<ExitCode> {
     let mut checks = Vec::new();
@@ -548,8 +464,9 @@ pub async fn run(ctx: &mut Ctx) -> anyhow::Result<ExitCode> {
     let settings = settings(ctx, &mut checks).await;
     secrets(ctx, settings.as_ref(), &mut checks).await;
     audio(&mut checks);
-    typing(&mut checks);
-    dictation_modes(&mut checks);
+    desktop::typing(&mut checks);
+    desktop::dictation_modes(&mut checks);
+    desktop::hotkeys(&mut checks);
     let failed = checks.iter().any(|c| c.status == Status::Fail);
     if ctx.json {
         output::json(&checks)?;

@@ -1,14 +1,18 @@
-//! Global hotkeys on X11 (`hotkeys.*`): pressed keys become [`Control`]s. The key handling is a
-//! small pure state machine ([`Keys`]) so X11's auto-repeat filtering is tested without a
-//! display; [`Hotkeys`] holds the registrations and registers them again when the settings
-//! change.
+//! Global hotkeys (`hotkeys.*`): pressed keys become [`Control`]s. Two paths, chosen by
+//! [`tonny_audio::portal::shortcut_path`]: X11 key grabs ([`x11`]), and on Wayland desktops
+//! the GlobalShortcuts portal ([`portal`]), where the desktop owns the keys and tells us when
+//! ours are pressed and let go. The key handling is a small pure state machine ([`Keys`]) so
+//! X11's auto-repeat filtering is tested without a display; [`Hotkeys`] holds the
+//! registrations and registers them again when the settings change.
+
+mod portal;
+mod x11;
 
 use std::time::Duration;
 
-use global_hotkey::hotkey::HotKey;
-use global_hotkey::{GlobalHotKeyEvent, GlobalHotKeyManager, HotKeyState};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tonny_audio::portal::ShortcutPath;
 use tonny_core::pipeline::Control;
 use tonny_core::router::Purpose;
 use tonny_core::settings::HotkeySettings;
@@ -104,7 +108,7 @@ impl Keys {
     }
 }
 
-/// What the hotkey thread tells the daemon.
+/// What a hotkey thread tells the daemon.
 enum FromThread {
     /// A key went down or up.
     Key(u32, KeyEvent),
@@ -112,60 +116,79 @@ enum FromThread {
     Bound(Vec<(u32, Action)>),
 }
 
-/// The global hotkeys of this X11 session. The X11 manager is not `Send`, so it lives on a
-/// thread of its own; the daemon talks to it through channels.
+/// Each action, its setting and its combination in `keys`: the order ids are given in.
+fn actions(keys: &HotkeySettings) -> [(&'static str, &str, Action); 3] {
+    [
+        (
+            "hotkeys.toggle_listening",
+            &keys.toggle_listening,
+            Action::Toggle,
+        ),
+        (
+            "hotkeys.push_to_talk",
+            &keys.push_to_talk,
+            Action::PushToTalk,
+        ),
+        ("hotkeys.cancel", &keys.cancel, Action::Cancel),
+    ]
+}
+
+/// The global hotkeys of this session. Each path runs on a thread of its own (the X11 manager
+/// is not `Send`; the portal's D-Bus session is driven there too); the daemon talks to it
+/// through channels.
 pub struct Hotkeys {
     /// The key state machine for the registered keys.
     pub keys: Keys,
     events: mpsc::UnboundedReceiver<FromThread>,
-    rebind: std::sync::mpsc::Sender<HotkeySettings>,
+    rebind: mpsc::UnboundedSender<HotkeySettings>,
 }
 
 impl Hotkeys {
-    /// Registers `keys` on a thread of their own; a combination another program holds is
-    /// reported with the setting to change, and the others still work. `None` when there is
-    /// no X11 session to register in.
+    /// Registers `keys` on the session's path ([`tonny_audio::portal::shortcut_path`]); a
+    /// combination another program holds is reported with the setting to change, and the
+    /// others still work. When the portal fails, X11 grabs are tried where there is an X
+    /// server. `None` when there is nowhere to register.
     pub fn start(keys: &HotkeySettings) -> Option<Self> {
+        let path = tonny_audio::portal::shortcut_path();
         let (tx, events) = mpsc::unbounded_channel();
-        let (rebind, wanted) = std::sync::mpsc::channel::<HotkeySettings>();
-        // The first bindings, or none when there is no X11 session.
-        let (started_tx, started) = std::sync::mpsc::channel::<Option<Vec<(u32, Action)>>>();
-        let first = keys.clone();
-        std::thread::Builder::new()
-            .name("tonny-hotkeys".into())
-            .spawn(move || {
-                let manager = match GlobalHotKeyManager::new() {
-                    Ok(m) => m,
-                    Err(e) => {
-                        tracing::warn!(
-                            component = "hotkeys",
-                            "global hotkeys are not available: {e}"
-                        );
-                        let _ = started_tx.send(None);
-                        return;
+        let (rebind, wanted) = mpsc::unbounded_channel::<HotkeySettings>();
+        let bindings = match path {
+            ShortcutPath::Portal { .. } => match portal::start(keys, tx.clone(), wanted) {
+                Ok(bindings) => bindings,
+                Err((why, wanted)) => {
+                    let x11 = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty());
+                    tracing::warn!(
+                        component = "hotkeys",
+                        "the desktop's GlobalShortcuts portal did not bind the hotkeys: {why}{}",
+                        if x11 {
+                            "; trying X11 grabs (they see keys only while an X11 window has the focus)"
+                        } else {
+                            ""
+                        }
+                    );
+                    if !x11 {
+                        return None;
                     }
-                };
-                let keys_tx = tx.clone();
-                GlobalHotKeyEvent::set_event_handler(Some(move |e: GlobalHotKeyEvent| {
-                    let state = match e.state() {
-                        HotKeyState::Pressed => KeyEvent::Pressed,
-                        HotKeyState::Released => KeyEvent::Released,
-                    };
-                    let _ = keys_tx.send(FromThread::Key(e.id(), state));
-                }));
-                let mut registered = Vec::new();
-                let _ = started_tx.send(Some(register(&manager, &mut registered, &first)));
-                while let Ok(keys) = wanted.recv() {
-                    let bindings = register(&manager, &mut registered, &keys);
-                    if tx.send(FromThread::Bound(bindings)).is_err() {
-                        break;
-                    }
+                    x11::start(keys, tx, wanted)?
                 }
-                GlobalHotKeyEvent::set_event_handler(None::<fn(GlobalHotKeyEvent)>);
-            })
-            .ok()?;
-        // Registered before this returns: a key pressed once the daemon says it runs works.
-        let bindings = started.recv().ok().flatten()?;
+            },
+            ShortcutPath::X11 { why } => {
+                if !why.is_empty() {
+                    tracing::info!(
+                        component = "hotkeys",
+                        "hotkeys through X11 grabs, seen only while an X11 window has the focus: {why}"
+                    );
+                }
+                x11::start(keys, tx, wanted)?
+            }
+            ShortcutPath::None { why } => {
+                tracing::warn!(
+                    component = "hotkeys",
+                    "global hotkeys are not available: {why}"
+                );
+                return None;
+            }
+        };
         Some(Self {
             keys: Keys::new(bindings),
             events,
@@ -190,55 +213,6 @@ impl Hotkeys {
         }
     }
 }
-
-/// Registers `keys` on `manager` in place of `registered`; returns the new bindings.
-fn register(
-    manager: &GlobalHotKeyManager,
-    registered: &mut Vec<HotKey>,
-    keys: &HotkeySettings,
-) -> Vec<(u32, Action)> {
-    if !registered.is_empty() {
-        let _ = manager.unregister_all(registered);
-        registered.clear();
-    }
-    let mut bindings = Vec::new();
-    for (setting, combo, action) in [
-        (
-            "hotkeys.toggle_listening",
-            &keys.toggle_listening,
-            Action::Toggle,
-        ),
-        (
-            "hotkeys.push_to_talk",
-            &keys.push_to_talk,
-            Action::PushToTalk,
-        ),
-        ("hotkeys.cancel", &keys.cancel, Action::Cancel),
-    ] {
-        match combo.parse::<HotKey>() {
-            Ok(hk) => match manager.register(hk) {
-                Ok(()) => {
-                    // Scripts and tests read which keys are live from this line.
-                    eprintln!("hotkey {combo}: {}", setting.trim_start_matches("hotkeys."));
-                    bindings.push((hk.id(), action));
-                    registered.push(hk);
-                }
-                Err(e) => tracing::warn!(
-                    component = "hotkeys",
-                    "hotkey {combo} is not available ({e}); another program may hold it — \
-                     choose another with `tonny config set {setting} KEYS`"
-                ),
-            },
-            Err(e) => tracing::warn!(
-                component = "hotkeys",
-                "{setting} = {combo:?} is not a key combination ({e}); write it like \
-                 Ctrl+Shift+Space"
-            ),
-        }
-    }
-    bindings
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
