@@ -99,6 +99,17 @@ impl Default for DecodeOptions {
     }
 }
 
+/// Mean log-probability below which a short-window result is checked against the padded
+/// window. Clear speech decodes at about −0.1 to −0.3; garbled text ("The quick round-fark
+/// stump, silver blazy dog") well below −0.5.
+const SHORT_WINDOW_DOUBT: f32 = -0.5;
+
+/// Whether a short-window attempt should be checked against the padded window: it needed the
+/// temperature fallback, or the decoder was unsure of it.
+fn doubtful(attempt: &Attempt) -> bool {
+    attempt.temperature > 0.0 || attempt.avg_logprob < SHORT_WINDOW_DOUBT
+}
+
 /// `len(text) / len(zlib(text))`, as faster-whisper computes it.
 pub fn compression_ratio(text: &str) -> f32 {
     if text.is_empty() {
@@ -200,16 +211,17 @@ impl<'e> Decoder<'e> {
             let time_offset = seek as f64 * HOP as f64 / SAMPLE_RATE as f64;
             let segment_duration = segment_size as f64 * HOP as f64 / SAMPLE_RATE as f64;
             let frames = self.opts.encoder_frames(segment_size);
-            let mut window = mel.window(seek, segment_size, frames);
-            let features = StorageView::new(&[1, mel.n_mels, frames], &mut window, Device::CPU)
-                .map_err(EngineError::engine)?;
-            let encoded = self
-                .engine
-                .model()
-                .encode(&features, false)
-                .map_err(EngineError::engine)?;
-            let prompt = self.prompt();
-            let attempt = self.generate_with_fallback(&encoded, &prompt, frames)?;
+            let mut attempt = self.encode_and_decode(mel, seek, segment_size, frames)?;
+            if frames < FRAMES_PER_WINDOW && doubtful(&attempt) {
+                // The short window saves most of a command's encoding time, but on some
+                // recordings (and some CPUs' int8 kernels) it leaves the decoder unsure where
+                // the padded 30 s window would not; then the padded window decides too, and the
+                // surer of the two is kept. A clear command pays nothing.
+                let padded = self.encode_and_decode(mel, seek, segment_size, FRAMES_PER_WINDOW)?;
+                if padded.avg_logprob > attempt.avg_logprob {
+                    attempt = padded;
+                }
+            }
 
             if let Some(threshold) = self.opts.no_speech_threshold {
                 let unsure = self
@@ -259,6 +271,26 @@ impl<'e> Decoder<'e> {
             seek = next_seek.max(seek + 1);
         }
         Ok(out)
+    }
+
+    /// Encodes `segment_size` frames from `seek` as a window of `frames` and decodes it with
+    /// the temperature fallback.
+    fn encode_and_decode(
+        &self,
+        mel: &LogMel,
+        seek: usize,
+        segment_size: usize,
+        frames: usize,
+    ) -> Result<Attempt, EngineError> {
+        let mut window = mel.window(seek, segment_size, frames);
+        let features = StorageView::new(&[1, mel.n_mels, frames], &mut window, Device::CPU)
+            .map_err(EngineError::engine)?;
+        let encoded = self
+            .engine
+            .model()
+            .encode(&features, false)
+            .map_err(EngineError::engine)?;
+        self.generate_with_fallback(&encoded, &self.prompt(), frames)
     }
 
     /// Timestamp tokens past the end of an encoded window shorter than 30 s: nothing is there,

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::Settings;
 use super::keys::{display_value, env_var_for, flatten};
+use super::schema::{one_line, resolve, shape_of};
 
 const HEADER: &str = "\
 # TonnyTray's settings as environment variables, for ~/.config/tonnytray/.env (or a service's
@@ -79,51 +80,17 @@ fn env_text(v: &Value) -> String {
     }
 }
 
-/// The schema a `$ref` points to, or the schema itself.
-fn resolve<'a>(prop: &'a Value, defs: &'a Value) -> &'a Value {
-    match prop["$ref"]
-        .as_str()
-        .and_then(|r| r.strip_prefix("#/$defs/"))
-    {
-        Some(name) => &defs[name],
-        None => prop,
-    }
-}
-
 /// The doc comment, on one line.
 fn description(prop: &Value) -> String {
-    prop["description"]
-        .as_str()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    one_line(prop["description"].as_str().unwrap_or_default())
 }
 
 /// The names an enum field (or a list of them) takes.
 fn allowed_values(prop: &Value, defs: &Value) -> Option<Vec<String>> {
-    let target = if prop["items"].is_object() {
-        resolve(&prop["items"], defs)
-    } else {
-        resolve(prop, defs)
-    };
-    if let Some(values) = target["enum"].as_array() {
-        return Some(
-            values
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-        );
-    }
-    let variants = target["oneOf"].as_array()?;
-    let names: Vec<String> = variants
-        .iter()
-        .filter_map(|v| {
-            v["const"]
-                .as_str()
-                .or_else(|| v["enum"].as_array()?.first()?.as_str())
-                .map(str::to_owned)
-        })
+    let names: Vec<String> = shape_of(prop, defs)
+        .choices
+        .into_iter()
+        .map(|c| c.value)
         .collect();
     (!names.is_empty()).then_some(names)
 }

@@ -7,12 +7,16 @@
 //!
 //! Secrets (API keys, webhook URLs, the RabbitMQ URL) are *not* settings: they live in the
 //! keychain, see `tonny-store`'s `secrets` module.
+//!
+//! [`settings_schema`] describes every key for forms (kind, choices, range, unit, group),
+//! generated from the types and the validator.
 
 mod desktop;
 mod env_example;
 mod keys;
 mod layers;
 mod remote;
+mod schema;
 mod validate;
 
 use serde::{Deserialize, Serialize};
@@ -26,7 +30,8 @@ pub use env_example::{env_example, undocumented_keys};
 pub use keys::{closest_env_var, env_var_for, key_names};
 pub use layers::{LoadedSettings, Source};
 pub use remote::{ElevenLabsFormat, ExtraService, ServicesSettings, WhisperLiveKitSettings};
-pub use validate::{FieldError, SettingsError};
+pub use schema::{Choice, FieldKind, FieldSchema, SettingsGroup, group_of, settings_schema};
+pub use validate::{FieldError, FieldRange, SettingsError, accepted_ranges};
 
 /// Every TonnyTray option. Sections mirror the pipeline stages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema, Default)]

@@ -59,6 +59,51 @@ pub enum SettingsError {
 
 struct Checker {
     errors: Vec<FieldError>,
+    /// Every range checked, for the settings schema ([`accepted_ranges`]).
+    ranges: Vec<FieldRange>,
+}
+
+/// The numbers a field accepts, as the validator checks them: the one source of the sliders
+/// and units the UI shows.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldRange {
+    /// Dotted key.
+    pub key: String,
+    /// Smallest accepted value.
+    pub min: f64,
+    /// Largest accepted value.
+    pub max: f64,
+    /// The unit (`ms`, `s`, `days`), if the value has one.
+    pub unit: Option<String>,
+    /// What 0 means where it is special and outside the range or at its edge ("never").
+    pub zero_means: Option<String>,
+}
+
+impl FieldRange {
+    /// Reads `unit` as the validator writes it (` ms (0 = no live text)`).
+    fn new(key: &str, min: f64, max: f64, unit: &str) -> Self {
+        let (unit, note) = match unit.find('(') {
+            Some(at) => (&unit[..at], Some(&unit[at..])),
+            None => (unit, None),
+        };
+        let unit = unit.trim();
+        Self {
+            key: key.to_owned(),
+            min,
+            max,
+            unit: (!unit.is_empty()).then(|| unit.to_owned()),
+            zero_means: note.and_then(|n| {
+                let inner = n.trim().trim_start_matches('(').trim_end_matches(')');
+                inner.strip_prefix("0 =").map(|m| m.trim().to_owned())
+            }),
+        }
+    }
+}
+
+/// The ranges the validator checks, read from a check of the defaults (a range that applies
+/// only when another setting is on is included when the default turns it on).
+pub fn accepted_ranges() -> Vec<FieldRange> {
+    Settings::default().check().ranges
 }
 
 impl Checker {
@@ -78,6 +123,15 @@ impl Checker {
         range: RangeInclusive<T>,
         unit: &str,
     ) {
+        // The bounds as numbers for the schema; every bound here is a plain integer or float,
+        // whose text parses back exactly.
+        let bound = |b: &T| b.to_string().parse::<f64>().unwrap_or(f64::NAN);
+        self.ranges.push(FieldRange::new(
+            key,
+            bound(range.start()),
+            bound(range.end()),
+            unit,
+        ));
         if !range.contains(&value) {
             let reason = if value < *range.start() {
                 "is too small"
@@ -146,7 +200,20 @@ fn check_hotkey(value: &str) -> Result<(), String> {
 impl Settings {
     /// Checks every field; returns all problems at once.
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let mut c = Checker { errors: Vec::new() };
+        let c = self.check();
+        if c.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(SettingsError::Invalid(c.errors))
+        }
+    }
+
+    /// Runs every check, keeping what failed and the ranges checked.
+    fn check(&self) -> Checker {
+        let mut c = Checker {
+            errors: Vec::new(),
+            ranges: Vec::new(),
+        };
 
         c.not_blank("stt.model", &self.stt.model);
         let lang = self.stt.language.as_str();
@@ -383,12 +450,7 @@ impl Settings {
             " hours (0 = no scheduled backups)",
         );
         c.range("backup.keep", self.backup.keep, 1..=365, " backups");
-
-        if c.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(SettingsError::Invalid(c.errors))
-        }
+        c
     }
 }
 

@@ -1,5 +1,6 @@
-//! Settings (`GET`/`PATCH /api/v1/settings`: all-or-nothing, field errors named) and secrets
-//! (`/api/v1/secrets`: status, write, delete — a value is never returned).
+//! Settings (`GET`/`PATCH /api/v1/settings`: all-or-nothing, field errors named; `GET
+//! /api/v1/settings/schema`: how a form draws each one) and secrets (`/api/v1/secrets`: status,
+//! write, delete — a value is never returned).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use axum::http::StatusCode;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tonny_core::settings::{Settings, Source};
+use tonny_core::settings::{FieldSchema, Settings, SettingsGroup, Source, settings_schema};
 use tonny_store::secrets::{SecretError, SecretName, SecretStore};
 use utoipa::ToSchema;
 
@@ -48,6 +49,25 @@ pub(super) async fn get_settings(
     State(s): State<ApiState>,
 ) -> Result<Json<SettingsView>, ApiError> {
     Ok(Json(view(&s).await?))
+}
+
+/// Every setting as a form draws it, generated from the settings' types and validator: the UI
+/// copies no option list or range.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingsSchema {
+    /// The groups that have settings, in the order they are shown.
+    pub groups: Vec<SettingsGroup>,
+    /// Every setting, in group order and then by key.
+    pub fields: Vec<FieldSchema>,
+}
+
+#[utoipa::path(get, path = "/api/v1/settings/schema", tag = "settings",
+    responses((status = 200, body = SettingsSchema), (status = 401, body = ErrorBody)))]
+pub(super) async fn get_settings_schema() -> Json<SettingsSchema> {
+    let fields = settings_schema();
+    let mut groups: Vec<SettingsGroup> = fields.iter().map(|f| f.group).collect();
+    groups.dedup();
+    Json(SettingsSchema { groups, fields })
 }
 
 /// The API's answer for a refused change.

@@ -92,6 +92,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(logs::logs))
         .routes(routes!(config::get_settings, config::patch_settings))
         .routes(routes!(config::reset_setting))
+        .routes(routes!(config::get_settings_schema))
         .routes(routes!(config::secrets))
         .routes(routes!(config::set_secret, config::delete_secret))
         .routes(routes!(backends::test))

@@ -451,6 +451,64 @@ async fn a_settings_patch_is_all_or_nothing_with_each_bad_field_named() {
 }
 
 #[tokio::test]
+async fn the_settings_schema_gives_every_key_its_control_and_every_value_fits_it() {
+    let d = Daemon::start().await;
+    let (status, schema) = d.call(Method::GET, "/api/v1/settings/schema", None).await;
+    assert_eq!(status, StatusCode::OK, "{schema}");
+    let (_, settings) = d.call(Method::GET, "/api/v1/settings", None).await;
+    let fields = schema["fields"].as_array().unwrap();
+    let mut keys: Vec<&str> = fields.iter().map(|f| f["key"].as_str().unwrap()).collect();
+    keys.sort();
+    let mut expected: Vec<&str> = settings["values"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    expected.sort();
+    assert_eq!(keys, expected, "one field per setting");
+    let groups = schema["groups"].as_array().unwrap();
+    for field in fields {
+        let key = field["key"].as_str().unwrap();
+        let value = &settings["values"][key];
+        assert!(groups.contains(&field["group"]), "{field}");
+        let choices: Vec<&Value> = field["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["value"])
+            .collect();
+        match field["kind"].as_str().unwrap() {
+            "choice" if !value.is_null() => assert!(choices.contains(&value), "{field} {value}"),
+            "choices" => {
+                for v in value.as_array().unwrap() {
+                    assert!(choices.contains(&v), "{field} {v}");
+                }
+            }
+            "switch" => assert!(value.is_boolean(), "{field} {value}"),
+            "integer" | "number" => {
+                let n = value.as_f64().expect("a number");
+                if let Some(range) = field["range"].as_object() {
+                    let (min, max) = (
+                        range["min"].as_f64().unwrap(),
+                        range["max"].as_f64().unwrap(),
+                    );
+                    assert!(
+                        (min..=max).contains(&n) || (n == 0.0 && !range["zero_means"].is_null()),
+                        "{field} {value}"
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    // Enums are choices, never free text: the typing method's values come from its type.
+    let method = fields.iter().find(|f| f["key"] == "typing.method").unwrap();
+    assert_eq!(method["kind"], "choice");
+    assert!(method["choices"].as_array().unwrap().len() >= 7, "{method}");
+}
+
+#[tokio::test]
 async fn secrets_are_written_and_deleted_but_never_read_back() {
     let d = Daemon::start().await;
     let value = "xi-api-key-shh-123456";
@@ -562,6 +620,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("get", "/api/v1/logs"),
         ("get", "/api/v1/settings"),
         ("patch", "/api/v1/settings"),
+        ("get", "/api/v1/settings/schema"),
         ("get", "/api/v1/secrets"),
         ("put", "/api/v1/secrets/{name}"),
         ("delete", "/api/v1/secrets/{name}"),
