@@ -66,19 +66,8 @@ impl LiveTranscriber {
             .transcribe_with(&self.buffer, self.language.as_deref(), quick)?
             .text;
         let current: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
-        let agreed = self
-            .previous
-            .iter()
-            .zip(&current)
-            .take_while(|(a, b)| a == b)
-            .count();
-        if agreed > self.stable.len() {
-            self.stable = current[..agreed].to_vec();
-        }
-        let tentative = current
-            .get(self.stable.len().min(current.len())..)
-            .unwrap_or_default()
-            .join(" ");
+        self.stable = extend_stable(&self.stable, &self.previous, &current);
+        let tentative = tentative_after(&self.stable, &current);
         self.previous = current;
         Ok(Some(PartialTranscript {
             stable: self.stable.join(" "),
@@ -96,6 +85,32 @@ impl LiveTranscriber {
         self.engine
             .transcribe_with(&self.buffer, self.language.as_deref(), opts)
     }
+}
+
+/// The stable words after a decode: `stable` grown by the words that the previous and the
+/// current decode agree on right after it. A decode that no longer starts with the stable words
+/// (Whisper re-reading "Hello," as "The Lotani,") adds nothing, so stable words are never taken
+/// back, only waited on.
+fn extend_stable(stable: &[String], previous: &[String], current: &[String]) -> Vec<String> {
+    let n = stable.len();
+    if !(current.starts_with(stable) && previous.starts_with(stable)) {
+        return stable.to_vec();
+    }
+    let agreed = previous[n..]
+        .iter()
+        .zip(&current[n..])
+        .take_while(|(a, b)| a == b)
+        .count();
+    current[..n + agreed].to_vec()
+}
+
+/// What the current decode says beyond the stable words. When it disagrees with them, the
+/// words past as many as are stable, so the line stays readable while it settles.
+fn tentative_after(stable: &[String], current: &[String]) -> String {
+    current
+        .get(stable.len().min(current.len())..)
+        .unwrap_or_default()
+        .join(" ")
 }
 
 /// The embedded engine with live text: [`Stt`] like [`WhisperEngine`], and while a recording
@@ -191,5 +206,37 @@ impl SttSession for LiveSession {
             let _ = d.join();
         }
         self.engine.transcribe(recorded, &self.opts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn stable_words_grow_by_agreement_and_are_never_taken_back() {
+        let stable = extend_stable(&[], &words("Hello, Lotani"), &words("Hello, Lotani please"));
+        assert_eq!(stable, words("Hello, Lotani"));
+        // Both decodes now read the start differently: nothing new is stable, nothing is lost.
+        let again = extend_stable(
+            &stable,
+            &words("The Lotani, please send"),
+            &words("The Lotani, please send a"),
+        );
+        assert_eq!(again, stable);
+        assert_eq!(
+            tentative_after(&again, &words("The Lotani, please")),
+            "please"
+        );
+        let grown = extend_stable(
+            &stable,
+            &words("Hello, Lotani please send"),
+            &words("Hello, Lotani please send a"),
+        );
+        assert_eq!(grown, words("Hello, Lotani please send"));
     }
 }

@@ -263,10 +263,32 @@ fn an_idle_model_is_freed_and_loads_again_when_a_recording_starts() {
     });
 }
 
+#[test]
+fn a_recording_that_starts_while_the_model_loads_still_gets_live_text() {
+    use tonny_providers::stt::on_demand::OnDemandStt;
+
+    let (dir, stt) = (speech::model_dir(), settings());
+    let loader = worker_loader(program());
+    let engine = OnDemandStt::new(
+        Arc::new(move || loader(&dir, &stt)),
+        std::time::Duration::ZERO,
+    );
+    // As a recording does: the load starts, and the live session is asked for at once.
+    engine.prepare();
+    let audio = speech::two_sentences_with_a_pause();
+    let (partials, text) = stream(&engine, &audio, || {});
+    assert!(engine.is_loaded());
+    assert!(
+        partials.iter().any(|p| !p.stable.is_empty()),
+        "{partials:?}"
+    );
+    assert_eq!(engine.transcribe(&audio, &greedy()).unwrap().text, text);
+}
+
 /// Streams `audio` into a live session of `worker` at a microphone's pace (100 ms chunks), with
 /// `midway` called halfway; returns the partial texts seen and the final transcript.
 fn stream(
-    worker: &WorkerStt,
+    worker: &dyn Stt,
     audio: &[f32],
     midway: impl FnOnce(),
 ) -> (Vec<tonny_core::stt::PartialTranscript>, String) {
@@ -279,7 +301,7 @@ fn stream(
                 sink.lock().unwrap().push(p.clone())
             }),
         )
-        .expect("the worker takes a live session");
+        .expect("the engine takes a live session");
     let chunks: Vec<&[f32]> = audio.chunks(1_600).collect();
     let mut midway = Some(midway);
     for (i, chunk) in chunks.iter().enumerate() {

@@ -160,8 +160,20 @@ impl Stt for OnDemandStt {
         opts: &TranscribeOptions,
         partial: PartialSink,
     ) -> Option<Box<dyn SttSession>> {
-        let engine = self.inner.lock().engine.clone()?;
-        engine.start_session(opts, partial)
+        let engine = self.inner.lock().engine.clone();
+        match engine {
+            Some(engine) => engine.start_session(opts, partial),
+            // Still loading (the recording's `prepare` started it): the session starts once
+            // the model is in, with the audio heard meanwhile, so the first recording after
+            // an idle unload has live text too.
+            None => Some(Box::new(LoadingSession {
+                inner: Arc::clone(&self.inner),
+                opts: opts.clone(),
+                partial: Some(partial),
+                heard: Vec::new(),
+                live: None,
+            })),
+        }
     }
 
     fn prepare(&self) {
@@ -185,5 +197,50 @@ impl Stt for OnDemandStt {
     fn take_notice(&self) -> Option<String> {
         let engine = self.inner.lock().engine.clone()?;
         engine.take_notice()
+    }
+}
+
+/// A live session asked for while the model loads: audio is kept until the engine is in, then
+/// handed to the engine's own session (or, if the engine has no live text, dropped; the final
+/// pass decodes the whole recording anyway).
+struct LoadingSession {
+    inner: Arc<Inner>,
+    opts: TranscribeOptions,
+    partial: Option<PartialSink>,
+    heard: Vec<f32>,
+    live: Option<Box<dyn SttSession>>,
+}
+
+impl SttSession for LoadingSession {
+    fn push(&mut self, audio: &[f32]) {
+        if let Some(live) = &mut self.live {
+            live.push(audio);
+            return;
+        }
+        let Some(partial) = self.partial.take() else {
+            return;
+        };
+        let loaded = self.inner.lock().engine.clone();
+        match loaded {
+            Some(engine) => {
+                self.live = engine.start_session(&self.opts, partial);
+                let heard = std::mem::take(&mut self.heard);
+                if let Some(live) = &mut self.live {
+                    live.push(&heard);
+                    live.push(audio);
+                }
+            }
+            None => {
+                self.heard.extend_from_slice(audio);
+                self.partial = Some(partial);
+            }
+        }
+    }
+
+    fn finish(self: Box<Self>, recorded: &[f32]) -> Result<Transcript, SttError> {
+        match self.live {
+            Some(live) => live.finish(recorded),
+            None => OnDemandStt { inner: self.inner }.transcribe(recorded, &self.opts),
+        }
     }
 }

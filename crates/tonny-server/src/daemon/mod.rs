@@ -325,9 +325,12 @@ impl Daemon {
             tasks.push(tokio::spawn(async move {
                 // The devices first: hands-free's first utterance uses them too.
                 c.listen_here(hands_free).await;
-                let _ = c.mic.get().await;
                 if hands_free {
+                    // No paused microphone while the model loads: the first utterance opens
+                    // it once it can be heard, and what is said from then on is kept.
                     Arc::clone(&c.session).run_hands_free().await;
+                } else {
+                    let _ = c.mic.prepare().await;
                 }
             }));
             tasks.push(tokio::spawn(Arc::clone(&core.mic).watch(stop.clone())));

@@ -94,9 +94,20 @@ impl MicSlot {
         });
     }
 
-    /// The microphone to record from: the one held if it is still the device to use, else
-    /// one opened now (paused, streaming into its pre-roll ring once resumed).
+    /// The microphone to record from now: the one held if it is still the device to use,
+    /// else one opened now and left streaming (pausing a device about to record would drop
+    /// whatever is said between the pause and the recording's resume).
     pub async fn get(&self) -> Result<Arc<Microphone>, CaptureError> {
+        self.open(false).await
+    }
+
+    /// Opens the microphone ahead of the first press, so it hears at once: paused (no
+    /// capture, no "microphone in use" indicator) unless it is kept streaming.
+    pub async fn prepare(&self) -> Result<Arc<Microphone>, CaptureError> {
+        self.open(true).await
+    }
+
+    async fn open(&self, ahead: bool) -> Result<Arc<Microphone>, CaptureError> {
         let (wanted, held) = {
             let mut s = self.lock();
             s.in_use = true;
@@ -127,7 +138,7 @@ impl MicSlot {
                 };
                 if always_on {
                     mic.set_always_on(true);
-                } else if pause_idle {
+                } else if pause_idle && ahead {
                     mic.pause();
                 }
                 let mic = Arc::new(mic);
@@ -222,7 +233,7 @@ impl MicSlot {
                 }
                 (_, Some(_)) => {
                     // Back, or another default: opened now, so the next press is instant.
-                    let _ = self.get().await;
+                    let _ = self.prepare().await;
                 }
                 (None, None) => {}
             }
