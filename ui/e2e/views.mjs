@@ -112,19 +112,43 @@ try {
       await page.getByLabel("Find a setting").fill("");
     });
 
+    await step("every setting whose schema has choices is a choice, never free text", async () => {
+      await view("Settings");
+      await page.getByLabel("Find a setting").fill("");
+      const schema = await page.evaluate(async () => {
+        const token = sessionStorage.getItem("tonny-token");
+        const res = await fetch("/api/v1/settings/schema", { headers: { Authorization: `Bearer ${token}` } });
+        return res.json();
+      });
+      const enums = schema.fields.filter((f) => f.kind === "choice" || f.kind === "choices");
+      if (enums.length < 10) fail(`only ${enums.length} settings with choices in the schema`);
+      for (const field of enums) {
+        const control = page.locator(`[id="setting-${field.key}"]`);
+        const tag = await control.evaluate((el) => el.tagName);
+        if (field.kind === "choice") {
+          if (tag !== "SELECT") fail(`${field.key} has choices but renders as ${tag}`);
+          const offered = await control.locator("option").evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+          const wanted = field.choices.map((c) => c.value);
+          if (JSON.stringify(offered) !== JSON.stringify(wanted)) fail(`${field.key} offers ${offered}, its type has ${wanted}`);
+        } else if (tag === "INPUT" || tag === "TEXTAREA") {
+          fail(`${field.key} is a list of choices but renders as free text`);
+        }
+      }
+    });
+
     await step("a settings patch with a bad field changes nothing, a good one is saved", async () => {
       await view("Settings");
       await page.getByLabel("Find a setting").fill("ui.");
-      await page.locator("#setting-ui\\.theme").fill("dark");
-      await page.getByLabel("Find a setting").fill("response.");
-      await page.locator("#setting-response\\.mode").fill("loudly");
+      await page.locator("#setting-ui\\.theme").selectOption("dark");
+      await page.getByLabel("Find a setting").fill("tts.pitch");
+      await page.locator("#setting-tts\\.pitch").fill("400");
       await page.getByRole("button", { name: /^Save/ }).click();
-      await page.getByTestId("setting-response.mode").getByRole("alert").waitFor();
+      await page.getByTestId("setting-tts.pitch").getByRole("alert").waitFor();
       await page.getByText(/Nothing was saved/).waitFor();
       await shot("settings-invalid");
       const theme = await page.evaluate(() => document.documentElement.dataset.theme);
       if (theme !== "system") fail(`the theme changed although the patch was refused: ${theme}`);
-      await page.locator("#setting-response\\.mode").fill("both");
+      await page.locator("#setting-tts\\.pitch").fill("50");
       await page.getByRole("button", { name: /^Save/ }).click();
       await page.getByText(/^Saved\./).waitFor();
       await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
@@ -145,7 +169,11 @@ try {
       await page.getByLabel("Find a setting").fill("chat.");
       await page.locator("#setting-chat\\.base_url").fill(process.env.FAKE_CHAT_URL);
       await page.getByLabel("Find a setting").fill("agent.");
-      await page.locator("#setting-agent\\.fallback_order").fill("chat,local");
+      // The fallback order is chosen from the agents there are, in order: chat first, then local.
+      const order = page.locator("#setting-agent\\.fallback_order");
+      await order.getByRole("button", { name: "Remove local" }).click();
+      await order.getByLabel("Add to agent.fallback_order").selectOption("chat");
+      await order.getByLabel("Add to agent.fallback_order").selectOption("local");
       await page.getByRole("button", { name: /^Save/ }).click();
       await page.getByText("Saved. In effect now.").waitFor();
       await page.getByLabel("Find a setting").fill("");

@@ -1,9 +1,22 @@
-// Settings: every setting, grouped by section, saved all at once (all or nothing) with each
-// refused field's reason shown beside it; secrets are write-only with a "configured" badge;
-// microphone, speaker and voice pickers; a hotkey recorder; "Test connection" for each remote backend,
-// with the unsaved changes (they are tested, not saved).
+// Settings: every setting, grouped by what a person wants to do and drawn from the daemon's
+// settings schema (/api/v1/settings/schema: the control, the choices with what each means, the
+// range and unit, the help line), so no option list is copied here; saved all at once (all or
+// nothing) with each refused field's reason shown beside it; secrets are write-only with a
+// "configured" badge; microphone, speaker and voice pickers; a hotkey recorder; "Test connection"
+// for each remote backend, with the unsaved changes (they are tested, not saved).
 import { useMemo, useState, type FormEvent } from "react";
-import { call, describe, ApiError, type CheckResult, type Devices, type SecretView, type SettingsView } from "../api/client";
+import {
+  call,
+  describe,
+  ApiError,
+  type CheckResult,
+  type Devices,
+  type FieldSchema,
+  type SecretView,
+  type SettingsGroup,
+  type SettingsSchema,
+  type SettingsView,
+} from "../api/client";
 import { useApi } from "../api/useApi";
 import { Notice, type Message } from "./Notice";
 import { VoicePicker } from "./VoicePicker";
@@ -19,9 +32,49 @@ function comboOf(e: React.KeyboardEvent): string | null {
   return [...mods, key].join("+");
 }
 
+/** An ordered list of an enum's values (the agents' fallback order): reorder, remove, add. */
+function OrderedChoices({ id, field, value, onChange }: { id: string; field: FieldSchema; value: string[]; onChange: (v: Value) => void }) {
+  const move = (i: number, by: number) => {
+    const next = [...value];
+    [next[i], next[i + by]] = [next[i + by], next[i]];
+    onChange(next);
+  };
+  const left = field.choices.filter((c) => !value.includes(c.value));
+  return (
+    <div id={id} role="group" aria-label={field.key} className="ordered">
+      <ol>
+        {value.map((v, i) => (
+          <li key={v}>
+            <span title={field.choices.find((c) => c.value === v)?.description}>{v}</span>
+            <button type="button" aria-label={`Move ${v} up`} disabled={i === 0} onClick={() => move(i, -1)}>
+              ↑
+            </button>
+            <button type="button" aria-label={`Move ${v} down`} disabled={i === value.length - 1} onClick={() => move(i, 1)}>
+              ↓
+            </button>
+            <button type="button" aria-label={`Remove ${v}`} onClick={() => onChange(value.filter((x) => x !== v))}>
+              ✕
+            </button>
+          </li>
+        ))}
+      </ol>
+      {left.length > 0 && (
+        <select aria-label={`Add to ${field.key}`} value="" onChange={(e) => e.target.value && onChange([...value, e.target.value])}>
+          <option value="">Add…</option>
+          {left.map((c) => (
+            <option key={c.value} value={c.value} title={c.description}>
+              {c.value}
+            </option>
+          ))}
+        </select>
+      )}
+    </div>
+  );
+}
+
 function Field({
   token,
-  name,
+  field,
   value,
   source,
   error,
@@ -29,7 +82,7 @@ function Field({
   onChange,
 }: {
   token: string;
-  name: string;
+  field: FieldSchema;
   value: Value;
   source: string;
   error?: string;
@@ -37,20 +90,51 @@ function Field({
   onChange: (v: Value) => void;
 }) {
   const [recording, setRecording] = useState(false);
+  const name = field.key;
   const id = `setting-${name}`;
+  const range = field.range;
+  // Free text for the fields that are text: the value as the form shows it.
+  const text = typeof value === "string" ? value : value == null || typeof value === "boolean" ? "" : String(value);
   let input: React.ReactNode;
-  if (typeof value === "boolean") {
-    input = <input id={id} type="checkbox" checked={value} onChange={(e) => onChange(e.target.checked)} />;
-  } else if (typeof value === "number") {
-    input = <input id={id} type="number" value={value} onChange={(e) => onChange(e.target.value === "" ? "" : Number(e.target.value))} />;
+  if (field.kind === "choice") {
+    // Never free text: the values come from the setting's type.
+    input = (
+      <select id={id} value={typeof value === "string" ? value : ""} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)}>
+        {field.optional && <option value="">Not set</option>}
+        {field.choices.map((c) => (
+          <option key={c.value} value={c.value} title={c.description}>
+            {c.value}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (field.kind === "choices") {
+    input = <OrderedChoices id={id} field={field} value={Array.isArray(value) ? value : []} onChange={onChange} />;
+  } else if (field.kind === "switch") {
+    input = <input id={id} type="checkbox" role="switch" checked={value === true} onChange={(e) => onChange(e.target.checked)} />;
+  } else if (field.kind === "integer" || field.kind === "number") {
+    input = (
+      <span className="row">
+        <input
+          id={id}
+          type="number"
+          min={range?.zero_means ? 0 : range?.min}
+          max={range?.max}
+          step={field.kind === "integer" ? 1 : "any"}
+          value={typeof value === "number" ? value : ((value as string | null) ?? "")}
+          onChange={(e) => onChange(e.target.value === "" ? "" : Number(e.target.value))}
+        />
+        {range?.unit && <span className="unit">{range.unit}</span>}
+      </span>
+    );
   } else if (Array.isArray(value)) {
     input = <input id={id} value={value.join(", ")} onChange={(e) => onChange(e.target.value.split(",").map((s) => s.trim()).filter(Boolean))} />;
   } else if (name === "audio.input_device" || name === "audio.output_device") {
     const options = (name === "audio.input_device" ? devices?.inputs : devices?.outputs) ?? [];
     input = (
-      <select id={id} value={value ?? ""} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)}>
+      <select id={id} value={text} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)}>
         <option value="">System default</option>
-        {value && !options.includes(value) && <option value={value}>{value}</option>}
+        {text && !options.includes(text) && <option value={text}>{text}</option>}
         {options.map((d) => (
           <option key={d} value={d}>
             {d}
@@ -63,7 +147,7 @@ function Field({
   } else if (name.startsWith("hotkeys.")) {
     input = (
       <span className="row">
-        <input id={id} value={value ?? ""} onChange={(e) => onChange(e.target.value)} />
+        <input id={id} value={text} onChange={(e) => onChange(e.target.value)} />
         <button
           type="button"
           aria-pressed={recording}
@@ -84,15 +168,18 @@ function Field({
       </span>
     );
   } else {
-    input = <input id={id} value={value ?? ""} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)} />;
+    input = <input id={id} value={text} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)} />;
   }
+  const help = [field.description, range?.zero_means && `0 = ${range.zero_means}`].filter(Boolean).join(" ");
   return (
     <div className={`field ${error ? "invalid" : ""}`} data-testid={id}>
       <label htmlFor={id}>
-        {name.split(".").slice(1).join(".")}
+        {name.split(".").slice(1).join(".").replaceAll("_", " ")}
+        {field.group === "advanced" && <code className="key">{name}</code>}
         {source !== "default" && <span className="pill">{source}</span>}
       </label>
       {input}
+      {help && <span className="help">{help}</span>}
       {error && (
         <span className="error-text" role="alert">
           {error}
@@ -103,15 +190,29 @@ function Field({
 }
 
 /** The backends each settings group configures, by their test names in the API. */
-const BACKEND_TESTS: Record<string, { name: string; label: string }[]> = {
-  chat: [{ name: "chat", label: "chat server" }],
-  n8n: [{ name: "n8n", label: "n8n webhook" }],
-  rabbitmq: [{ name: "rabbitmq", label: "RabbitMQ" }],
-  tts: [{ name: "elevenlabs", label: "ElevenLabs" }],
-  stt: [
+const BACKEND_TESTS: Partial<Record<SettingsGroup, { name: string; label: string }[]>> = {
+  assistants: [
+    { name: "chat", label: "chat server" },
+    { name: "n8n", label: "n8n webhook" },
+    { name: "rabbitmq", label: "RabbitMQ" },
+  ],
+  voice: [{ name: "elevenlabs", label: "ElevenLabs" }],
+  recognition: [
     { name: "whisperlivekit", label: "WhisperLiveKit" },
     { name: "openai_stt", label: "OpenAI transcription" },
   ],
+};
+
+/** What each group is called on the page. */
+const GROUP_TITLES: Record<SettingsGroup, string> = {
+  listening: "Listening & hotkeys",
+  recognition: "Speech recognition & models",
+  voice: "Voice",
+  assistants: "Assistants",
+  privacy: "Family & privacy",
+  typing: "Typing & dictation",
+  household: "Household words",
+  advanced: "Advanced",
 };
 
 function ConnectionTest({ token, name, label, changes }: { token: string; name: string; label: string; changes: Record<string, Value> }) {
@@ -205,6 +306,7 @@ function Secrets({ token }: { token: string }) {
 export function Settings({ token, onSaved }: { token: string; onSaved: () => void }) {
   const { data: view, setData: setView, error } = useApi<SettingsView>(token, "/api/v1/settings");
   const { data: devices } = useApi<Devices>(token, "/api/v1/devices");
+  const { data: schema } = useApi<SettingsSchema>(token, "/api/v1/settings/schema");
   const [changes, setChanges] = useState<Record<string, Value>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<Message>(null);
@@ -212,14 +314,15 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
 
 
   const groups = useMemo(() => {
-    const values = (view?.values ?? {}) as Record<string, Value>;
-    const by: Record<string, string[]> = {};
-    for (const key of Object.keys(values).sort()) {
-      if (filter && !key.includes(filter.toLowerCase())) continue;
-      (by[key.split(".")[0]] ??= []).push(key);
+    const by: [SettingsGroup, FieldSchema[]][] = (schema?.groups ?? []).map((g) => [g, []]);
+    const wanted = filter.toLowerCase();
+    for (const field of schema?.fields ?? []) {
+      const words = `${field.key} ${field.key.replaceAll("_", " ")} ${field.description}`.toLowerCase();
+      if (wanted && !words.includes(wanted)) continue;
+      by.find(([g]) => g === field.group)?.[1].push(field);
     }
-    return by;
-  }, [view, filter]);
+    return by.filter(([, fields]) => fields.length > 0);
+  }, [schema, filter]);
 
   async function save(e: FormEvent) {
     e.preventDefault();
@@ -245,13 +348,15 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
     }
   }
 
-  if (!view) return <p>{error || "Loading…"}</p>;
+  if (!view || !schema) return <p>{error || "Loading…"}</p>;
   const values = view.values as Record<string, Value>;
   const sources = view.sources as Record<string, string>;
   const dirty = Object.keys(changes).length;
   return (
     <section aria-label="Settings">
-      <form onSubmit={save}>
+      {/* The daemon checks every value and names what it refuses; the browser's own checks
+          would stop the form without saying which rule. */}
+      <form onSubmit={save} noValidate>
         <div className="toolbar sticky">
           <h2>Settings</h2>
           <input aria-label="Find a setting" placeholder="Find a setting…" value={filter} onChange={(e) => setFilter(e.target.value)} />
@@ -270,22 +375,22 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
           </button>
         </div>
         <Notice message={message} />
-        {Object.entries(groups).map(([group, keys]) => (
-          <fieldset key={group}>
-            <legend>{group}</legend>
+        {groups.map(([group, fields]) => (
+          <fieldset key={group} data-group={group}>
+            <legend>{GROUP_TITLES[group]}</legend>
             {(BACKEND_TESTS[group] ?? []).map((b) => (
               <ConnectionTest key={b.name} token={token} name={b.name} label={b.label} changes={changes} />
             ))}
-            {keys.map((k) => (
+            {fields.map((f) => (
               <Field
-                key={k}
+                key={f.key}
                 token={token}
-                name={k}
-                value={k in changes ? changes[k] : values[k]}
-                source={sources[k] ?? "default"}
-                error={errors[k]}
+                field={f}
+                value={f.key in changes ? changes[f.key] : values[f.key]}
+                source={sources[f.key] ?? "default"}
+                error={errors[f.key]}
                 devices={devices}
-                onChange={(v) => setChanges((c) => ({ ...c, [k]: v }))}
+                onChange={(v) => setChanges((c) => ({ ...c, [f.key]: v }))}
               />
             ))}
           </fieldset>
