@@ -45,6 +45,8 @@ try {
   }
   // A fresh home opens on the first-run wizard; this test skips it (views.mjs walks it).
   await page.getByRole("button", { name: "Skip setup" }).click();
+  // Home opens first; Talk is one press away.
+  await page.getByRole("navigation", { name: "Views" }).getByRole("button", { name: "Talk", exact: true }).click();
   await page.getByRole("button", { name: "Hold to talk" }).waitFor({ timeout: 10_000 });
   // The token left the address bar once read.
   if (page.url().includes("token=")) fail(`the token stayed in the address: ${page.url()}`);

@@ -23,13 +23,17 @@ function fail(message) {
   process.exit(1);
 }
 
+// Every view in the navigation, screenshotted at 360 and 1280 px as `<slug>-<width>.png`.
+const VIEW_NAMES = ["Home", "Talk", "Timers", "Notifications", "History", "Profiles", "Quick actions", "Settings", "Services", "Logs"];
+const slug = (v) => v.toLowerCase().replace(/ /g, "-");
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   args: ["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
 });
 const problems = [];
 try {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on("pageerror", (e) => problems.push(String(e)));
   page.on("dialog", (d) => void d.accept());
   await page.goto(url);
@@ -57,7 +61,8 @@ try {
       await page.getByLabel("Speak and show the reply").check();
       await page.getByRole("button", { name: "Next" }).click();
       await page.getByRole("button", { name: "Finish" }).click();
-      await page.getByRole("button", { name: "Hold to talk" }).waitFor({ timeout: 10_000 });
+      // Setup done: Home first, with the state said in words.
+      await page.getByTestId("home-state").getByText("Ready").waitFor({ timeout: 10_000 });
     });
 
     await step("a PIN for the admin and a kid profile that may not set timers", async () => {
@@ -92,6 +97,61 @@ try {
       if (!/Kiddo/.test(said ?? "")) fail(`the refusal does not name the profile: ${said}`);
       if ((await page.getByTestId("line-tonny").count()) !== 0) fail("a blocked command was answered");
       await shot("talk-refused");
+    });
+
+    await step("Home: switch profile with a PIN, cancel a timer set by a request, read a notification", async () => {
+      const home = page.getByRole("region", { name: "Home" });
+      const switchTo = async (name) => {
+        await view("Home");
+        await home.getByLabel("Who is using TonnyTray").selectOption(name);
+        await home.getByLabel("Admin PIN").fill("2468");
+        await home.getByRole("button", { name: "Switch" }).click();
+        await home.getByText(`${name} is active.`).waitFor();
+        await page.getByText(`profile: ${name}`).waitFor();
+      };
+      await switchTo("Default");
+      const ask = async (request) => {
+        await view("Talk");
+        const answered = await page.getByTestId("line-tonny").count();
+        await page.getByLabel("Ask TonnyTray").fill(request);
+        await page.getByRole("button", { name: "Ask" }).click();
+        await page.getByTestId("line-tonny").nth(answered).waitFor({ timeout: 15_000 });
+        return page.getByTestId("line-tonny").nth(answered).textContent();
+      };
+      const set = await ask("set a timer for ten minutes");
+      if (!/10 minutes/.test(set ?? "")) fail(`the timer was not set: ${set}`);
+      await view("Home");
+      const cancel = home.getByRole("button", { name: /^Cancel timer/ });
+      await cancel.waitFor({ timeout: 10_000 });
+      await home.getByText(/in (9|10) min/).waitFor();
+      await shot("home");
+      await cancel.click();
+      await home.getByText(/^Cancelled the timer/).waitFor();
+      await home.getByText("None running", { exact: false }).waitFor();
+      const left = await page.evaluate(async () => {
+        const token = sessionStorage.getItem("tonny-token");
+        return (await fetch("/api/v1/timers", { headers: { Authorization: `Bearer ${token}` } })).json();
+      });
+      if (left.length !== 0) fail(`a cancelled timer is still pending: ${JSON.stringify(left)}`);
+      // A timer that goes off leaves a notification, unread on Home until it is read.
+      await ask("set a timer for 2 seconds");
+      await view("Home");
+      const read = home.getByRole("button", { name: "Mark read: Timer done" });
+      await read.waitFor({ timeout: 20_000 });
+      await read.click();
+      await home.getByText("Nothing new.").waitFor();
+      await view("Notifications");
+      const list = page.getByRole("region", { name: "Notifications" });
+      await list.getByText("Timer done").first().waitFor();
+      if ((await list.getByRole("button", { name: /^Mark read/ }).count()) !== 0) fail("a notification read on Home is unread in Notifications");
+      await shot("notifications");
+      await view("Timers");
+      await page.getByRole("region", { name: "Timers and reminders" }).getByText("None running", { exact: false }).waitFor();
+      await shot("timers");
+      // The conversation is still there after visiting other views.
+      await view("Talk");
+      if ((await page.getByTestId("line-you").count()) < 2) fail("the conversation was lost on the way through the views");
+      await switchTo("Kiddo");
     });
 
     await step("test connection with unsaved settings", async () => {
@@ -248,13 +308,19 @@ try {
       await shot("logs");
       // Every view fits a 360 px screen.
       await page.setViewportSize({ width: 360, height: 740 });
-      for (const v of ["Talk", "History", "Profiles", "Quick actions", "Settings", "Services", "Logs"]) {
+      for (const v of VIEW_NAMES) {
         await view(v);
         await page.waitForTimeout(150);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         if (overflow > 0) fail(`${v} is ${overflow}px wider than a 360px screen`);
+        await shot(`${slug(v)}-360`);
       }
-      await shot("settings-360");
+      await page.setViewportSize({ width: 1280, height: 800 });
+      for (const v of VIEW_NAMES) {
+        await view(v);
+        await page.waitForTimeout(150);
+        await shot(`${slug(v)}-1280`);
+      }
     });
   } else {
     await step("the saved theme survived the restart", async () => {

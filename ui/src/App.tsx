@@ -1,6 +1,6 @@
 // The shell: the status bar (pipeline state, profile, services, connection), the views, and
 // the first-run wizard until setup is done.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useApi } from "./api/useApi";
 import { call, events, takeToken, type SettingsView, type Status } from "./api/client";
 import { Talk, type Partial } from "./views/Talk";
@@ -11,15 +11,35 @@ import { Settings } from "./views/Settings";
 import { Services } from "./views/Services";
 import { Logs } from "./views/Logs";
 import { Wizard } from "./views/Wizard";
+import { Home, type BackendHealth } from "./views/Home";
+import { Timers } from "./views/Timers";
+import { Notifications } from "./views/Notifications";
 
-const VIEWS = ["Talk", "History", "Profiles", "Quick actions", "Settings", "Services", "Logs"] as const;
+const VIEWS = [
+  "Home",
+  "Talk",
+  "Timers",
+  "Notifications",
+  "History",
+  "Profiles",
+  "Quick actions",
+  "Settings",
+  "Services",
+  "Logs",
+] as const;
 type View = (typeof VIEWS)[number];
 
 export function App() {
   const [token] = useState(takeToken);
   const [status, setStatus] = useState<Status | null>(null);
   const [online, setOnline] = useState(false);
-  const [view, setView] = useState<View>("Talk");
+  const [view, setView] = useState<View>("Home");
+  // Bumped when something Home, Timers or Notifications show may have changed.
+  const [tick, setTick] = useState(0);
+  const bump = useCallback(() => setTick((t) => t + 1), []);
+  // The last health heard of each assistant, speech and voice backend.
+  const [health, setHealth] = useState<Record<string, BackendHealth>>({});
+  const main = useRef<HTMLElement>(null);
   // What is being heard while someone speaks (cleared by the final transcript): words that
   // will not change, then the rest of the current guess.
   const [partial, setPartial] = useState<Partial>({ stable: "", tentative: "" });
@@ -49,9 +69,17 @@ export function App() {
             setPartial({ stable: "", tentative: "" });
             break;
           case "state_changed":
-          case "profile_changed":
           case "service_health":
             void refresh();
+            break;
+          case "profile_changed":
+          case "request_finished":
+          case "notification":
+            void refresh();
+            bump();
+            break;
+          case "backend_health":
+            setHealth((h) => ({ ...h, [e.backend]: { backend: e.backend, reachable: e.reachable, detail: e.detail } }));
             break;
           case "settings_changed":
             // Changed anywhere (the tray, the CLI, another tab): this page shows it at once.
@@ -70,7 +98,13 @@ export function App() {
         if (open) void refresh();
       },
     );
-  }, [token, refresh, loadSettings]);
+  }, [token, refresh, loadSettings, bump]);
+
+  function go(to: View) {
+    setView(to);
+    // Keyboard and screen-reader users land on the view they chose, not on the button.
+    window.requestAnimationFrame(() => main.current?.focus());
+  }
 
   const values = (settings?.values ?? {}) as Record<string, unknown>;
   const theme = String(values["ui.theme"] ?? "system");
@@ -106,7 +140,7 @@ export function App() {
         {!wizard && (
           <nav aria-label="Views">
             {VIEWS.map((v) => (
-              <button key={v} aria-pressed={view === v} onClick={() => setView(v)}>
+              <button key={v} aria-pressed={view === v} onClick={() => go(v)}>
                 {v}
               </button>
             ))}
@@ -119,23 +153,35 @@ export function App() {
           <button onClick={() => setRestart([])}>Dismiss</button>
         </p>
       )}
-      <main>
+      <main ref={main} tabIndex={-1} aria-label={wizard ? "Setup" : view}>
         {wizard && settings ? (
           <Wizard token={token} settings={settings} onDone={loadSettings} />
-        ) : view === "Talk" ? (
-          <Talk token={token} partial={partial} />
-        ) : view === "History" ? (
-          <History token={token} />
-        ) : view === "Profiles" ? (
-          <Profiles token={token} onChanged={() => void refresh()} />
-        ) : view === "Quick actions" ? (
-          <Actions token={token} />
-        ) : view === "Settings" ? (
-          <Settings token={token} onSaved={loadSettings} />
-        ) : view === "Services" ? (
-          <Services token={token} services={status?.services ?? []} onChanged={() => void refresh()} />
         ) : (
-          <Logs token={token} />
+          <>
+            {/* Talk stays mounted: the conversation and a recording survive a visit elsewhere. */}
+            <div hidden={view !== "Talk"}>
+              <Talk token={token} partial={partial} active={view === "Talk"} />
+            </div>
+            {view === "Home" ? (
+              <Home token={token} status={status} online={online} tick={tick} health={health} onChanged={() => void refresh()} />
+            ) : view === "Timers" ? (
+              <Timers token={token} tick={tick} />
+            ) : view === "Notifications" ? (
+              <Notifications token={token} tick={tick} />
+            ) : view === "History" ? (
+              <History token={token} />
+            ) : view === "Profiles" ? (
+              <Profiles token={token} onChanged={() => void refresh()} />
+            ) : view === "Quick actions" ? (
+              <Actions token={token} />
+            ) : view === "Settings" ? (
+              <Settings token={token} onSaved={loadSettings} />
+            ) : view === "Services" ? (
+              <Services token={token} services={status?.services ?? []} onChanged={() => void refresh()} />
+            ) : view === "Logs" ? (
+              <Logs token={token} />
+            ) : null}
+          </>
         )}
       </main>
     </div>

@@ -25,6 +25,10 @@ export type LocalVoice = components["schemas"]["LocalVoiceView"];
 export type CloudVoice = components["schemas"]["VoiceView"];
 export type UnsentDictation = components["schemas"]["UnsentDictation"];
 export type TalkResult = components["schemas"]["TalkResult"];
+export type TimerView = components["schemas"]["TimerView"];
+export type NotificationView = components["schemas"]["NotificationView"];
+export type Turn = components["schemas"]["Turn"];
+export type ContextView = components["schemas"]["ContextView"];
 
 /** Opens a WebSocket on the daemon (the token in the query: browsers cannot set headers). */
 export function socket(token: string, path: string): WebSocket {

@@ -1,7 +1,7 @@
 // Talk: hold the button (or Space) and speak; the conversation, the live level and partial
 // text, the reply played here, a stop button, and typed requests as the fallback.
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { call, ApiError, type AskResponse } from "../api/client";
+import { call, ApiError, type AskResponse, type ContextView } from "../api/client";
 import { HoldToTalk } from "../api/talk";
 
 type Line = { who: "you" | "tonny" | "refused" | "error"; text: string };
@@ -14,7 +14,7 @@ export interface Partial {
   tentative: string;
 }
 
-export function Talk({ token, partial }: { token: string; partial: Partial }) {
+export function Talk({ token, partial, active = true }: { token: string; partial: Partial; active?: boolean }) {
   const [lines, setLines] = useState<Line[]>([]);
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
@@ -87,8 +87,34 @@ export function Talk({ token, partial }: { token: string; partial: Partial }) {
     }
   }
 
-  // Space held anywhere outside a text field talks, like the hotkey.
+  // After a reload, the conversation the daemon still holds (its follow-up context).
   useEffect(() => {
+    call<ContextView>(token, "GET", "/api/v1/context")
+      .then((c) =>
+        setLines((l) =>
+          l.length > 0
+            ? l
+            : c.turns.flatMap((t): Line[] => [
+                { who: "you", text: t.user },
+                ...(t.reply ? [{ who: "tonny" as const, text: t.reply }] : []),
+              ]),
+        ),
+      )
+      .catch(() => {});
+  }, [token]);
+
+  async function clearConversation() {
+    try {
+      await call(token, "DELETE", "/api/v1/context");
+      setLines([]);
+    } catch (err) {
+      problem(err);
+    }
+  }
+
+  // Space held anywhere outside a text field talks, like the hotkey (only while Talk is shown).
+  useEffect(() => {
+    if (!active) return;
     const typing = (e: KeyboardEvent) => e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
     const down = (e: KeyboardEvent) => {
       if (e.code !== "Space" || e.repeat || typing(e)) return;
@@ -180,6 +206,9 @@ export function Talk({ token, partial }: { token: string; partial: Partial }) {
         <meter className="level" data-testid="level" min={0} max={1} value={level} aria-label="Microphone level" />
         <button type="button" onClick={() => void stopEverything()} aria-label="Stop">
           Stop
+        </button>
+        <button type="button" onClick={() => void clearConversation()} disabled={lines.length === 0}>
+          Clear conversation
         </button>
       </div>
       {replyAudio && (

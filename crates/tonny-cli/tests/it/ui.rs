@@ -143,10 +143,32 @@ fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
             "history",
             "services",
             "logs",
-            "settings-360",
+            "home",
+            "timers",
+            "notifications",
             "settings-after-restart",
         ],
     );
+    // Every view at a phone's width and a laptop's.
+    let views = [
+        "home",
+        "talk",
+        "timers",
+        "notifications",
+        "history",
+        "profiles",
+        "quick-actions",
+        "settings",
+        "services",
+        "logs",
+    ];
+    for width in ["360", "1280"] {
+        let names: Vec<String> = views.iter().map(|v| format!("{v}-{width}")).collect();
+        assert_screenshots(
+            &shots,
+            &names.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+    }
 }
 
 #[test]
