@@ -49,6 +49,28 @@ pub fn device_names(devices: impl Iterator<Item = cpal::Device>) -> Vec<String> 
     devices.map(|d| d.to_string()).collect()
 }
 
+/// The device called `wanted` in what `list` gives, asking again (three listings over about a
+/// second) before saying there is none: a sound server under load, or one that has just loaded
+/// a module (the echo canceller's microphone and speaker), can leave a device out of one
+/// listing. `list` should ask `cpal::default_host()` each time: when PulseAudio does not answer
+/// at once, cpal's default host is ALSA's, which knows no PulseAudio device by name.
+/// `Err` is the listing's own failure.
+pub fn find_listed<I, E>(
+    mut list: impl FnMut() -> Result<I, E>,
+    wanted: &str,
+) -> Result<Option<cpal::Device>, E>
+where
+    I: Iterator<Item = cpal::Device>,
+{
+    for _ in 0..3 {
+        if let Some(d) = find_device(list()?, wanted) {
+            return Ok(Some(d));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    Ok(find_device(list()?, wanted))
+}
+
 /// The device whose display name or id is `wanted` (ids may be written without the host
 /// prefix: `vsink.monitor` for `pulseaudio:vsink.monitor`).
 pub fn find_device(

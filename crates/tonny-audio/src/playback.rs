@@ -15,7 +15,7 @@ use rodio::buffer::SamplesBuffer;
 use rodio::source::EmptyCallback;
 use rodio::{DeviceSinkBuilder, MixerDeviceSink, Player as Queue};
 
-use crate::devices::{device_names, find_device};
+use crate::devices::{device_names, find_listed};
 
 /// Why playback could not start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,17 +69,18 @@ fn open_stream(device: Option<&str>) -> Result<(MixerDeviceSink, String), Playba
     let host = cpal::default_host();
     let chosen = match device {
         Some(wanted) => {
-            let devices = host
-                .output_devices()
-                .map_err(|e| PlaybackError::NoDevice(format!("cannot list output devices: {e}")))?;
-            find_device(devices, wanted).ok_or_else(|| {
-                let known = host.output_devices().map(device_names).unwrap_or_default();
-                PlaybackError::NoDevice(format!(
-                    "there is no output device called {wanted:?}; available: {} \
+            // The echo canceller's speaker can be missing from the first listing after it was
+            // loaded (replies were then never spoken): asked again before giving up.
+            find_listed(|| cpal::default_host().output_devices(), wanted)
+                .map_err(|e| PlaybackError::NoDevice(format!("cannot list output devices: {e}")))?
+                .ok_or_else(|| {
+                    let known = host.output_devices().map(device_names).unwrap_or_default();
+                    PlaybackError::NoDevice(format!(
+                        "there is no output device called {wanted:?}; available: {} \
                      (set audio.output_device)",
-                    known.join(", ")
-                ))
-            })?
+                        known.join(", ")
+                    ))
+                })?
         }
         None => host.default_output_device().ok_or_else(|| {
             PlaybackError::NoDevice(

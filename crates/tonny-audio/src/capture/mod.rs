@@ -25,7 +25,7 @@ mod endpointer;
 pub use endpointer::Endpointer;
 
 use crate::SAMPLE_RATE;
-use crate::devices::{NO_SOUND_SYSTEM, device_names, find_device, sound_system_present};
+use crate::devices::{NO_SOUND_SYSTEM, device_names, find_listed, sound_system_present};
 
 /// Why recording failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -203,22 +203,11 @@ fn open_device(device: Option<&str>) -> Result<cpal::Device, CaptureError> {
     let host = cpal::default_host();
     match device {
         Some(wanted) => {
-            // A sound server under load can leave a device out of one listing (seen with
-            // PulseAudio's monitor sources while the CPU was saturated): ask again before
-            // saying it does not exist.
-            for _ in 0..3 {
-                let devices = host
-                    .input_devices()
-                    .map_err(|e| CaptureError::NoDevice(format!("cannot list microphones: {e}")))?;
-                if let Some(d) = find_device(devices, wanted) {
-                    return Ok(d);
-                }
-                std::thread::sleep(std::time::Duration::from_millis(300));
-            }
-            let devices = host
-                .input_devices()
-                .map_err(|e| CaptureError::NoDevice(format!("cannot list microphones: {e}")))?;
-            find_device(devices, wanted).ok_or_else(|| {
+            // Seen missing from one listing: PulseAudio's monitor sources while the CPU was
+            // saturated, the echo canceller's source just after it was loaded.
+            find_listed(|| cpal::default_host().input_devices(), wanted)
+                .map_err(|e| CaptureError::NoDevice(format!("cannot list microphones: {e}")))?
+                .ok_or_else(|| {
                 let known = host.input_devices().map(device_names).unwrap_or_default();
                 CaptureError::NoDevice(format!(
                     "there is no microphone called {wanted:?}; available: {} (set audio.input_device)",
