@@ -24,6 +24,7 @@ use tonny_audio::typing::Display;
 use tonny_core::pipeline::{Control, Event};
 use tonny_core::router::Purpose;
 use tonny_core::settings::{HotkeySettings, ResponseMode};
+use tonny_core::timer::{Timer, TimerKind};
 use tonny_server::api::{ApiToken, auth::TOKEN_FILE};
 use tonny_server::daemon::{CoreConfig, Daemon, DaemonHandle, DaemonOptions, bind_api, terminated};
 use tonny_server::home::Home;
@@ -127,7 +128,7 @@ fn main() -> anyhow::Result<()> {
             TrayIconBuilder::with_id(TRAY)
                 .icon(icon(TrayState::Idle))
                 .tooltip("TonnyTray: starting")
-                .menu(&menu(&handle, &[], None, ResponseMode::Both)?)
+                .menu(&menu(&handle, &[], ResponseMode::Both, &[])?)
                 .show_menu_on_left_click(true)
                 .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
                 .build(app)?;
@@ -342,7 +343,10 @@ async fn when_ready(
                     },
                 );
             }
-            Event::Notification { title, body } => notify(&app, &title, &body),
+            Event::Notification { title, body } => {
+                notify(&app, &title, &body);
+                refresh_menu(&app).await;
+            }
             Event::PartialTranscript {
                 text, tentative, ..
             } => {
@@ -366,7 +370,10 @@ async fn when_ready(
                     }
                 }
             }
-            Event::ProfileChanged { .. } => refresh_menu(&app).await,
+            // A timer set by a request, or one that went off: the Timers submenu follows.
+            Event::ProfileChanged { .. } | Event::RequestFinished { .. } => {
+                refresh_menu(&app).await;
+            }
             Event::SettingsChanged { keys, .. } => {
                 if keys.iter().any(|k| k == "response.mode") {
                     refresh_menu(&app).await;
@@ -400,13 +407,62 @@ fn show(app: &AppHandle, state: TrayState) {
     eprintln!("tonny-tray: state {}", state.label());
 }
 
-/// The menu: talk, dictate, profiles, response mode, services, dashboard, start at login, quit.
+/// What the Timers submenu says for a pending timer: what it is and the clock time it goes off
+/// (a clock time, so a menu left open never shows a stale countdown).
+fn timer_item(timer: &Timer) -> String {
+    let at = timer.due_at.with_timezone(&chrono::Local).format("%H:%M");
+    match timer.kind {
+        TimerKind::Timer => format!("Cancel the {} timer (done at {at})", timer.label),
+        TimerKind::Reminder => {
+            format!("Cancel the reminder \u{201c}{}\u{201d} ({at})", timer.label)
+        }
+    }
+}
+
+/// The running timers and reminders, each cancelled by choosing it.
+fn timers_menu(app: &AppHandle, timers: &[Timer]) -> tauri::Result<Submenu<tauri::Wry>> {
+    let items = if timers.is_empty() {
+        vec![MenuItem::with_id(
+            app,
+            "timers:none",
+            "No timers running",
+            false,
+            None::<&str>,
+        )?]
+    } else {
+        timers
+            .iter()
+            .map(|t| {
+                MenuItem::with_id(
+                    app,
+                    format!("timer:{}", t.id),
+                    timer_item(t),
+                    true,
+                    None::<&str>,
+                )
+            })
+            .collect::<tauri::Result<Vec<_>>>()?
+    };
+    let refs: Vec<&dyn tauri::menu::IsMenuItem<tauri::Wry>> = items
+        .iter()
+        .map(|i| i as &dyn tauri::menu::IsMenuItem<tauri::Wry>)
+        .collect();
+    let title = match timers.len() {
+        0 => "Timers".to_owned(),
+        n => format!("Timers ({n})"),
+    };
+    Submenu::with_items(app, title, true, &refs)
+}
+
+/// The menu: talk, dictate, timers, profiles, response mode, services, dashboard, start at
+/// login, quit.
 fn menu(
     app: &AppHandle,
     profiles: &[(String, bool)],
-    _active: Option<&str>,
     mode: ResponseMode,
+    timers: &[Timer],
 ) -> tauri::Result<Menu<tauri::Wry>> {
+    let timers_menu = timers_menu(app, timers)?;
     let profile_items = profiles
         .iter()
         .map(|(name, active)| {
@@ -445,6 +501,7 @@ fn menu(
             &MenuItem::with_id(app, "talk", "Talk", true, None::<&str>)?,
             &MenuItem::with_id(app, "dictate", "Dictate", true, None::<&str>)?,
             &PredefinedMenuItem::separator(app)?,
+            &timers_menu,
             &profiles_menu,
             &mode_menu,
             &MenuItem::with_id(app, "services", "Services…", true, None::<&str>)?,
@@ -482,7 +539,8 @@ async fn refresh_menu(app: &AppHandle) {
         })
         .collect();
     let mode = daemon.settings().current().response.mode;
-    match menu(app, &profiles, active.as_deref(), mode) {
+    let timers = store.pending_timers(None).await.unwrap_or_default();
+    match menu(app, &profiles, mode, &timers) {
         Ok(m) => {
             if let Some(tray) = app.tray_by_id(TRAY) {
                 let _ = tray.set_menu(Some(m));
@@ -528,11 +586,27 @@ fn on_menu(app: &AppHandle, id: &str) {
                     }
                 } else if let Some(name) = other.strip_prefix("profile:") {
                     switch_profile(&app, name.to_owned());
+                } else if let Some(id) = other.strip_prefix("timer:") {
+                    cancel_timer(&app, &daemon, id).await;
                 }
                 // The menu follows through the settings-changed and profile-changed events.
             });
         }
     }
+}
+
+/// Cancels the timer the Timers submenu named, and redraws the menu.
+async fn cancel_timer(app: &AppHandle, daemon: &DaemonHandle, id: &str) {
+    let Ok(id) = id.parse::<i64>() else {
+        return;
+    };
+    let core = daemon.core();
+    match core.store.cancel_timers(&[id]).await {
+        Ok(0) => notify(app, "Timers", "it had already gone off or been cancelled"),
+        Ok(_) => core.assistant.wake_timers(),
+        Err(e) => notify(app, "Timers", &format!("could not be cancelled: {e}")),
+    }
+    refresh_menu(app).await;
 }
 
 /// Switches the active profile; a switch that needs an admin's PIN (a kid profile involved)
@@ -603,7 +677,36 @@ fn open_dashboard(app: &AppHandle) {
 
 #[cfg(test)]
 mod tests {
-    use super::live_tooltip;
+    use super::{live_tooltip, timer_item};
+    use tonny_core::timer::{Timer, TimerKind};
+
+    #[test]
+    fn a_timer_in_the_menu_says_what_it_is_and_when_it_goes_off() {
+        let due = chrono::Utc::now() + chrono::Duration::minutes(10);
+        let timer = Timer {
+            id: 7,
+            profile: "Default".into(),
+            kind: TimerKind::Timer,
+            label: "10 minutes".into(),
+            due_at: due,
+            created_at: chrono::Utc::now(),
+        };
+        let at = due
+            .with_timezone(&chrono::Local)
+            .format("%H:%M")
+            .to_string();
+        let item = timer_item(&timer);
+        assert!(
+            item.contains("10 minutes") && item.ends_with(&format!("{at})")),
+            "{item}"
+        );
+        let reminder = Timer {
+            kind: TimerKind::Reminder,
+            label: "take the bins out".into(),
+            ..timer
+        };
+        assert!(timer_item(&reminder).contains("take the bins out"));
+    }
 
     #[test]
     fn the_live_tooltip_shows_the_end_of_what_is_heard() {
