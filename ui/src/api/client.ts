@@ -28,6 +28,7 @@ export type TalkResult = components["schemas"]["TalkResult"];
 export type TimerView = components["schemas"]["TimerView"];
 export type NotificationView = components["schemas"]["NotificationView"];
 export type Turn = components["schemas"]["Turn"];
+export type ModelView = components["schemas"]["ModelView"];
 export type ContextView = components["schemas"]["ContextView"];
 
 /** Opens a WebSocket on the daemon (the token in the query: browsers cannot set headers). */

@@ -8,6 +8,7 @@ import { useApi } from "../api/useApi";
 import { Notice, type Message } from "./Notice";
 import { Timers } from "./Timers";
 import { Notifications } from "./Notifications";
+import { useT, type Key } from "../i18n";
 
 /** The last thing heard about a backend's health (from `backend_health` events). */
 export interface BackendHealth {
@@ -16,23 +17,14 @@ export interface BackendHealth {
   detail?: string | null;
 }
 
-const STATE_WORDS: Record<string, string> = {
-  idle: "Ready",
-  listening: "Listening",
-  transcribing: "Working out what you said",
-  thinking: "Thinking",
-  speaking: "Speaking",
-  error: "Something went wrong",
-  offline: "Not connected",
-};
-
 /** The pipeline state as a coloured, animated indicator with words beside it. */
 export function StateIndicator({ state, error }: { state: string; error?: string | null }) {
+  const t = useT();
   return (
     <div className={`state-indicator state-${state}`} role="status" aria-live="polite" data-testid="home-state">
       <span className="orb" aria-hidden="true" />
       <span>
-        <strong>{STATE_WORDS[state] ?? state}</strong>
+        <strong>{t(`state.${state}` as Key)}</strong>
         {state === "error" && error && <span className="help">{error}</span>}
       </span>
     </div>
@@ -55,8 +47,9 @@ export function Home({
   health: Record<string, BackendHealth>;
   onChanged: () => void;
 }) {
+  const t = useT();
   return (
-    <section aria-label="Home" className="home">
+    <section aria-label={t("view.Home")} className="home">
       <div className="card hero">
         <StateIndicator state={online ? (status?.state ?? "offline") : "offline"} error={status?.error} />
         <ProfileSwitcher token={token} active={status?.profile ?? ""} tick={tick} onChanged={onChanged} />
@@ -87,13 +80,14 @@ function ProfileSwitcher({
   const [chosen, setChosen] = useState("");
   const [pin, setPin] = useState("");
   const [message, setMessage] = useState<Message>(null);
+  const t = useT();
   const target = chosen || active;
   const kidInvolved = (profiles ?? []).some((p) => (p.name === target || p.name === active) && p.permission === "kid");
 
   async function switchTo() {
     try {
       await call(token, "POST", "/api/v1/active-profile", { name: target, pin: pin.trim() || null });
-      setMessage({ ok: true, text: `${target} is active.` });
+      setMessage({ ok: true, text: t("home.switched", { name: target }) });
       setPin("");
       setChosen("");
       onChanged();
@@ -105,13 +99,12 @@ function ProfileSwitcher({
   return (
     <form
       className="switcher"
-      aria-label="Active profile"
       onSubmit={(e) => {
         e.preventDefault();
         void switchTo();
       }}
     >
-      <label htmlFor="home-profile">Who is using TonnyTray</label>
+      <label htmlFor="home-profile">{t("home.who")}</label>
       <div className="row">
         <select id="home-profile" value={target} onChange={(e) => setChosen(e.target.value)}>
           {(profiles ?? []).map((p) => (
@@ -123,21 +116,21 @@ function ProfileSwitcher({
         {kidInvolved && target !== active && (
           <>
             <label htmlFor="home-pin" className="visually-hidden">
-              Admin PIN
+              {t("home.admin_pin")}
             </label>
             <input
               id="home-pin"
               type="password"
               inputMode="numeric"
               autoComplete="off"
-              placeholder="Admin PIN"
+              placeholder={t("home.admin_pin")}
               value={pin}
               onChange={(e) => setPin(e.target.value)}
             />
           </>
         )}
         <button type="submit" disabled={!target || target === active}>
-          Switch
+          {t("home.switch")}
         </button>
       </div>
       <Notice message={message} />
@@ -148,17 +141,20 @@ function ProfileSwitcher({
 function Today({ token, tick }: { token: string; tick: number }) {
   const { data, error, reload } = useApi<UsageView>(token, "/api/v1/usage?days=1");
   useEffect(reload, [tick, reload]);
+  const t = useT();
   return (
     <section className="card" aria-labelledby="today-title">
-      <h2 id="today-title">Today</h2>
+      <h2 id="today-title">{t("home.today")}</h2>
       {error && <p role="alert">{error}</p>}
       <ul className="plain">
         {data?.profiles.map((p) => (
           <li key={p.profile} data-testid={`today-${p.profile}`}>
             <span>{p.profile}</span>
             <span>
-              {p.daily_limit != null ? `${p.today} of ${p.daily_limit} requests` : `${p.today} requests`}
-              {p.blocked > 0 && `, ${p.blocked} refused`}
+              {p.daily_limit != null
+                ? t("home.requests_of", { count: p.today, limit: p.daily_limit })
+                : t("home.requests", { count: p.today })}
+              {p.blocked > 0 && t("home.refused", { count: p.blocked })}
             </span>
           </li>
         ))}
@@ -169,24 +165,23 @@ function Today({ token, tick }: { token: string; tick: number }) {
 
 function Health({ services, health }: { services: ServiceStatus[]; health: Record<string, BackendHealth> }) {
   const backends = Object.values(health);
+  const t = useT();
   return (
     <section className="card" aria-labelledby="health-title">
-      <h2 id="health-title">Assistants and services</h2>
-      {services.length === 0 && backends.length === 0 && (
-        <p className="hint">Everything runs on this computer; nothing to check.</p>
-      )}
+      <h2 id="health-title">{t("home.health")}</h2>
+      {services.length === 0 && backends.length === 0 && <p className="hint">{t("home.all_local")}</p>}
       <ul className="plain">
         {services.map((s) => (
           <li key={`service-${s.name}`} data-testid={`health-${s.name}`}>
             <span>{s.name}</span>
-            <span className={s.running ? "ok-text" : "error-text"}>{s.running ? "running" : s.state}</span>
+            <span className={s.running ? "ok-text" : "error-text"}>{s.running ? t("home.running") : s.state}</span>
           </li>
         ))}
         {backends.map((b) => (
           <li key={`backend-${b.backend}`} data-testid={`health-${b.backend}`}>
             <span>{b.backend}</span>
             <span className={b.reachable ? "ok-text" : "error-text"}>
-              {b.reachable ? "answering" : (b.detail ?? "not answering")}
+              {b.reachable ? t("home.answering") : (b.detail ?? t("home.not_answering"))}
             </span>
           </li>
         ))}

@@ -20,6 +20,7 @@ import {
 import { useApi } from "../api/useApi";
 import { Notice, type Message } from "./Notice";
 import { VoicePicker } from "./VoicePicker";
+import { useT } from "../i18n";
 
 type Value = string | number | boolean | null | string[];
 
@@ -203,17 +204,6 @@ const BACKEND_TESTS: Partial<Record<SettingsGroup, { name: string; label: string
   ],
 };
 
-/** What each group is called on the page. */
-const GROUP_TITLES: Record<SettingsGroup, string> = {
-  listening: "Listening & hotkeys",
-  recognition: "Speech recognition & models",
-  voice: "Voice",
-  assistants: "Assistants",
-  privacy: "Family & privacy",
-  typing: "Typing & dictation",
-  household: "Household words",
-  advanced: "Advanced",
-};
 
 function ConnectionTest({ token, name, label, changes }: { token: string; name: string; label: string; changes: Record<string, Value> }) {
   const [running, setRunning] = useState(false);
@@ -311,7 +301,9 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<Message>(null);
   const [filter, setFilter] = useState("");
-
+  const t = useT();
+  // One group at a time (a search looks through all of them); "keys" is the keychain's secrets.
+  const [shown, setShown] = useState<SettingsGroup | "keys">("listening");
 
   const groups = useMemo(() => {
     const by: [SettingsGroup, FieldSchema[]][] = (schema?.groups ?? []).map((g) => [g, []]);
@@ -321,8 +313,12 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
       if (wanted && !words.includes(wanted)) continue;
       by.find(([g]) => g === field.group)?.[1].push(field);
     }
-    return by.filter(([, fields]) => fields.length > 0);
-  }, [schema, filter]);
+    return by.filter(([group, fields]) => fields.length > 0 && (wanted !== "" || group === shown));
+  }, [schema, filter, shown]);
+  // Groups holding unsaved changes are marked on their tab.
+  const changedGroups = new Set(
+    Object.keys(changes).map((key) => schema?.fields.find((f) => f.key === key)?.group),
+  );
 
   async function save(e: FormEvent) {
     e.preventDefault();
@@ -336,15 +332,13 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
       const later = saved.restart_required;
       setMessage({
         ok: true,
-        text: later.length
-          ? `Saved. ${later.join(", ")} takes effect after TonnyTray restarts; the rest is in effect now.`
-          : "Saved. In effect now.",
+        text: later.length ? t("settings.saved_later", { keys: later.join(", ") }) : t("settings.saved_now"),
       });
       onSaved();
     } catch (err) {
       const fields = err instanceof ApiError ? err.fields : [];
       setErrors(Object.fromEntries(fields.map((f) => [f.key, `${f.reason} (accepted: ${f.accepted})`])));
-      setMessage({ ok: false, text: `Nothing was saved: ${describe(err)}` });
+      setMessage({ ok: false, text: t("settings.not_saved", { why: describe(err) }) });
     }
   }
 
@@ -353,15 +347,15 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
   const sources = view.sources as Record<string, string>;
   const dirty = Object.keys(changes).length;
   return (
-    <section aria-label="Settings">
+    <section aria-label={t("view.Settings")}>
       {/* The daemon checks every value and names what it refuses; the browser's own checks
           would stop the form without saying which rule. */}
       <form onSubmit={save} noValidate>
         <div className="toolbar sticky">
-          <h2>Settings</h2>
-          <input aria-label="Find a setting" placeholder="Find a setting…" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          <h2>{t("settings.title")}</h2>
+          <input aria-label={t("settings.find")} placeholder={t("settings.find_placeholder")} value={filter} onChange={(e) => setFilter(e.target.value)} />
           <button type="submit" disabled={!dirty}>
-            Save{dirty ? ` (${dirty})` : ""}
+            {dirty ? t("settings.save_n", { n: dirty }) : t("settings.save")}
           </button>
           <button
             type="button"
@@ -371,13 +365,31 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
               setErrors({});
             }}
           >
-            Undo
+            {t("settings.undo")}
           </button>
         </div>
         <Notice message={message} />
+        <div className="tabs" role="group" aria-label={t("settings.groups")}>
+          {[...(schema.groups as (SettingsGroup | "keys")[]), "keys" as const].map((g) => (
+            <button
+              key={g}
+              type="button"
+              data-group-tab={g}
+              aria-pressed={filter === "" && shown === g}
+              onClick={() => {
+                setFilter("");
+                setShown(g);
+              }}
+            >
+              {g === "keys" ? t("settings.keys") : t(`group.${g}`)}
+              {g !== "keys" && changedGroups.has(g) && <span aria-label={t("settings.unsaved")}> •</span>}
+            </button>
+          ))}
+        </div>
+        {filter !== "" && groups.length === 0 && <p className="hint">{t("settings.no_match", { filter })}</p>}
         {groups.map(([group, fields]) => (
           <fieldset key={group} data-group={group}>
-            <legend>{GROUP_TITLES[group]}</legend>
+            <legend>{t(`group.${group}`)}</legend>
             {(BACKEND_TESTS[group] ?? []).map((b) => (
               <ConnectionTest key={b.name} token={token} name={b.name} label={b.label} changes={changes} />
             ))}
@@ -396,7 +408,7 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
           </fieldset>
         ))}
       </form>
-      <Secrets token={token} />
+      {filter === "" && shown === "keys" && <Secrets token={token} />}
     </section>
   );
 }

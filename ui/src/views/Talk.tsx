@@ -3,10 +3,11 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { call, ApiError, type AskResponse, type ContextView } from "../api/client";
 import { HoldToTalk } from "../api/talk";
+import { useT, type Key } from "../i18n";
 
 type Line = { who: "you" | "tonny" | "refused" | "error"; text: string };
 
-const WHO: Record<Line["who"], string> = { you: "You", tonny: "Tonny", refused: "Not allowed", error: "Problem" };
+const WHO: Record<Line["who"], Key> = { you: "talk.you", tonny: "talk.tonny", refused: "talk.refused", error: "talk.problem" };
 
 /** Live text while someone speaks: `stable` will not change, `tentative` may. */
 export interface Partial {
@@ -24,6 +25,7 @@ export function Talk({ token, partial, active = true }: { token: string; partial
   const recorder = useRef<Promise<HoldToTalk | null> | null>(null);
   const player = useRef<HTMLAudioElement>(null);
   const end = useRef<HTMLDivElement>(null);
+  const t = useT();
 
   const problem = (err: unknown) => {
     const message = err instanceof ApiError ? err.message : String(err);
@@ -54,10 +56,10 @@ export function Talk({ token, partial, active = true }: { token: string; partial
     try {
       const { result, audio } = await rec.stop();
       if (!result.outcome) {
-        setLines((l) => [...l, { who: "error", text: "No words were recognised; nothing was sent." }]);
+        setLines((l) => [...l, { who: "error", text: t("talk.no_words") }]);
         return;
       }
-      const reply = result.outcome.reply ?? "(no reply)";
+      const reply = result.outcome.reply ?? t("talk.no_reply");
       const who = result.outcome.refused ? "refused" : "tonny";
       setLines((l) => [...l, { who: "you", text: result.transcript }, { who, text: reply }]);
       if (audio) {
@@ -149,7 +151,7 @@ export function Talk({ token, partial, active = true }: { token: string; partial
     setText("");
     try {
       const answer = await call<AskResponse>(token, "POST", "/api/v1/ask", { text: request });
-      setLines((l) => [...l, { who: answer.refused ? "refused" : "tonny", text: answer.reply ?? "(no reply)" }]);
+      setLines((l) => [...l, { who: answer.refused ? "refused" : "tonny", text: answer.reply ?? t("talk.no_reply") }]);
     } catch (err) {
       problem(err);
     } finally {
@@ -158,12 +160,12 @@ export function Talk({ token, partial, active = true }: { token: string; partial
   }
 
   return (
-    <section aria-label="Talk" className="talk">
+    <section aria-label={t("view.Talk")} className="talk">
       <div className="conversation" role="log" aria-live="polite">
-        {lines.length === 0 && <p className="hint">Hold the Talk button (or Space) and speak, or type below.</p>}
+        {lines.length === 0 && <p className="hint">{t("talk.hint")}</p>}
         {lines.map((l, i) => (
           <p key={i} className={`line ${l.who}`} data-testid={`line-${l.who}`}>
-            <span className="who">{WHO[l.who]}</span>
+            <span className="who">{t(WHO[l.who])}</span>
             {l.text}
           </p>
         ))}
@@ -201,33 +203,33 @@ export function Talk({ token, partial, active = true }: { token: string; partial
             }
           }}
         >
-          {holding ? "Listening… release to send" : busy ? "Thinking…" : "Hold to talk"}
+          {holding ? t("talk.listening") : busy ? t("talk.thinking") : t("talk.hold")}
         </button>
-        <meter className="level" data-testid="level" min={0} max={1} value={level} aria-label="Microphone level" />
-        <button type="button" onClick={() => void stopEverything()} aria-label="Stop">
-          Stop
+        <meter className="level" data-testid="level" min={0} max={1} value={level} aria-label={t("talk.level")} />
+        <button type="button" onClick={() => void stopEverything()}>
+          {t("talk.stop")}
         </button>
         <button type="button" onClick={() => void clearConversation()} disabled={lines.length === 0}>
-          Clear conversation
+          {t("talk.clear")}
         </button>
       </div>
       {replyAudio && (
-        <audio ref={player} src={replyAudio} controls autoPlay data-testid="reply-audio" aria-label="Spoken reply" />
+        <audio ref={player} src={replyAudio} controls autoPlay data-testid="reply-audio" aria-label={t("talk.reply_audio")} />
       )}
       <form onSubmit={ask} className="ask">
         <label htmlFor="ask-text" className="visually-hidden">
-          Ask TonnyTray
+          {t("talk.ask_label")}
         </label>
         <input
           id="ask-text"
           value={text}
           onChange={(e) => setText(e.target.value)}
-          placeholder="Ask TonnyTray…"
+          placeholder={t("talk.ask_placeholder")}
           autoComplete="off"
           maxLength={4000}
         />
         <button type="submit" disabled={busy || !text.trim()}>
-          {busy ? "…" : "Ask"}
+          {busy ? "…" : t("talk.ask")}
         </button>
       </form>
     </section>

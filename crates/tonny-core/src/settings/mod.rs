@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use desktop::{
     AudioSettings, BackupSettings, BargeIn, ConversationSettings, DictationMode, DictationSettings,
     HistorySettings, HotkeySettings, LogLevel, LogSettings, ServerSettings, Theme, Trailing,
-    TypingMethod, TypingSettings, UiSettings,
+    TypingMethod, TypingSettings, UiLanguage, UiSettings,
 };
 pub use env_example::{env_example, undocumented_keys};
 pub use keys::{closest_env_var, env_var_for, key_names};

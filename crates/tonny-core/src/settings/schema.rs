@@ -32,6 +32,8 @@ pub enum SettingsGroup {
     Typing,
     /// The household's own words: names and terms, and their spellings.
     Household,
+    /// How the dashboard looks and which language it speaks.
+    Appearance,
     /// Everything a person rarely changes: timeouts, threads, services, the server, logs.
     Advanced,
 }
@@ -126,6 +128,7 @@ pub fn group_of(key: &str) -> SettingsGroup {
         "agent" | "chat" | "n8n" | "rabbitmq" | "conversation" => Assistants,
         "history" => Privacy,
         "typing" | "dictation" => Typing,
+        "ui" => Appearance,
         _ => Advanced,
     }
 }
