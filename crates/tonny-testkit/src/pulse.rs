@@ -200,6 +200,26 @@ impl PulseServer {
         }
     }
 
+    /// How many streams have the microphone open, recording or paused (the desktop's
+    /// "microphone in use" indicator counts them all).
+    pub fn mic_streams(&self) -> usize {
+        let list = |what: &str| -> Vec<serde_json::Value> {
+            serde_json::from_str(&pactl(self.runtime_dir(), &["-f", "json", "list", what]))
+                .unwrap_or_default()
+        };
+        let Some(mic) = list("sources")
+            .into_iter()
+            .find(|s| s["name"] == "vmic")
+            .and_then(|s| s["index"].as_u64())
+        else {
+            return 0;
+        };
+        list("source-outputs")
+            .iter()
+            .filter(|o| o["source"].as_u64() == Some(mic))
+            .count()
+    }
+
     fn mic_recorded(&self) -> bool {
         let list = |what: &str| -> Vec<serde_json::Value> {
             serde_json::from_str(&pactl(self.runtime_dir(), &["-f", "json", "list", what]))

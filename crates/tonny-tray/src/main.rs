@@ -128,7 +128,7 @@ fn main() -> anyhow::Result<()> {
             TrayIconBuilder::with_id(TRAY)
                 .icon(icon(TrayState::Idle))
                 .tooltip("TonnyTray: starting")
-                .menu(&menu(&handle, &[], ResponseMode::Both, &[])?)
+                .menu(&menu(&handle, &[], ResponseMode::Both, &[], false)?)
                 .show_menu_on_left_click(true)
                 .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
                 .build(app)?;
@@ -375,7 +375,10 @@ async fn when_ready(
                 refresh_menu(&app).await;
             }
             Event::SettingsChanged { keys, .. } => {
-                if keys.iter().any(|k| k == "response.mode") {
+                if keys
+                    .iter()
+                    .any(|k| k == "response.mode" || k == "audio.muted")
+                {
                     refresh_menu(&app).await;
                 }
                 if shortcuts && keys.iter().any(|k| k.starts_with("hotkeys.")) {
@@ -454,13 +457,14 @@ fn timers_menu(app: &AppHandle, timers: &[Timer]) -> tauri::Result<Submenu<tauri
     Submenu::with_items(app, title, true, &refs)
 }
 
-/// The menu: talk, dictate, timers, profiles, response mode, services, dashboard, start at
-/// login, quit.
+/// The menu: talk, dictate, mute, timers, profiles, response mode, services, dashboard, start
+/// at login, quit.
 fn menu(
     app: &AppHandle,
     profiles: &[(String, bool)],
     mode: ResponseMode,
     timers: &[Timer],
+    muted: bool,
 ) -> tauri::Result<Menu<tauri::Wry>> {
     let timers_menu = timers_menu(app, timers)?;
     let profile_items = profiles
@@ -500,6 +504,7 @@ fn menu(
         &[
             &MenuItem::with_id(app, "talk", "Talk", true, None::<&str>)?,
             &MenuItem::with_id(app, "dictate", "Dictate", true, None::<&str>)?,
+            &CheckMenuItem::with_id(app, "mute", "Mute microphone", true, muted, None::<&str>)?,
             &PredefinedMenuItem::separator(app)?,
             &timers_menu,
             &profiles_menu,
@@ -538,9 +543,15 @@ async fn refresh_menu(app: &AppHandle) {
             (p.name, is)
         })
         .collect();
-    let mode = daemon.settings().current().response.mode;
+    let settings = daemon.settings().current();
     let timers = store.pending_timers(None).await.unwrap_or_default();
-    match menu(app, &profiles, mode, &timers) {
+    match menu(
+        app,
+        &profiles,
+        settings.response.mode,
+        &timers,
+        settings.audio.muted,
+    ) {
         Ok(m) => {
             if let Some(tray) = app.tray_by_id(TRAY) {
                 let _ = tray.set_menu(Some(m));
@@ -575,7 +586,18 @@ fn on_menu(app: &AppHandle, id: &str) {
                 let Some(daemon) = shared.daemon() else {
                     return;
                 };
-                if let Some(mode) = other.strip_prefix("mode:") {
+                if other == "mute" {
+                    // The one settings path, like the reply mode: stored, applied at once
+                    // (the device closes), and the dashboard told.
+                    let muted = !daemon.settings().current().audio.muted;
+                    let patch = serde_json::Map::from_iter([(
+                        "audio.muted".to_owned(),
+                        serde_json::Value::Bool(muted),
+                    )]);
+                    if let Err(e) = daemon.settings().patch(&patch).await {
+                        notify(&app, "Microphone", &format!("could not be changed: {e}"));
+                    }
+                } else if let Some(mode) = other.strip_prefix("mode:") {
                     // The one settings path: stored, applied, and the dashboard told.
                     let patch = serde_json::Map::from_iter([(
                         "response.mode".to_owned(),

@@ -244,6 +244,60 @@ fn a_hotkey_changed_in_the_api_is_registered_again_without_a_restart() {
 }
 
 #[test]
+fn a_muted_microphone_is_closed_and_not_listened_to_until_it_is_unmuted() {
+    let home = TempHome::new();
+    let (pulse, x) = (PulseServer::start(), XServer::start());
+    let (run, api) = run_with_hotkeys(&home, &pulse, &x);
+    let events = api.events();
+    // Heard once, so the daemon holds the device (paused between utterances).
+    x.key("ctrl+shift+l");
+    events.wait_for(Duration::from_secs(30), |e| e["type"] == "listening");
+    pulse.speak_wav(&speech::shared_audio_dir().join("lights.wav"));
+    events.wait_for(Duration::from_secs(60), |e| e["type"] == "transcript");
+    events.wait_for(Duration::from_secs(30), |e| {
+        e["type"] == "state_changed" && e["to"]["state"] == "idle"
+    });
+    assert!(
+        pulse.mic_streams() > 0,
+        "the device is held between presses"
+    );
+
+    api.patch_settings(json!({"audio.muted": true}));
+    let started = std::time::Instant::now();
+    while pulse.mic_streams() > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the microphone stayed open while muted"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A press is refused with a notice, and nothing opens the device.
+    let mark = events.len();
+    x.key("ctrl+shift+l");
+    events.wait_for_after(mark, Duration::from_secs(10), |e| {
+        e["type"] == "notification"
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        events.all()[mark..]
+            .iter()
+            .all(|e| e["type"] != "listening"),
+        "a muted microphone listened: {:?}",
+        &events.all()[mark..]
+    );
+    assert_eq!(pulse.mic_streams(), 0);
+
+    api.patch_settings(json!({"audio.muted": false}));
+    let mark = events.len();
+    x.key("ctrl+shift+l");
+    events.wait_for_after(mark, Duration::from_secs(30), |e| e["type"] == "listening");
+    pulse.speak_wav(&speech::shared_audio_dir().join("timer.wav"));
+    let heard = events.wait_for_after(mark, Duration::from_secs(60), |e| e["type"] == "transcript");
+    assert!(text_of(&heard).contains("timer"), "{heard}");
+    let _ = run.finish_after_kill();
+}
+
+#[test]
 fn a_microphone_unplugged_and_plugged_in_again_is_heard_on_the_next_press() {
     let home = TempHome::new();
     let (pulse, x) = (PulseServer::start(), XServer::start());

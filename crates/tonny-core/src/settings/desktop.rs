@@ -138,6 +138,10 @@ pub struct AudioSettings {
     /// desktop then shows the microphone in use); `off` does not listen while TonnyTray
     /// speaks. The hotkey and Stop cut a reply either way.
     pub barge_in: BargeIn,
+    /// Microphone muted: nothing is recorded on this machine (hotkeys, Talk and hands-free are
+    /// refused with a notice and the device is closed) until it is turned off again. The
+    /// tray's menu and the dashboard's Home switch it.
+    pub muted: bool,
 }
 
 /// When TonnyTray listens over its own replies (`audio.barge_in`).
@@ -199,6 +203,7 @@ impl Default for AudioSettings {
             vad_silence_ms: 800,
             max_utterance_s: 60,
             barge_in: BargeIn::Auto,
+            muted: false,
         }
     }
 }

@@ -214,6 +214,7 @@ pub(super) fn session_error(e: SessionError) -> ApiError {
             "speech_unavailable",
             e.to_string(),
         ),
+        SessionError::Muted => ApiError::new(StatusCode::CONFLICT, "muted", e.to_string()),
         SessionError::SpeechFailed(_) | SessionError::Capture(_) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "speech_failed",

@@ -152,6 +152,7 @@ impl Core {
             speech.set_profile_language(p.language);
         }
         let mic = MicSlot::new(now.audio.input_device.clone(), bus.clone());
+        mic.set_muted(now.audio.muted);
         let session = Session::new(
             Arc::clone(&assistant),
             Arc::clone(&speech),
@@ -239,8 +240,20 @@ impl Core {
                 s.audio.input_device.clone(),
                 s.audio.output_device.clone(),
                 s.audio.barge_in,
+                s.audio.muted,
             )
         };
+        if new.audio.muted != old.audio.muted {
+            // Muted now: a recording in progress ends here (what was said is still handled, as
+            // when a push-to-talk key is let go; a reply playing is not cut) and the device
+            // closes once it is let go.
+            if new.audio.muted
+                && let Some(stop) = self.session.recording_stopper()
+            {
+                stop.stop();
+            }
+            self.mic.set_muted(new.audio.muted);
+        }
         // A new canceller keeps its devices' names, but the old ones are gone: the voice is
         // built again on the new speaker (the microphone slot reopens itself).
         let reconfigured = self.listening.load(Ordering::SeqCst) && audio(old) != audio(new);

@@ -77,7 +77,9 @@ impl Echo {
     /// Whether `settings` want barge-in in this daemon.
     fn wanted(&self, settings: &Settings) -> bool {
         let hands_free = self.hands_free.load(std::sync::atomic::Ordering::SeqCst);
-        settings.audio.barge_in.enabled(hands_free)
+        // Muted: no canceller either, whose own recording of the microphone would keep the
+        // desktop's "microphone in use" indicator on.
+        !settings.audio.muted && settings.audio.barge_in.enabled(hands_free)
     }
 }
 

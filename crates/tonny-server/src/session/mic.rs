@@ -70,7 +70,11 @@ impl Session {
         let task = tokio::spawn(async move {
             match session.listen_once(purpose, ending, ReplyTo::HOST).await {
                 Err(SessionError::Cancelled | SessionError::Busy) | Ok(_) => {}
-                Err(e @ (SessionError::NoMicrophone(_) | SessionError::SpeechUnavailable(_))) => {
+                Err(
+                    e @ (SessionError::NoMicrophone(_)
+                    | SessionError::SpeechUnavailable(_)
+                    | SessionError::Muted),
+                ) => {
                     session
                         .assistant
                         .notify("warn", "Cannot listen", &e.to_string())
@@ -101,6 +105,9 @@ impl Session {
         ending: MicEnding,
         reply_to: ReplyTo,
     ) -> MicOutcome {
+        if self.settings.current().audio.muted {
+            return Err(SessionError::Muted);
+        }
         // The engine before the microphone: a device opened while a model loads records audio
         // nobody listens to (beyond the pre-roll it is dropped), lights the desktop's
         // microphone indicator for nothing, and stays open for nothing when no model exists.
@@ -299,6 +306,13 @@ impl Session {
                     }
                 }
                 Ok(_) | Err(SessionError::Cancelled) => {}
+                Err(SessionError::Muted) => {
+                    // Listening again once it is unmuted: asked every second, quietly.
+                    tokio::select! {
+                        _ = self.shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
                 Err(SessionError::Busy) => {
                     // A typed request or the browser is being answered: wait for it.
                     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -36,6 +36,8 @@ struct State {
     pause_idle: bool,
     // Never paused (barge-in's echo-cancelled microphone).
     always_on: bool,
+    // `audio.muted`: nothing is opened, and what was open is closed.
+    muted: bool,
 }
 
 impl MicSlot {
@@ -50,8 +52,20 @@ impl MicSlot {
                 in_use: false,
                 pause_idle: true,
                 always_on: false,
+                muted: false,
             }),
         })
+    }
+
+    /// Mutes the microphone (`audio.muted`): the device held is closed (once a recording that
+    /// holds it ends) and nothing opens one, not even the watcher, until it is unmuted.
+    pub fn set_muted(&self, muted: bool) {
+        let mut s = self.lock();
+        s.muted = muted;
+        if muted {
+            s.open = None;
+            s.announced = None;
+        }
     }
 
     /// Keeps the stream running from the moment it opens (one-shot commands).
@@ -110,6 +124,11 @@ impl MicSlot {
     async fn open(&self, ahead: bool) -> Result<Arc<Microphone>, CaptureError> {
         let (wanted, held) = {
             let mut s = self.lock();
+            if s.muted {
+                return Err(CaptureError::Open(
+                    "the microphone is muted (audio.muted)".into(),
+                ));
+            }
             s.in_use = true;
             (s.wanted.clone(), s.open.clone())
         };
@@ -207,7 +226,7 @@ impl MicSlot {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(WATCH_EVERY) => {}
             }
-            if !self.in_use() {
+            if !self.in_use() || self.lock().muted {
                 continue;
             }
             let (wanted, held) = {

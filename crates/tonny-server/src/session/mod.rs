@@ -49,6 +49,9 @@ pub enum SessionError {
     /// No microphone could be opened.
     #[error("{0}")]
     NoMicrophone(String),
+    /// The person muted the microphone (`audio.muted`).
+    #[error("the microphone is muted; unmute it in the tray menu or on the dashboard's Home")]
+    Muted,
     /// The microphone failed while recording.
     #[error(transparent)]
     Capture(#[from] tonny_audio::capture::CaptureError),
