@@ -129,6 +129,17 @@ try {
         await page.getByText(`profile: ${name}`).waitFor();
       };
       await switchTo("Default");
+      // Mute from Home: saved at once and shown in the status bar, then unmuted.
+      const mute = home.getByRole("switch", { name: "Microphone muted" });
+      await mute.click();
+      await page.getByRole("banner").getByText("Microphone muted").waitFor();
+      const saved = await page.evaluate(async () => {
+        const token = sessionStorage.getItem("tonny-token");
+        return (await (await fetch("/api/v1/settings", { headers: { Authorization: `Bearer ${token}` } })).json()).values["audio.muted"];
+      });
+      if (saved !== true) fail(`muting on Home saved audio.muted = ${saved}`);
+      await mute.click();
+      await page.getByRole("banner").getByText("Microphone muted").waitFor({ state: "detached" });
       const ask = async (request) => {
         await view("Talk");
         const answered = await page.getByTestId("line-tonny").count();

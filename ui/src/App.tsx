@@ -139,6 +139,7 @@ export function App() {
           {t(`state.${online ? state : "offline"}` as Key)}
         </span>
         {status && <span className="pill">{t("app.profile", { name: status.profile })}</span>}
+        {values["audio.muted"] === true && <span className="pill bad">{t("home.muted")}</span>}
         {status?.services.map((s) => (
           <span key={s.name} className={`pill ${s.running ? "ok" : "bad"}`} title={s.state}>
             {s.name}
@@ -169,7 +170,16 @@ export function App() {
               <Talk token={token} partial={partial} active={view === "Talk"} />
             </div>
             {view === "Home" ? (
-              <Home token={token} status={status} online={online} tick={tick} health={health} onChanged={() => void refresh()} />
+              <Home
+                token={token}
+                status={status}
+                online={online}
+                tick={tick}
+                health={health}
+                muted={values["audio.muted"] === true}
+                onChanged={() => void refresh()}
+                onSettings={loadSettings}
+              />
             ) : view === "Timers" ? (
               <Timers token={token} tick={tick} />
             ) : view === "Notifications" ? (

@@ -22,9 +22,16 @@ export function pickLanguage(setting: unknown, browser: readonly string[]): Lang
 /** Looks a word up and puts the values in. */
 export type T = (key: Key, values?: Record<string, string | number>) => string;
 
-export function translator(lang: Lang): T {
+function makeTranslator(lang: Lang): T {
   const words = CATALOGUES[lang];
   return (key, values) => words[key].replace(/\{(\w+)\}/g, (whole: string, name: string) => (values && name in values ? String(values[name]) : whole));
+}
+
+// One per language, made once: a view may depend on `t` in an effect without re-running it.
+const TRANSLATORS: Record<Lang, T> = { en: makeTranslator("en"), de: makeTranslator("de") };
+
+export function translator(lang: Lang): T {
+  return TRANSLATORS[lang];
 }
 
 const Words = createContext<T>(translator("en"));

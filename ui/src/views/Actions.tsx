@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { call, describe, type ActionsView } from "../api/client";
 import { useApi } from "../api/useApi";
 import { Notice, type Message } from "./Notice";
+import { useT } from "../i18n";
 
 type Action = { name: string; phrase: string; steps: unknown[]; profile?: string | null; enabled: boolean };
 
@@ -13,6 +14,7 @@ export function Actions({ token }: { token: string }) {
   const { data, error, reload: load } = useApi<ActionsView>(token, "/api/v1/actions");
   const [draft, setDraft] = useState<{ name: string; phrase: string; steps: string; profile: string; enabled: boolean } | null>(null);
   const [message, setMessage] = useState<Message>(null);
+  const t = useT();
 
 
   async function save(e: FormEvent) {
@@ -22,7 +24,7 @@ export function Actions({ token }: { token: string }) {
     try {
       steps = JSON.parse(draft.steps);
     } catch (err) {
-      setMessage({ ok: false, text: `The steps are not valid JSON: ${describe(err)}` });
+      setMessage({ ok: false, text: t("actions.bad_json", { why: describe(err) }) });
       return;
     }
     try {
@@ -33,7 +35,7 @@ export function Actions({ token }: { token: string }) {
         enabled: draft.enabled,
       });
       setDraft(null);
-      setMessage({ ok: true, text: "Saved." });
+      setMessage({ ok: true, text: t("actions.saved") });
       load();
     } catch (err) {
       setMessage({ ok: false, text: describe(err) });
@@ -51,11 +53,11 @@ export function Actions({ token }: { token: string }) {
 
   const actions = (data?.actions ?? []) as unknown as Action[];
   return (
-    <section aria-label="Quick actions">
+    <section aria-label={t("view.Quick actions")}>
       <div className="toolbar">
-        <h2>Quick actions</h2>
+        <h2>{t("view.Quick actions")}</h2>
         <button type="button" onClick={() => setDraft({ name: "", phrase: "", steps: EXAMPLE, profile: "", enabled: true })}>
-          New quick action
+          {t("actions.new")}
         </button>
       </div>
       {error && <p className="error-text">{error}</p>}
@@ -68,10 +70,10 @@ export function Actions({ token }: { token: string }) {
       <table>
         <thead>
           <tr>
-            <th>Name</th>
-            <th>Phrase</th>
-            <th>Steps</th>
-            <th>Profile</th>
+            <th>{t("actions.name")}</th>
+            <th>{t("actions.phrase")}</th>
+            <th>{t("actions.steps")}</th>
+            <th>{t("actions.profile")}</th>
             <th />
           </tr>
         </thead>
@@ -79,20 +81,20 @@ export function Actions({ token }: { token: string }) {
           {actions.map((a) => (
             <tr key={a.name}>
               <td>
-                {a.name} {!a.enabled && <span className="pill">off</span>}
+                {a.name} {!a.enabled && <span className="pill">{t("actions.off")}</span>}
               </td>
               <td>“{a.phrase}”</td>
               <td>{a.steps.length}</td>
-              <td>{a.profile ?? "everyone"}</td>
+              <td>{a.profile ?? t("actions.everyone")}</td>
               <td className="actions">
                 <button
                   type="button"
                   onClick={() => setDraft({ name: a.name, phrase: a.phrase, steps: JSON.stringify(a.steps, null, 1), profile: a.profile ?? "", enabled: a.enabled })}
                 >
-                  Edit
+                  {t("actions.edit")}
                 </button>
-                <button type="button" onClick={() => void remove(a.name)} aria-label={`Remove ${a.name}`}>
-                  Remove
+                <button type="button" onClick={() => void remove(a.name)} aria-label={t("actions.remove_label", { name: a.name })}>
+                  {t("actions.remove")}
                 </button>
               </td>
             </tr>
@@ -100,30 +102,30 @@ export function Actions({ token }: { token: string }) {
         </tbody>
       </table>
       {draft && (
-        <form className="card" onSubmit={save} aria-label="Quick action">
+        <form className="card" onSubmit={save} aria-label={t("actions.form")}>
           <label>
-            Name
+            {t("actions.name")}
             <input value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} required />
           </label>
           <label>
-            Phrase that runs it
+            {t("actions.phrase_runs")}
             <input value={draft.phrase} onChange={(e) => setDraft({ ...draft, phrase: e.target.value })} required />
           </label>
           <label>
-            Steps (JSON: type, speak, ask or open_url)
+            {t("actions.steps_json")}
             <textarea rows={5} value={draft.steps} onChange={(e) => setDraft({ ...draft, steps: e.target.value })} />
           </label>
           <label>
-            Only for profile (empty: everyone)
+            {t("actions.only_for")}
             <input value={draft.profile} onChange={(e) => setDraft({ ...draft, profile: e.target.value })} />
           </label>
           <label className="row">
-            <input type="checkbox" checked={draft.enabled} onChange={(e) => setDraft({ ...draft, enabled: e.target.checked })} /> Enabled
+            <input type="checkbox" checked={draft.enabled} onChange={(e) => setDraft({ ...draft, enabled: e.target.checked })} /> {t("actions.enabled")}
           </label>
           <div className="row">
-            <button type="submit">Save quick action</button>
+            <button type="submit">{t("actions.save")}</button>
             <button type="button" onClick={() => setDraft(null)}>
-              Cancel
+              {t("actions.cancel")}
             </button>
           </div>
         </form>

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { call, describe, type HistoryPage, type Profile } from "../api/client";
 import { useApi } from "../api/useApi";
 import { Unsent } from "./Unsent";
+import { useT, type Key } from "../i18n";
 
 type HistoryItem = HistoryPage["items"][number];
 
@@ -12,14 +13,14 @@ type Filters = { q: string; profile: string; from: string; to: string; status: s
 
 const EMPTY: Filters = { q: "", profile: "", from: "", to: "", status: "" };
 
-const OUTCOMES: [string, string][] = [
-  ["", "Any outcome"],
-  ["success", "Answered"],
-  ["blocked", "Refused"],
-  ["failed", "Failed"],
-  ["timeout", "Timed out"],
-  ["pending", "Queued"],
-  ["transcribed", "Only transcribed"],
+const OUTCOMES: [string, Key][] = [
+  ["", "history.any"],
+  ["success", "history.success"],
+  ["blocked", "history.blocked"],
+  ["failed", "history.failed"],
+  ["timeout", "history.timeout"],
+  ["pending", "history.pending"],
+  ["transcribed", "history.transcribed"],
 ];
 
 /** The query string for `filters`: dates are whole local days, sent as UTC instants. */
@@ -57,6 +58,11 @@ function timings(item: HistoryItem): string {
 
 export function History({ token }: { token: string }) {
   const { data: profiles } = useApi<Profile[]>(token, "/api/v1/profiles");
+  const t = useT();
+  const outcome = (status: string) => {
+    const key = OUTCOMES.find(([v]) => v === status)?.[1];
+    return key ? t(key) : status;
+  };
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const [applied, setApplied] = useState<Filters>(EMPTY);
   const [page, setPage] = useState<HistoryPage | null>(null);
@@ -114,7 +120,7 @@ export function History({ token }: { token: string }) {
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
       setError("");
     } catch (err) {
-      setError(`Export failed: ${describe(err)}`);
+      setError(t("history.export_failed", { why: describe(err) }));
     } finally {
       setExporting(false);
     }
@@ -122,17 +128,17 @@ export function History({ token }: { token: string }) {
 
   const set = (k: keyof Filters) => (e: { target: { value: string } }) => setFilters((f) => ({ ...f, [k]: e.target.value }));
   return (
-    <section aria-label="History" className="history">
+    <section aria-label={t("view.History")} className="history">
       <Unsent token={token} />
-      <form onSubmit={apply} className="toolbar" aria-label="Filter history">
+      <form onSubmit={apply} className="toolbar" aria-label={t("history.filter")}>
         <label htmlFor="history-q" className="visually-hidden">
-          Search history
+          {t("history.search_label")}
         </label>
-        <input id="history-q" value={filters.q} onChange={set("q")} placeholder="Search what was said…" />
+        <input id="history-q" value={filters.q} onChange={set("q")} placeholder={t("history.search_hint")} />
         <label>
-          Profile{" "}
+          {t("history.profile")}{" "}
           <select value={filters.profile} onChange={set("profile")}>
-            <option value="">Everyone</option>
+            <option value="">{t("history.everyone")}</option>
             {profiles?.map((p) => (
               <option key={p.name} value={p.name}>
                 {p.name}
@@ -141,38 +147,38 @@ export function History({ token }: { token: string }) {
           </select>
         </label>
         <label>
-          From <input type="date" value={filters.from} onChange={set("from")} />
+          {t("history.from")} <input type="date" value={filters.from} onChange={set("from")} />
         </label>
         <label>
-          To <input type="date" value={filters.to} onChange={set("to")} />
+          {t("history.to")} <input type="date" value={filters.to} onChange={set("to")} />
         </label>
         <label>
-          Outcome{" "}
+          {t("history.outcome")}{" "}
           <select value={filters.status} onChange={set("status")}>
             {OUTCOMES.map(([value, label]) => (
               <option key={value} value={value}>
-                {label}
+                {t(label)}
               </option>
             ))}
           </select>
         </label>
-        <button type="submit">Search</button>
+        <button type="submit">{t("history.search")}</button>
         <button type="button" disabled={exporting} onClick={() => void download("csv")}>
-          Export CSV
+          {t("history.csv")}
         </button>
         <button type="button" disabled={exporting} onClick={() => void download("json")}>
-          Export JSON
+          {t("history.json")}
         </button>
       </form>
       {error && <p role="alert">{error}</p>}
       <table>
         <thead>
           <tr>
-            <th scope="col">When</th>
-            <th scope="col">Profile</th>
-            <th scope="col">Said</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Timings</th>
+            <th scope="col">{t("history.when")}</th>
+            <th scope="col">{t("history.profile")}</th>
+            <th scope="col">{t("history.said")}</th>
+            <th scope="col">{t("history.outcome")}</th>
+            <th scope="col">{t("history.timings")}</th>
           </tr>
         </thead>
         <tbody>
@@ -181,15 +187,15 @@ export function History({ token }: { token: string }) {
               <td>{new Date(item.created_at).toLocaleString()}</td>
               <td>{item.profile ?? "—"}</td>
               <td>{item.snippet ?? item.text}</td>
-              <td>{OUTCOMES.find(([v]) => v === item.status)?.[1] ?? item.status}</td>
+              <td>{outcome(item.status)}</td>
               <td className="timings">{timings(item)}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      {page?.items.length === 0 && <p className="hint">Nothing matches.</p>}
+      {page?.items.length === 0 && <p className="hint">{t("history.nothing")}</p>}
       {page?.next_before_id != null && (
-        <button onClick={() => void load(applied, page.next_before_id ?? undefined)}>Older</button>
+        <button onClick={() => void load(applied, page.next_before_id ?? undefined)}>{t("history.older")}</button>
       )}
     </section>
   );

@@ -37,7 +37,9 @@ export function Home({
   online,
   tick,
   health,
+  muted,
   onChanged,
+  onSettings,
 }: {
   token: string;
   status: Status | null;
@@ -45,13 +47,18 @@ export function Home({
   /** Changes whenever something Home shows may have changed (a request ended, a notification). */
   tick: number;
   health: Record<string, BackendHealth>;
+  /** `audio.muted`. */
+  muted: boolean;
   onChanged: () => void;
+  /** Settings were changed here. */
+  onSettings: () => void;
 }) {
   const t = useT();
   return (
     <section aria-label={t("view.Home")} className="home">
       <div className="card hero">
         <StateIndicator state={online ? (status?.state ?? "offline") : "offline"} error={status?.error} />
+        <MuteSwitch token={token} muted={muted} onSettings={onSettings} />
         <ProfileSwitcher token={token} active={status?.profile ?? ""} tick={tick} onChanged={onChanged} />
       </div>
       <div className="grid">
@@ -61,6 +68,31 @@ export function Home({
         <Health services={status?.services ?? []} health={health} />
       </div>
     </section>
+  );
+}
+
+/** Mutes the microphone (`audio.muted`), saved and applied at once. */
+function MuteSwitch({ token, muted, onSettings }: { token: string; muted: boolean; onSettings: () => void }) {
+  const t = useT();
+  const [message, setMessage] = useState<Message>(null);
+  async function toggle(on: boolean) {
+    try {
+      await call(token, "PATCH", "/api/v1/settings", { "audio.muted": on });
+      setMessage(null);
+      onSettings();
+    } catch (err) {
+      setMessage({ ok: false, text: describe(err) });
+    }
+  }
+  return (
+    <div className="mute">
+      <label className="row">
+        <input type="checkbox" role="switch" checked={muted} onChange={(e) => void toggle(e.target.checked)} />
+        {t("home.muted")}
+      </label>
+      {muted && <span className="help">{t("home.muted_hint")}</span>}
+      <Notice message={message} />
+    </div>
   );
 }
 

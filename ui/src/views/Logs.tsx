@@ -2,6 +2,7 @@
 // Services view shows the same for one service.
 import { useEffect, useRef, useState } from "react";
 import { socket, type LogLine } from "../api/client";
+import { useT } from "../i18n";
 
 const LEVELS = ["trace", "debug", "info", "warn", "error"];
 
@@ -13,6 +14,7 @@ export function useLog(token: string, level: string, component: string, limit = 
   const [got, setGot] = useState<{ key: string; lines: LogLine[] }>({ key, lines: [] });
   const [error, setError] = useState("");
   const last = useRef<number | null>(null);
+  const t = useT();
   useEffect(() => {
     let stopped = false;
     let ws: WebSocket | null = null;
@@ -30,7 +32,7 @@ export function useLog(token: string, level: string, component: string, limit = 
       };
       ws.onclose = () => {
         if (stopped) return;
-        setError("The log stream closed; reconnecting…");
+        setError(t("logs.reconnecting"));
         retry = window.setTimeout(connect, 1000);
       };
     };
@@ -40,14 +42,15 @@ export function useLog(token: string, level: string, component: string, limit = 
       window.clearTimeout(retry);
       ws?.close();
     };
-  }, [token, level, component, limit, key]);
+  }, [token, level, component, limit, key, t]);
   return { lines: got.key === key ? got.lines : [], error };
 }
 
 export function LogTable({ lines }: { lines: LogLine[] }) {
+  const t = useT();
   return (
     <div className="log" role="log" aria-live="off">
-      {lines.length === 0 && <p className="hint">No lines.</p>}
+      {lines.length === 0 && <p className="hint">{t("logs.none")}</p>}
       {lines.map((l) => (
         <div key={l.id} className={`logline level-${l.level}`}>
           <time>{l.ts.replace("T", " ").slice(0, 19)}</time> <b>{l.level}</b> <i>{l.component}</i> {l.message}
@@ -61,19 +64,20 @@ export function Logs({ token }: { token: string }) {
   const [level, setLevel] = useState("info");
   const [component, setComponent] = useState("");
   const { lines, error } = useLog(token, level, component);
+  const t = useT();
   return (
-    <section aria-label="Logs">
+    <section aria-label={t("view.Logs")}>
       <div className="toolbar">
-        <h2>Logs</h2>
+        <h2>{t("view.Logs")}</h2>
         <label>
-          Level{" "}
-          <select value={level} onChange={(e) => setLevel(e.target.value)} aria-label="Level">
+          {t("logs.level")}{" "}
+          <select value={level} onChange={(e) => setLevel(e.target.value)} aria-label={t("logs.level")}>
             {LEVELS.map((l) => (
               <option key={l}>{l}</option>
             ))}
           </select>
         </label>
-        <input aria-label="Component" placeholder="component (e.g. tts)" value={component} onChange={(e) => setComponent(e.target.value.trim())} />
+        <input aria-label={t("logs.component")} placeholder={t("logs.component_hint")} value={component} onChange={(e) => setComponent(e.target.value.trim())} />
       </div>
       {error && <p className="error-text">{error}</p>}
       <LogTable lines={lines} />

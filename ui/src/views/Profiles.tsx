@@ -6,6 +6,7 @@ import { call, describe, type Profile, type ProfileInput } from "../api/client";
 import { useApi } from "../api/useApi";
 import { Notice, type Message } from "./Notice";
 import { VoicePicker } from "./VoicePicker";
+import { useT } from "../i18n";
 
 const LEVELS = ["admin", "user", "kid", "guest"] as const;
 
@@ -53,6 +54,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
   const [pin, setPin] = useState("");
   const [switchPin, setSwitchPin] = useState("");
   const [message, setMessage] = useState<Message>(null);
+  const t = useT();
 
 
   async function save(e: FormEvent) {
@@ -60,7 +62,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
     if (!draft) return;
     const name = draft.name.trim();
     if (!name) {
-      setMessage({ ok: false, text: "Give the profile a name." });
+      setMessage({ ok: false, text: t("profiles.need_name") });
       return;
     }
     const body: ProfileInput = {
@@ -80,7 +82,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
     try {
       await call(token, "PUT", `/api/v1/profiles/${encodeURIComponent(name)}`, body);
       if (pin.trim()) await call(token, "PUT", `/api/v1/profiles/${encodeURIComponent(name)}/pin`, { pin: pin.trim() });
-      setMessage({ ok: true, text: `Saved ${name}.` });
+      setMessage({ ok: true, text: t("profiles.saved", { name }) });
       setDraft(null);
       setEditing(null);
       setPin("");
@@ -94,7 +96,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
   async function activate(name: string) {
     try {
       await call(token, "POST", "/api/v1/active-profile", { name, pin: switchPin.trim() || null });
-      setMessage({ ok: true, text: `${name} is active.` });
+      setMessage({ ok: true, text: t("home.switched", { name }) });
       setSwitchPin("");
       load();
       onChanged();
@@ -104,7 +106,7 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
   }
 
   async function remove(name: string) {
-    if (!window.confirm(`Remove the profile ${name}?`)) return;
+    if (!window.confirm(t("profiles.confirm_remove", { name }))) return;
     try {
       await call(token, "DELETE", `/api/v1/profiles/${encodeURIComponent(name)}`);
       load();
@@ -116,9 +118,9 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
   const set = (k: keyof Draft) => (e: { target: { value: string } }) => setDraft((d) => (d ? { ...d, [k]: e.target.value } : d));
 
   return (
-    <section aria-label="Profiles">
+    <section aria-label={t("view.Profiles")}>
       <div className="toolbar">
-        <h2>Profiles</h2>
+        <h2>{t("view.Profiles")}</h2>
         <button
           type="button"
           onClick={() => {
@@ -126,10 +128,17 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
             setEditing(null);
           }}
         >
-          New profile
+          {t("profiles.new")}
         </button>
         <label>
-          Admin PIN for switching <input type="password" inputMode="numeric" value={switchPin} onChange={(e) => setSwitchPin(e.target.value)} aria-label="Admin PIN for switching" />
+          {t("profiles.switch_pin")}{" "}
+          <input
+            type="password"
+            inputMode="numeric"
+            value={switchPin}
+            onChange={(e) => setSwitchPin(e.target.value)}
+            aria-label={t("profiles.switch_pin")}
+          />
         </label>
       </div>
       {error && <p className="error-text">{error}</p>}
@@ -137,10 +146,10 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
       <table>
         <thead>
           <tr>
-            <th>Name</th>
-            <th>Level</th>
-            <th>Rules</th>
-            <th>Limits</th>
+            <th>{t("profiles.name")}</th>
+            <th>{t("profiles.level")}</th>
+            <th>{t("profiles.rules")}</th>
+            <th>{t("profiles.limits")}</th>
             <th />
           </tr>
         </thead>
@@ -148,24 +157,24 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
           {profiles.map((p) => (
             <tr key={p.name} data-testid={`profile-${p.name}`}>
               <td>
-                {p.name} {p.active && <span className="pill ok">active</span>} {p.has_pin && <span className="pill">PIN</span>}
+                {p.name} {p.active && <span className="pill ok">{t("profiles.active")}</span>} {p.has_pin && <span className="pill">PIN</span>}
               </td>
               <td>{p.permission}</td>
               <td>
-                {p.blocked_commands.length > 0 && <div>blocks: {p.blocked_commands.join(", ")}</div>}
-                {p.allowed_commands.length > 0 && <div>only: {p.allowed_commands.join(", ")}</div>}
+                {p.blocked_commands.length > 0 && <div>{t("profiles.blocks", { list: p.blocked_commands.join(", ") })}</div>}
+                {p.allowed_commands.length > 0 && <div>{t("profiles.only", { list: p.allowed_commands.join(", ") })}</div>}
               </td>
               <td>
-                {p.daily_limit != null && <div>{p.daily_limit}/day</div>}
-                {p.quiet_hours && <div>quiet {p.quiet_hours}</div>}
-                {p.tts_voice && <div>voice {p.tts_voice}</div>}
-                {p.vocabulary.length > 0 && <div>words: {p.vocabulary.join(", ")}</div>}
-                {p.language && <div>speaks {p.language}</div>}
+                {p.daily_limit != null && <div>{t("profiles.per_day", { n: p.daily_limit })}</div>}
+                {p.quiet_hours && <div>{t("profiles.quiet", { hours: p.quiet_hours })}</div>}
+                {p.tts_voice && <div>{t("profiles.voice", { voice: p.tts_voice })}</div>}
+                {p.vocabulary.length > 0 && <div>{t("profiles.words", { list: p.vocabulary.join(", ") })}</div>}
+                {p.language && <div>{t("profiles.speaks", { lang: p.language })}</div>}
               </td>
               <td className="actions">
                 {!p.active && (
                   <button type="button" onClick={() => void activate(p.name)}>
-                    Use
+                    {t("profiles.use")}
                   </button>
                 )}
                 <button
@@ -175,10 +184,10 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
                     setEditing(p.name);
                   }}
                 >
-                  Edit
+                  {t("profiles.edit")}
                 </button>
-                <button type="button" onClick={() => void remove(p.name)} aria-label={`Remove ${p.name}`}>
-                  Remove
+                <button type="button" onClick={() => void remove(p.name)} aria-label={t("profiles.remove_label", { name: p.name })}>
+                  {t("profiles.remove")}
                 </button>
               </td>
             </tr>
@@ -186,13 +195,13 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
         </tbody>
       </table>
       {draft && (
-        <form className="card" onSubmit={save} aria-label={editing ? `Edit ${editing}` : "New profile"}>
+        <form className="card" onSubmit={save} aria-label={editing ? t("profiles.edit_label", { name: editing }) : t("profiles.new")}>
           <label>
-            Name
+            {t("profiles.name")}
             <input value={draft.name} onChange={set("name")} disabled={editing !== null} required />
           </label>
           <label>
-            Permission level
+            {t("profiles.permission")}
             <select value={draft.permission} onChange={set("permission")}>
               {LEVELS.map((l) => (
                 <option key={l}>{l}</option>
@@ -200,43 +209,47 @@ export function Profiles({ token, onChanged }: { token: string; onChanged: () =>
             </select>
           </label>
           <label>
-            Allowed commands (one pattern per line; empty allows anything not blocked)
+            {t("profiles.allowed")}
             <textarea value={draft.allowed} onChange={set("allowed")} rows={3} />
           </label>
           <label>
-            Blocked commands (one pattern per line, e.g. <code>*buy*</code>)
+            <span>
+              {t("profiles.blocked")} <code>*buy*</code>)
+            </span>
             <textarea value={draft.blocked} onChange={set("blocked")} rows={3} />
           </label>
           <label>
-            Requests per day (empty: no limit)
+            {t("profiles.limit")}
             <input type="number" min={0} value={draft.limit} onChange={set("limit")} />
           </label>
           <label>
-            Quiet hours (HH:MM-HH:MM)
+            {t("profiles.quiet_hours")}
             <input value={draft.quiet} onChange={set("quiet")} placeholder="21:00-07:00" />
           </label>
           <label>
-            Words to expect: people, places and terms this person says, one per line, spelled as they should be written
+            {t("profiles.vocabulary")}
             <textarea value={draft.vocabulary} onChange={set("vocabulary")} rows={3} placeholder="Saoirse" />
           </label>
           <label>
-            Replacements (one per line: <code>heard =&gt; written</code>)
+            <span>
+              {t("profiles.replacements")} <code>heard =&gt; written</code>)
+            </span>
             <textarea value={draft.replacements} onChange={set("replacements")} rows={2} placeholder="sir sha => Saoirse" />
           </label>
           <label>
-            Language this person speaks (a code such as de or fr; empty: the household&apos;s)
+            {t("profiles.language")}
             <input value={draft.language} onChange={set("language")} maxLength={2} placeholder="de" />
           </label>
-          <label htmlFor="profile-voice">Voice for its replies</label>
+          <label htmlFor="profile-voice">{t("profiles.reply_voice")}</label>
           <VoicePicker token={token} id="profile-voice" household value={draft.voice} onChange={(voice) => setDraft((d) => (d ? { ...d, voice } : d))} />
           <label>
-            New PIN (4–8 digits; empty keeps the current one)
+            {t("profiles.pin")}
             <input type="password" inputMode="numeric" value={pin} onChange={(e) => setPin(e.target.value)} autoComplete="new-password" />
           </label>
           <div className="row">
-            <button type="submit">Save profile</button>
+            <button type="submit">{t("profiles.save")}</button>
             <button type="button" onClick={() => setDraft(null)}>
-              Cancel
+              {t("profiles.cancel")}
             </button>
           </div>
         </form>

@@ -4,10 +4,12 @@ import { useState } from "react";
 import { call, describe, type ServiceStatus } from "../api/client";
 import { LogTable, useLog } from "./Logs";
 import { Usage } from "./Usage";
+import { useT } from "../i18n";
 
 export function Services({ token, services, onChanged }: { token: string; services: ServiceStatus[]; onChanged: () => void }) {
   const [selected, setSelected] = useState<string>("");
   const [message, setMessage] = useState("");
+  const t = useT();
   const shown = selected || services[0]?.name || "supervisor";
   const { lines } = useLog(token, "debug", shown, 100);
 
@@ -22,13 +24,13 @@ export function Services({ token, services, onChanged }: { token: string; servic
   }
 
   return (
-    <section aria-label="Services">
-      <h2>Services</h2>
+    <section aria-label={t("view.Services")}>
+      <h2>{t("view.Services")}</h2>
       {message && <p className="error-text">{message}</p>}
       {services.length === 0 && (
         <p className="hint">
-          No services are supervised. Set <code>stt.backend</code> to <code>whisperlivekit</code> with <code>whisperlivekit.manage</code> on, or add
-          <code> services.extra</code>, in Settings.
+          {t("services.none_before")} <code>stt.backend</code> {t("services.none_to")} <code>whisperlivekit</code> {t("services.none_with")}{" "}
+          <code>whisperlivekit.manage</code> {t("services.none_on")} <code>services.extra</code> {t("services.none_after")}
         </p>
       )}
       <table>
@@ -45,13 +47,13 @@ export function Services({ token, services, onChanged }: { token: string; servic
               </td>
               <td className="actions">
                 <button type="button" onClick={() => void act(s.name, "start")} disabled={s.running}>
-                  Start
+                  {t("services.start")}
                 </button>
                 <button type="button" onClick={() => void act(s.name, "stop")} disabled={!s.running}>
-                  Stop
+                  {t("services.stop")}
                 </button>
                 <button type="button" onClick={() => void act(s.name, "restart")}>
-                  Restart
+                  {t("services.restart")}
                 </button>
               </td>
             </tr>
@@ -59,7 +61,7 @@ export function Services({ token, services, onChanged }: { token: string; servic
         </tbody>
       </table>
       <Usage token={token} />
-      <h3>Log: {shown}</h3>
+      <h3>{t("services.log", { name: shown })}</h3>
       <LogTable lines={lines} />
     </section>
   );

@@ -41,27 +41,28 @@ function OrderedChoices({ id, field, value, onChange }: { id: string; field: Fie
     onChange(next);
   };
   const left = field.choices.filter((c) => !value.includes(c.value));
+  const t = useT();
   return (
     <div id={id} role="group" aria-label={field.key} className="ordered">
       <ol>
         {value.map((v, i) => (
           <li key={v}>
             <span title={field.choices.find((c) => c.value === v)?.description}>{v}</span>
-            <button type="button" aria-label={`Move ${v} up`} disabled={i === 0} onClick={() => move(i, -1)}>
+            <button type="button" aria-label={t("settings.move_up", { v })} disabled={i === 0} onClick={() => move(i, -1)}>
               ↑
             </button>
-            <button type="button" aria-label={`Move ${v} down`} disabled={i === value.length - 1} onClick={() => move(i, 1)}>
+            <button type="button" aria-label={t("settings.move_down", { v })} disabled={i === value.length - 1} onClick={() => move(i, 1)}>
               ↓
             </button>
-            <button type="button" aria-label={`Remove ${v}`} onClick={() => onChange(value.filter((x) => x !== v))}>
+            <button type="button" aria-label={t("settings.remove_item", { v })} onClick={() => onChange(value.filter((x) => x !== v))}>
               ✕
             </button>
           </li>
         ))}
       </ol>
       {left.length > 0 && (
-        <select aria-label={`Add to ${field.key}`} value="" onChange={(e) => e.target.value && onChange([...value, e.target.value])}>
-          <option value="">Add…</option>
+        <select aria-label={t("settings.add_to", { key: field.key })} value="" onChange={(e) => e.target.value && onChange([...value, e.target.value])}>
+          <option value="">{t("settings.add")}</option>
           {left.map((c) => (
             <option key={c.value} value={c.value} title={c.description}>
               {c.value}
@@ -91,6 +92,7 @@ function Field({
   onChange: (v: Value) => void;
 }) {
   const [recording, setRecording] = useState(false);
+  const t = useT();
   const name = field.key;
   const id = `setting-${name}`;
   const range = field.range;
@@ -101,7 +103,7 @@ function Field({
     // Never free text: the values come from the setting's type.
     input = (
       <select id={id} value={typeof value === "string" ? value : ""} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)}>
-        {field.optional && <option value="">Not set</option>}
+        {field.optional && <option value="">{t("settings.not_set")}</option>}
         {field.choices.map((c) => (
           <option key={c.value} value={c.value} title={c.description}>
             {c.value}
@@ -134,7 +136,7 @@ function Field({
     const options = (name === "audio.input_device" ? devices?.inputs : devices?.outputs) ?? [];
     input = (
       <select id={id} value={text} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)}>
-        <option value="">System default</option>
+        <option value="">{t("settings.default_device")}</option>
         {text && !options.includes(text) && <option value={text}>{text}</option>}
         {options.map((d) => (
           <option key={d} value={d}>
@@ -164,7 +166,7 @@ function Field({
             }
           }}
         >
-          {recording ? "Press the keys…" : "Record"}
+          {recording ? t("settings.press_keys") : t("settings.record")}
         </button>
       </span>
     );
@@ -219,13 +221,14 @@ function ConnectionTest({ token, name, label, changes }: { token: string; name: 
     }
   }
   const pill = result?.status === "ok" ? "ok" : result?.status === "warn" ? "" : "bad";
+  const t = useT();
   return (
     <div className="field" data-testid={`test-${name}`}>
       <span className="row">
         <button type="button" disabled={running} onClick={() => void run()}>
-          {running ? `Testing ${label}…` : `Test connection: ${label}`}
+          {running ? t("settings.testing", { label }) : t("settings.test", { label })}
         </button>
-        {result && <span className={`pill ${pill}`}>{result.status === "error" ? "not tested" : result.status}</span>}
+        {result && <span className={`pill ${pill}`}>{result.status === "error" ? t("settings.not_tested") : result.status}</span>}
       </span>
       {result && (
         <span role="status" className={result.status === "ok" ? "ok-text" : result.status === "warn" ? "" : "error-text"}>
@@ -237,6 +240,7 @@ function ConnectionTest({ token, name, label, changes }: { token: string; name: 
 }
 
 function Secrets({ token }: { token: string }) {
+  const t = useT();
   const { data, error, reload: load } = useApi<SecretView[]>(token, "/api/v1/secrets");
   const secrets = data ?? [];
   const [values, setValues] = useState<Record<string, string>>({});
@@ -261,12 +265,12 @@ function Secrets({ token }: { token: string }) {
   }
   return (
     <fieldset>
-      <legend>Secrets (stored in the keychain; never shown again)</legend>
+      <legend>{t("settings.secrets")}</legend>
       {message && <p className="error-text">{message}</p>}
       {secrets.map((s) => (
         <div className="field" key={s.name}>
           <label htmlFor={`secret-${s.name}`}>
-            {s.name} {s.configured ? <span className="pill ok">configured</span> : <span className="pill">not set</span>}
+            {s.name} {s.configured ? <span className="pill ok">{t("settings.configured")}</span> : <span className="pill">{t("settings.secret_not_set")}</span>}
           </label>
           <span className="row">
             <input
@@ -278,11 +282,11 @@ function Secrets({ token }: { token: string }) {
               onChange={(e) => setValues((v) => ({ ...v, [s.name]: e.target.value }))}
             />
             <button type="button" disabled={!values[s.name]} onClick={() => void save(s.name)}>
-              Set
+              {t("settings.set")}
             </button>
             {s.configured && s.source !== "environment" && (
               <button type="button" onClick={() => void clear(s.name)}>
-                Remove
+                {t("settings.remove")}
               </button>
             )}
           </span>
@@ -342,7 +346,7 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
     }
   }
 
-  if (!view || !schema) return <p>{error || "Loading…"}</p>;
+  if (!view || !schema) return <p>{error || t("settings.loading")}</p>;
   const values = view.values as Record<string, Value>;
   const sources = view.sources as Record<string, string>;
   const dirty = Object.keys(changes).length;

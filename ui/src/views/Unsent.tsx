@@ -3,11 +3,13 @@
 // focused window now. Shown above the history only when there are some.
 import { useEffect, useState } from "react";
 import { call, describe, type TalkResult, type UnsentDictation } from "../api/client";
+import { useT } from "../i18n";
 
 export function Unsent({ token }: { token: string }) {
   const [items, setItems] = useState<UnsentDictation[]>([]);
   const [busy, setBusy] = useState("");
   const [message, setMessage] = useState("");
+  const t = useT();
 
   // Bumped after each retry, to list them again.
   const [version, setVersion] = useState(0);
@@ -26,7 +28,7 @@ export function Unsent({ token }: { token: string }) {
     setBusy(id);
     try {
       const r = await call<TalkResult>(token, "POST", `/api/v1/dictations/unsent/${encodeURIComponent(id)}/retry`);
-      setMessage(r.outcome?.delivery ? `Typed: ${r.transcript}` : (r.nothing_sent ?? "It could not be typed yet."));
+      setMessage(r.outcome?.delivery ? t("unsent.typed", { text: r.transcript }) : (r.nothing_sent ?? t("unsent.not_yet")));
     } catch (err) {
       setMessage(describe(err));
     } finally {
@@ -37,18 +39,18 @@ export function Unsent({ token }: { token: string }) {
 
   if (items.length === 0 && !message) return null;
   return (
-    <section aria-label="Dictations not typed yet" className="unsent">
+    <section aria-label={t("unsent.region")} className="unsent">
       {items.length > 0 && (
         <>
-          <h2>Not typed yet</h2>
-          <p className="hint">Kept until their text arrives. Put the cursor where the text should go, then Retry.</p>
+          <h2>{t("unsent.title")}</h2>
+          <p className="hint">{t("unsent.hint")}</p>
           <ul>
             {items.map((d) => (
               <li key={d.id} data-testid="unsent-row">
                 {new Date(d.recorded_at).toLocaleString()} · {(d.audio_ms / 1000).toFixed(1)} s ·{" "}
-                {d.last_error ?? "TonnyTray stopped before it was typed"}{" "}
+                {d.last_error ?? t("unsent.stopped")}{" "}
                 <button type="button" disabled={busy !== ""} onClick={() => void retry(d.id)}>
-                  {busy === d.id ? "Typing…" : "Retry"}
+                  {busy === d.id ? t("unsent.typing") : t("unsent.retry")}
                 </button>
               </li>
             ))}

@@ -2,21 +2,23 @@
 // refused, speech heard, and today's count against a daily limit.
 import { useApi } from "../api/useApi";
 import type { UsageView } from "../api/client";
+import { useT } from "../i18n";
 
 export function Usage({ token }: { token: string }) {
   const { data, error } = useApi<UsageView>(token, "/api/v1/usage?days=7");
+  const t = useT();
   return (
-    <section aria-label="Usage">
-      <h3>Usage, last 7 days</h3>
+    <section aria-label={t("usage.title")}>
+      <h3>{t("usage.title")}</h3>
       {error && <p role="alert">{error}</p>}
       <table>
         <thead>
           <tr>
-            <th scope="col">Profile</th>
-            <th scope="col">Answered</th>
-            <th scope="col">Refused</th>
-            <th scope="col">Speech</th>
-            <th scope="col">Today</th>
+            <th scope="col">{t("usage.profile")}</th>
+            <th scope="col">{t("usage.answered")}</th>
+            <th scope="col">{t("usage.refused")}</th>
+            <th scope="col">{t("usage.speech")}</th>
+            <th scope="col">{t("usage.today")}</th>
           </tr>
         </thead>
         <tbody>
@@ -26,7 +28,7 @@ export function Usage({ token }: { token: string }) {
               <td>{p.requests}</td>
               <td>{p.blocked}</td>
               <td>{p.speech_s >= 60 ? `${Math.round(p.speech_s / 60)} min` : `${p.speech_s} s`}</td>
-              <td>{p.daily_limit != null ? `${p.today} of ${p.daily_limit}` : p.today}</td>
+              <td>{p.daily_limit != null ? t("usage.of", { count: p.today, limit: p.daily_limit }) : p.today}</td>
             </tr>
           ))}
         </tbody>

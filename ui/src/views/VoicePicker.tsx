@@ -4,14 +4,15 @@
 import { useState } from "react";
 import type { LocalVoice, CloudVoice } from "../api/client";
 import { useApi } from "../api/useApi";
+import { useT, type T } from "../i18n";
 
 /** A profile's cloud voice is stored as `elevenlabs:<voice id>` in its voice field. */
 export const CLOUD_PREFIX = "elevenlabs:";
 const OTHER = "\u0000other";
 
-function describeLocal(v: LocalVoice): string {
+function describeLocal(v: LocalVoice, t: T): string {
   const parts = [v.language, v.quality, v.speakers > 1 ? `${v.speakers} speakers` : null].filter(Boolean);
-  return `${v.name}${parts.length ? ` — ${parts.join(", ")}` : ""}${v.in_use ? " (speaking now)" : ""}`;
+  return `${v.name}${parts.length ? ` — ${parts.join(", ")}` : ""}${v.in_use ? t("voice.speaking_now") : ""}`;
 }
 
 export function VoicePicker({
@@ -34,6 +35,7 @@ export function VoicePicker({
   const known = new Set<string>([...(local ?? []).map((v) => v.name), ...(cloud ?? []).map((v) => CLOUD_PREFIX + v.voice_id)]);
   const current = value ?? "";
   const [typing, setTyping] = useState(false);
+  const t = useT();
   const other = typing || (current !== "" && !known.has(current));
   // A language (`en-us`) is spoken by the installed voice for it, which the daemon marks.
   const speaking = (local ?? []).find((v) => v.in_use);
@@ -51,18 +53,18 @@ export function VoicePicker({
           onChange(e.target.value === "" ? null : e.target.value);
         }}
       >
-        {household && <option value="">The household's voice (Settings)</option>}
+        {household && <option value="">{t("voice.household")}</option>}
         {(local ?? []).length > 0 && (
-          <optgroup label="Natural voices on this computer (Piper)">
+          <optgroup label={t("voice.natural")}>
             {(local ?? []).map((v) => (
               <option key={v.name} value={v.name}>
-                {describeLocal(v)}
+                {describeLocal(v, t)}
               </option>
             ))}
           </optgroup>
         )}
         {(cloud ?? []).length > 0 && (
-          <optgroup label="ElevenLabs (cloud)">
+          <optgroup label={t("voice.cloud")}>
             {(cloud ?? []).map((v) => (
               <option key={v.voice_id} value={CLOUD_PREFIX + v.voice_id}>
                 {v.name} ({v.category})
@@ -70,20 +72,20 @@ export function VoicePicker({
             ))}
           </optgroup>
         )}
-        <option value={OTHER}>A language (its best voice) or an espeak-ng voice…</option>
+        <option value={OTHER}>{t("voice.other")}</option>
       </select>
       {other && (
         <input
-          aria-label="Language or voice name"
-          placeholder="en-us, de, fr, or a voice file"
+          aria-label={t("voice.other_label")}
+          placeholder={t("voice.other_hint")}
           value={current}
           onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)}
         />
       )}
-      {other && speaking && !household && <span className="hint">Spoken by {speaking.name}, the natural voice for this language.</span>}
+      {other && speaking && !household && <span className="hint">{t("voice.spoken_by", { name: speaking.name })}</span>}
       {local && local.length === 0 && (
         <span className="hint">
-          No natural voice is installed; espeak-ng speaks. Install one with <code>tonny voices install en_US-joe-medium</code>.
+          {t("voice.none_installed")} <code>tonny voices install en_US-joe-medium</code>.
         </span>
       )}
       {error && <span className="error-text">{error}</span>}

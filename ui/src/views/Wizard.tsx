@@ -5,7 +5,7 @@ import { call, describe, type Devices, type SettingsView } from "../api/client";
 import { Models } from "./Models";
 import { useT } from "../i18n";
 
-const STEPS = ["Speech model", "Microphone", "Replies", "Assistants"] as const;
+const STEPS = ["wizard.step.model", "wizard.step.mic", "wizard.step.replies", "wizard.step.assistants"] as const;
 
 export function Wizard({ token, settings, onDone }: { token: string; settings: SettingsView; onDone: () => void }) {
   const values = settings.values as Record<string, unknown>;
@@ -61,7 +61,7 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
       stream.getTracks().forEach((t) => t.stop());
       await ctx.close();
     } catch (e) {
-      setError(`The microphone could not be opened: ${describe(e)}`);
+      setError(t("wizard.mic_failed", { why: describe(e) }));
     } finally {
       setTesting(false);
       setLevel(0);
@@ -81,22 +81,20 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
   }
 
   return (
-    <section className="wizard card" aria-label="First-run setup">
-      <p className="hint">
-        Step {step + 1} of {STEPS.length}
-      </p>
+    <section className="wizard card" aria-label={t("wizard.region")}>
+      <p className="hint">{t("wizard.step", { n: step + 1, of: STEPS.length })}</p>
       <h2 tabIndex={-1} ref={heading}>
-        {STEPS[step]}
+        {t(STEPS[step])}
       </h2>
       {step === 0 && (
         <>
-          <p>TonnyTray turns speech into text on this computer by default, with no account and no internet.</p>
+          <p>{t("wizard.local")}</p>
           <label>
-            Engine
+            {t("wizard.engine")}
             <select value={String(choice["stt.backend"])} onChange={(e) => set("stt.backend", e.target.value)}>
-              <option value="embedded">On this computer (Whisper)</option>
-              <option value="whisperlivekit">WhisperLiveKit server (live partial text)</option>
-              <option value="openai">OpenAI-compatible speech API</option>
+              <option value="embedded">{t("wizard.engine.embedded")}</option>
+              <option value="whisperlivekit">{t("wizard.engine.wlk")}</option>
+              <option value="openai">{t("wizard.engine.openai")}</option>
             </select>
           </label>
           <p className="hint">{t("models.choice_hint")}</p>
@@ -106,9 +104,9 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
       {step === 1 && (
         <>
           <label>
-            Microphone
+            {t("wizard.mic")}
             <select value={String(choice["audio.input_device"] ?? "")} onChange={(e) => set("audio.input_device", e.target.value || null)}>
-              <option value="">System default</option>
+              <option value="">{t("wizard.default_device")}</option>
               {devices?.inputs.map((d) => (
                 <option key={d}>{d}</option>
               ))}
@@ -116,20 +114,22 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
           </label>
           <div className="row">
             <button type="button" onClick={() => void testMic()} disabled={testing}>
-              {testing ? "Speak now…" : "Test the microphone"}
+              {testing ? t("wizard.speak_now") : t("wizard.test_mic")}
             </button>
-            <meter min={0} max={1} value={level} aria-label="Microphone level" />
+            <meter min={0} max={1} value={level} aria-label={t("talk.level")} />
           </div>
         </>
       )}
       {step === 2 && (
         <fieldset>
-          <legend>How should Tonny answer?</legend>
-          {[
-            ["both", "Speak and show the reply"],
-            ["voice_only", "Speak only"],
-            ["text_only", "Show or type only"],
-          ].map(([v, label]) => (
+          <legend>{t("wizard.how")}</legend>
+          {(
+            [
+              ["both", t("wizard.mode.both")],
+              ["voice_only", t("wizard.mode.voice_only")],
+              ["text_only", t("wizard.mode.text_only")],
+            ] as const
+          ).map(([v, label]) => (
             <label key={v} className="row">
               <input type="radio" name="mode" value={v} checked={choice["response.mode"] === v} onChange={() => set("response.mode", v)} /> {label}
             </label>
@@ -138,7 +138,7 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
       )}
       {step === 3 && (
         <>
-          <p>The built-in assistant handles the time, the date, timers and your quick actions. Others can answer the rest:</p>
+          <p>{t("wizard.others")}</p>
           {["chat", "n8n", "rabbitmq"].map((b) => (
             <label key={b} className="row">
               <input
@@ -146,16 +146,16 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
                 checked={order.includes(b)}
                 onChange={(e) => set("agent.fallback_order", e.target.checked ? [...order, b] : order.filter((o) => o !== b))}
               />{" "}
-              {b === "chat" ? "A chat server (Open WebUI, Ollama, OpenAI-compatible)" : b === "n8n" ? "An n8n workflow" : "A RabbitMQ topic"}
+              {b === "chat" ? t("wizard.chat") : b === "n8n" ? t("wizard.n8n") : t("wizard.rabbitmq")}
             </label>
           ))}
           {order.includes("chat") && (
             <label>
-              Chat server address
+              {t("wizard.chat_url")}
               <input value={String(choice["chat.base_url"] ?? "")} onChange={(e) => set("chat.base_url", e.target.value)} />
             </label>
           )}
-          <p className="hint">Keys and webhook addresses are set under Settings → Secrets.</p>
+          <p className="hint">{t("wizard.keys")}</p>
         </>
       )}
       {error && (
@@ -166,20 +166,20 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
       <div className="row">
         {step > 0 && (
           <button type="button" onClick={() => setStep(step - 1)}>
-            Back
+            {t("wizard.back")}
           </button>
         )}
         {step < STEPS.length - 1 ? (
           <button type="button" className="primary" onClick={() => setStep(step + 1)}>
-            Next
+            {t("wizard.next")}
           </button>
         ) : (
           <button type="button" className="primary" onClick={() => void finish(true)}>
-            Finish
+            {t("wizard.finish")}
           </button>
         )}
         <button type="button" onClick={() => void finish(false)}>
-          Skip setup
+          {t("wizard.skip")}
         </button>
       </div>
     </section>
