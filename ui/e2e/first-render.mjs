@@ -22,18 +22,21 @@ async function once() {
   const env = { ...process.env, TONNY_HOME: home };
   for (const k of Object.keys(env)) if (k.startsWith("TONNY_") && k !== "TONNY_HOME") delete env[k];
   const started = performance.now();
-  const serve = spawn(tonny, ["serve", "--port", "0", "--no-hotkeys", "--silent"], { env, stdio: "ignore" });
+  const serve = spawn(tonny, ["serve", "--port", "0", "--no-hotkeys", "--silent"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  serve.stderr.on("data", (d) => (stderr += d));
+  let gone = false;
+  const exited = new Promise((r) => serve.once("exit", () => r((gone = true))));
   try {
-    // The runtime file appears once the API listens; `tonny ui-url` reads it.
-    let url = "";
-    while (!url) {
+    // The runtime file (data/daemon.json) appears once the API listens; then `tonny ui-url`
+    // names the address it listens on, with the token.
+    const runtime = join(home, "data", "daemon.json");
+    while (!existsSync(runtime)) {
+      if (gone) throw new Error(`tonny serve stopped: ${stderr}`);
       if (performance.now() - started > 60_000) throw new Error("tonny serve did not start in 60 s");
-      try {
-        url = execFileSync(tonny, ["ui-url"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-      } catch {
-        await sleep(20);
-      }
+      await sleep(10);
     }
+    const url = execFileSync(tonny, ["ui-url"], { env, encoding: "utf8" }).trim();
     const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
     try {
       const page = await browser.newPage();
@@ -51,8 +54,8 @@ async function once() {
       await browser.close();
     }
   } finally {
-    serve.kill("SIGTERM");
-    await new Promise((r) => serve.once("exit", r));
+    if (!gone) serve.kill("SIGTERM");
+    await exited;
     if (existsSync(home)) rmSync(home, { recursive: true, force: true });
   }
 }
