@@ -203,24 +203,15 @@ impl PulseServer {
     /// How many streams have the microphone open, recording or paused (the desktop's
     /// "microphone in use" indicator counts them all).
     pub fn mic_streams(&self) -> usize {
-        let list = |what: &str| -> Vec<serde_json::Value> {
-            serde_json::from_str(&pactl(self.runtime_dir(), &["-f", "json", "list", what]))
-                .unwrap_or_default()
-        };
-        let Some(mic) = list("sources")
-            .into_iter()
-            .find(|s| s["name"] == "vmic")
-            .and_then(|s| s["index"].as_u64())
-        else {
-            return 0;
-        };
-        list("source-outputs")
-            .iter()
-            .filter(|o| o["source"].as_u64() == Some(mic))
-            .count()
+        self.mic_outputs().len()
     }
 
     fn mic_recorded(&self) -> bool {
+        self.mic_outputs().iter().any(|o| o["corked"] == false)
+    }
+
+    /// The streams recording from the virtual microphone, as `pactl` describes them.
+    fn mic_outputs(&self) -> Vec<serde_json::Value> {
         let list = |what: &str| -> Vec<serde_json::Value> {
             serde_json::from_str(&pactl(self.runtime_dir(), &["-f", "json", "list", what]))
                 .unwrap_or_default()
@@ -230,11 +221,12 @@ impl PulseServer {
             .find(|s| s["name"] == "vmic")
             .and_then(|s| s["index"].as_u64())
         else {
-            return false;
+            return Vec::new();
         };
         list("source-outputs")
-            .iter()
-            .any(|o| o["source"].as_u64() == Some(mic) && o["corked"] == false)
+            .into_iter()
+            .filter(|o| o["source"].as_u64() == Some(mic))
+            .collect()
     }
 
     /// Removes the microphone, as if it were unplugged. The speaker goes too: PulseAudio

