@@ -39,26 +39,80 @@ fn ms_to_frames(ms: u32) -> usize {
 /// overshoot on a loud recording) are clipped: the detector panics on them.
 pub fn frame_scores(samples: &[f32]) -> Vec<f32> {
     let mut detector = earshot::Detector::default();
-    let mut frame = [0.0f32; FRAME];
     samples
         .chunks(FRAME)
-        .map(|chunk| {
-            frame.fill(0.0);
-            for (out, s) in frame.iter_mut().zip(chunk) {
-                *out = if s.is_finite() {
-                    s.clamp(-1.0, 1.0)
-                } else {
-                    0.0
-                };
-            }
-            detector.predict_f32(&frame)
-        })
+        .map(|chunk| score_frame(&mut detector, chunk))
         .collect()
+}
+
+/// One frame's score; a short last frame is padded with silence.
+fn score_frame(detector: &mut earshot::Detector, chunk: &[f32]) -> f32 {
+    let mut frame = [0.0f32; FRAME];
+    for (out, s) in frame.iter_mut().zip(chunk) {
+        *out = if s.is_finite() {
+            s.clamp(-1.0, 1.0)
+        } else {
+            0.0
+        };
+    }
+    detector.predict_f32(&frame)
+}
+
+/// Speech found in audio that is still arriving: each frame is scored once, as it completes,
+/// so asking for the regions of a recording in progress costs nothing per call. The detector
+/// runs frame by frame from the start either way, so for the frames pushed so far the regions
+/// are the ones [`speech_regions`] finds in the same samples.
+pub struct SpeechTracker {
+    detector: Box<earshot::Detector>,
+    scores: Vec<f32>,
+    pending: Vec<f32>,
+}
+
+impl Default for SpeechTracker {
+    fn default() -> Self {
+        Self {
+            detector: earshot::Detector::default_boxed(),
+            scores: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl SpeechTracker {
+    /// Adds 16 kHz mono audio.
+    pub fn push(&mut self, samples: &[f32]) {
+        self.pending.extend_from_slice(samples);
+        let whole = self.pending.len() / FRAME * FRAME;
+        for chunk in self.pending[..whole].chunks(FRAME) {
+            self.scores.push(score_frame(&mut self.detector, chunk));
+        }
+        self.pending.drain(..whole);
+    }
+
+    /// Samples scored so far (whole frames).
+    pub fn scored(&self) -> usize {
+        self.scores.len() * FRAME
+    }
+
+    /// Samples since the last frame that scored as speech (all of them when none did).
+    pub fn quiet_for(&self, opts: &VadOptions) -> usize {
+        let last = self.scores.iter().rposition(|s| *s >= opts.threshold);
+        last.map_or(self.scored(), |i| (self.scores.len() - 1 - i) * FRAME)
+    }
+
+    /// The speech regions of the scored samples.
+    pub fn regions(&self, opts: &VadOptions) -> Vec<Range<usize>> {
+        regions_from_scores(&self.scores, self.scored(), opts)
+    }
 }
 
 /// Sample ranges that hold speech, padded and merged across short pauses.
 pub fn speech_regions(samples: &[f32], opts: &VadOptions) -> Vec<Range<usize>> {
-    let scores = frame_scores(samples);
+    regions_from_scores(&frame_scores(samples), samples.len(), opts)
+}
+
+/// [`speech_regions`] from frame scores of `len` samples.
+fn regions_from_scores(scores: &[f32], len: usize, opts: &VadOptions) -> Vec<Range<usize>> {
     let min_silence = ms_to_frames(opts.min_silence_ms);
     let min_speech = ms_to_frames(opts.min_speech_ms);
     let pad = ms_to_frames(opts.pad_ms);
@@ -90,7 +144,7 @@ pub fn speech_regions(samples: &[f32], opts: &VadOptions) -> Vec<Range<usize>> {
         .filter(|r| r.len() >= min_speech)
         .map(|r| {
             let s = r.start.saturating_sub(pad) * FRAME;
-            let e = ((r.end + pad) * FRAME).min(samples.len());
+            let e = ((r.end + pad) * FRAME).min(len);
             s..e
         })
         .fold(Vec::new(), |mut acc: Vec<Range<usize>>, r| {

@@ -153,6 +153,8 @@ pub struct WhisperEngine {
     threads: usize,
     /// Encodes the vocabulary prompt (the tokenizer loads on first use).
     prompts: crate::prompt::PromptEncoder,
+    /// Recordings decoded since the model loaded (see [`WhisperEngine::passes`]).
+    passes: std::sync::atomic::AtomicUsize,
 }
 
 /// The seed of CTranslate2's sampler (see [`WhisperEngine::load`]).
@@ -209,6 +211,7 @@ impl WhisperEngine {
             compute,
             threads,
             prompts: crate::prompt::PromptEncoder::new(dir),
+            passes: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -242,6 +245,12 @@ impl WhisperEngine {
     /// Threads in use.
     pub fn threads(&self) -> usize {
         self.threads
+    }
+
+    /// How many times audio went to the model since it loaded (partial text, final passes):
+    /// lets tests and benchmarks see which decodes a live session saved or spent.
+    pub fn passes(&self) -> usize {
+        self.passes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The feature extractor (exposed for comparison with other implementations).
@@ -281,6 +290,8 @@ impl WhisperEngine {
                 elapsed(started),
             ));
         }
+        self.passes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mel = self.mel.compute(audio);
         let window_samples = FRAMES_PER_WINDOW * HOP;
         let clips: Vec<std::ops::Range<usize>> = if audio.len() <= window_samples {
@@ -390,11 +401,47 @@ impl Stt for WhisperEngine {
     }
 
     fn transcribe(&self, audio: &[f32], opts: &TranscribeOptions) -> Result<Transcript, SttError> {
+        self.transcribe_speech(audio, opts, spoken_len(audio))
+    }
+}
+
+/// Silence kept after the last speech region (which is itself padded by 200 ms): 300 ms after
+/// the last frame that sounded like speech in all. The detector's padding already covers soft
+/// word endings; what follows is the endpointer's wait, which holds no words, only the room
+/// noise Whisper likes to read as "Thank you.".
+const TAIL_MS: usize = 100;
+
+/// How much of `audio` the final pass decodes: up to [`TAIL_MS`] after the last speech region
+/// `regions` found in its first `len` samples, or all of it when none was found (the engine's
+/// loudness check then decides whether it is silence).
+pub(crate) fn spoken_end(regions: &[std::ops::Range<usize>], len: usize) -> usize {
+    regions.last().map_or(len, |last| {
+        (last.end + TAIL_MS * SAMPLE_RATE / 1000).min(len)
+    })
+}
+
+/// [`spoken_end`] of a whole recording.
+pub fn spoken_len(audio: &[f32]) -> usize {
+    spoken_end(&speech_regions(audio, &VadOptions::default()), audio.len())
+}
+
+impl WhisperEngine {
+    /// The final pass: `audio` up to `end` (its [`spoken_len`]) decoded with the person's
+    /// options, reported with the whole recording's length. A function of those samples alone,
+    /// so a live session that decoded the same samples early has the same transcript.
+    pub(crate) fn transcribe_speech(
+        &self,
+        audio: &[f32],
+        opts: &TranscribeOptions,
+        end: usize,
+    ) -> Result<Transcript, SttError> {
         let decode = DecodeOptions {
             beam_size: opts.beam_size.max(1),
             vocabulary: opts.vocabulary.clone(),
             ..DecodeOptions::default()
         };
-        Ok(self.transcribe_with(audio, opts.language.as_deref(), decode)?)
+        let mut t = self.transcribe_with(&audio[..end], opts.language.as_deref(), decode)?;
+        t.audio_ms = audio.len() as u64 * 1000 / SAMPLE_RATE as u64;
+        Ok(t)
     }
 }

@@ -201,3 +201,25 @@ fn waiting_for_speech_keeps_only_the_pre_roll_before_it() {
         speech.len()
     );
 }
+
+#[test]
+fn speech_tracked_as_it_arrives_has_the_regions_of_the_whole_recording() {
+    use tonny_audio::vad::{FRAME, SpeechTracker, VadOptions, speech_regions};
+    let mut audio = speech::two_sentences_with_a_pause();
+    audio.extend(std::iter::repeat_n(0.0, 16_000));
+    let opts = VadOptions::default();
+    let mut tracker = SpeechTracker::default();
+    // Odd-sized pieces, as a sound card hands them over.
+    for piece in audio.chunks(1_001) {
+        tracker.push(piece);
+    }
+    let whole = audio.len() / FRAME * FRAME;
+    assert_eq!(tracker.scored(), whole);
+    let regions = tracker.regions(&opts);
+    assert_eq!(regions, speech_regions(&audio[..whole], &opts));
+    // Two sentences, half a second apart; then the second's own trailing quiet and the second
+    // of silence added here.
+    assert_eq!(regions.len(), 2, "{regions:?}");
+    let quiet = tracker.quiet_for(&opts);
+    assert!((16_000..24_000).contains(&quiet), "{quiet}");
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use tonny_core::stt::{PartialTranscript, Stt, TranscribeOptions};
 use tonny_testkit::speech;
-use tonny_whisper::LiveEngine;
+use tonny_whisper::{ComputeChoice, EngineOptions, LiveEngine, WhisperEngine};
 
 use crate::engine;
 
@@ -14,11 +14,7 @@ use crate::engine;
 fn partial_text_arrives_while_speaking_grows_and_the_final_text_is_the_non_live_one() {
     let audio = speech::two_sentences_with_a_pause();
     let live = LiveEngine::new(engine(), 700);
-    let opts = TranscribeOptions {
-        language: Some("en".into()),
-        beam_size: 5,
-        vocabulary: Vec::new(),
-    };
+    let opts = english();
     let seen: Arc<Mutex<Vec<(Instant, PartialTranscript)>>> = Arc::default();
     let sink = Arc::clone(&seen);
     let mut session = live
@@ -74,14 +70,80 @@ fn partial_text_arrives_while_speaking_grows_and_the_final_text_is_the_non_live_
     );
 }
 
-#[test]
-fn with_live_text_off_the_recording_is_transcribed_after_it_ends() {
-    let live = LiveEngine::new(engine(), 0);
-    assert!(
-        live.start_session(
-            &TranscribeOptions::default(),
-            Box::new(|_: &PartialTranscript| {})
+/// Feeds `audio` to a new session of `live` (live text off: any partial is recorded) and waits
+/// until `engine` has decoded `passes` times in all.
+fn fed_until_decoded(
+    live: &LiveEngine,
+    engine: &WhisperEngine,
+    audio: &[f32],
+    passes: usize,
+    partials: &Arc<Mutex<Vec<PartialTranscript>>>,
+) -> Box<dyn tonny_core::stt::SttSession> {
+    let sink = Arc::clone(partials);
+    let mut session = live
+        .start_session(
+            &english(),
+            Box::new(move |p: &PartialTranscript| sink.lock().unwrap().push(p.clone())),
         )
-        .is_none()
+        .expect("a session, for the early final pass");
+    for chunk in audio.chunks(1_600) {
+        session.push(chunk);
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while engine.passes() < passes {
+        assert!(
+            Instant::now() < deadline,
+            "no early final pass ({} decodes)",
+            engine.passes()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    session
+}
+
+fn english() -> TranscribeOptions {
+    TranscribeOptions {
+        language: Some("en".into()),
+        beam_size: 5,
+        vocabulary: Vec::new(),
+    }
+}
+
+#[test]
+fn the_final_pass_runs_while_the_endpointer_waits_and_gives_the_non_live_text() {
+    // An engine of its own, so its decode count is this test's alone.
+    let opts = EngineOptions {
+        threads: 2,
+        compute: ComputeChoice::Int8,
+    };
+    let engine = Arc::new(WhisperEngine::load(&speech::model_dir(), opts).unwrap());
+    let live = LiveEngine::new(Arc::clone(&engine), 0);
+    let dir = speech::shared_audio_dir();
+    let mut spoken = speech::read_wav(&dir.join("family.wav"));
+    // The endpointer's wait: a second of silence after the words.
+    spoken.extend(std::iter::repeat_n(0.0, 16_000));
+    let partials: Arc<Mutex<Vec<PartialTranscript>>> = Arc::default();
+
+    // With live text off the only decode is the final pass, run before the recording ends.
+    let session = fed_until_decoded(&live, &engine, &spoken, 1, &partials);
+    let early = session.finish(&spoken).expect("the final text");
+    assert_eq!(
+        engine.passes(),
+        1,
+        "the finished recording was decoded again"
     );
+    assert!(partials.lock().unwrap().is_empty(), "live text was off");
+    let whole = engine.transcribe(&spoken, &english()).unwrap();
+    assert_eq!(early.text, whole.text, "the final text is the non-live one");
+    assert_eq!(early.audio_ms, whole.audio_ms);
+    assert!(whole.text.contains("family"), "{}", whole.text);
+
+    // The person went on speaking after the pause: the early pass no longer counts.
+    let session = fed_until_decoded(&live, &engine, &spoken, 3, &partials);
+    let mut longer = spoken.clone();
+    longer.extend(speech::read_wav(&dir.join("fox.wav")));
+    let t = session.finish(&longer).expect("the final text");
+    let whole = engine.transcribe(&longer, &english()).unwrap();
+    assert_eq!(t.text, whole.text);
+    assert!(t.text.contains("lazy dog"), "{}", t.text);
 }
