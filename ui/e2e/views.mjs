@@ -371,6 +371,18 @@ try {
       }
       await shot("home-de");
       await nav.getByRole("button", { name: "Einstellungen", exact: true }).click();
+      // Every setting of every group has its German words: label, help, each choice, what 0 means.
+      const tabs = page.locator("[data-group-tab]");
+      const missing = [];
+      for (let i = 0; i < (await tabs.count()); i++) {
+        await tabs.nth(i).click();
+        const untranslated = await page.locator("[data-untranslated]").evaluateAll((fs) => fs.map((f) => f.dataset.testid));
+        missing.push(...untranslated);
+      }
+      if (missing.length) fail(`settings without German words: ${missing.join(", ")}`);
+      await page.locator('[data-group-tab="voice"]').click();
+      await page.getByText("Art der Antworten", { exact: true }).waitFor();
+      await shot("settings-de");
       await page.getByRole("button", { name: "Aussehen & Sprache" }).click();
       await page.locator("#setting-ui\\.language").selectOption("auto");
       await page.getByRole("button", { name: /^Speichern/ }).click();

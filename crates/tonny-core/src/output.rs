@@ -62,6 +62,9 @@ pub struct Playing {
     /// Something to tell the person about the voice (the cloud voice failed and the local one
     /// speaks instead, and why).
     pub notice: Option<String>,
+    /// The voice heard ("Piper en_US-joe-medium", "espeak-ng de"), so the person can see
+    /// which one spoke after changing it.
+    pub voice: String,
 }
 
 /// Speaks text aloud.

@@ -230,6 +230,7 @@ impl VoiceOutput for RecordingVoice {
             first_audio_after: Duration::from_millis(1),
             done,
             notice: None,
+            voice: "test voice".into(),
         })
     }
 

@@ -35,13 +35,23 @@ export function translator(lang: Lang): T {
 }
 
 const Words = createContext<T>(translator("en"));
+const Language = createContext<Lang>("en");
 
 /** Gives the views below it the words of `lang`. */
 export function WordsProvider({ lang, children }: { lang: Lang; children: React.ReactNode }) {
-  return <Words.Provider value={translator(lang)}>{children}</Words.Provider>;
+  return (
+    <Language.Provider value={lang}>
+      <Words.Provider value={translator(lang)}>{children}</Words.Provider>
+    </Language.Provider>
+  );
 }
 
 /** The active language's words. */
 export function useT(): T {
   return useContext(Words);
+}
+
+/** The active language (for catalogues beyond the words, such as the settings'). */
+export function useLang(): Lang {
+  return useContext(Language);
 }

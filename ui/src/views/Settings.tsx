@@ -20,7 +20,8 @@ import {
 import { useApi } from "../api/useApi";
 import { Notice, type Message } from "./Notice";
 import { VoicePicker } from "./VoicePicker";
-import { useT } from "../i18n";
+import { useLang, useT, type Key, type Lang } from "../i18n";
+import { settingWords, type SettingWords } from "../i18n/settings";
 
 type Value = string | number | boolean | null | string[];
 
@@ -34,7 +35,19 @@ function comboOf(e: React.KeyboardEvent): string | null {
 }
 
 /** An ordered list of an enum's values (the agents' fallback order): reorder, remove, add. */
-function OrderedChoices({ id, field, value, onChange }: { id: string; field: FieldSchema; value: string[]; onChange: (v: Value) => void }) {
+function OrderedChoices({
+  id,
+  field,
+  words,
+  value,
+  onChange,
+}: {
+  id: string;
+  field: FieldSchema;
+  words: SettingWords | undefined;
+  value: string[];
+  onChange: (v: Value) => void;
+}) {
   const move = (i: number, by: number) => {
     const next = [...value];
     [next[i], next[i + by]] = [next[i + by], next[i]];
@@ -42,12 +55,13 @@ function OrderedChoices({ id, field, value, onChange }: { id: string; field: Fie
   };
   const left = field.choices.filter((c) => !value.includes(c.value));
   const t = useT();
+  const choice = choiceWords(field, words);
   return (
     <div id={id} role="group" aria-label={field.key} className="ordered">
       <ol>
         {value.map((v, i) => (
           <li key={v}>
-            <span title={field.choices.find((c) => c.value === v)?.description}>{v}</span>
+            <span title={choice(v).help}>{choice(v).label}</span>
             <button type="button" aria-label={t("settings.move_up", { v })} disabled={i === 0} onClick={() => move(i, -1)}>
               ↑
             </button>
@@ -64,8 +78,8 @@ function OrderedChoices({ id, field, value, onChange }: { id: string; field: Fie
         <select aria-label={t("settings.add_to", { key: field.key })} value="" onChange={(e) => e.target.value && onChange([...value, e.target.value])}>
           <option value="">{t("settings.add")}</option>
           {left.map((c) => (
-            <option key={c.value} value={c.value} title={c.description}>
-              {c.value}
+            <option key={c.value} value={c.value} title={choice(c.value).help}>
+              {choice(c.value).label}
             </option>
           ))}
         </select>
@@ -93,6 +107,9 @@ function Field({
 }) {
   const [recording, setRecording] = useState(false);
   const t = useT();
+  const lang = useLang();
+  const words = settingWords(lang, field.key);
+  const choice = choiceWords(field, words);
   const name = field.key;
   const id = `setting-${name}`;
   const range = field.range;
@@ -105,14 +122,14 @@ function Field({
       <select id={id} value={typeof value === "string" ? value : ""} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)}>
         {field.optional && <option value="">{t("settings.not_set")}</option>}
         {field.choices.map((c) => (
-          <option key={c.value} value={c.value} title={c.description}>
-            {c.value}
+          <option key={c.value} value={c.value} title={choice(c.value).help}>
+            {choice(c.value).label}
           </option>
         ))}
       </select>
     );
   } else if (field.kind === "choices") {
-    input = <OrderedChoices id={id} field={field} value={Array.isArray(value) ? value : []} onChange={onChange} />;
+    input = <OrderedChoices id={id} field={field} words={words} value={Array.isArray(value) ? value : []} onChange={onChange} />;
   } else if (field.kind === "switch") {
     input = <input id={id} type="checkbox" role="switch" checked={value === true} onChange={(e) => onChange(e.target.checked)} />;
   } else if (field.kind === "integer" || field.kind === "number") {
@@ -173,13 +190,16 @@ function Field({
   } else {
     input = <input id={id} value={text} onChange={(e) => onChange(e.target.value === "" ? null : e.target.value)} />;
   }
-  const help = [field.description, range?.zero_means && `0 = ${range.zero_means}`].filter(Boolean).join(" ");
+  // The chosen value's meaning follows the setting's help: what the select's title says on hover.
+  const chosen = field.kind === "choice" && typeof value === "string" ? choice(value).help : undefined;
+  const zero = range?.zero_means && `0 = ${words?.zero ?? range.zero_means}`;
+  const help = [words?.help ?? field.description, zero, chosen].filter(Boolean).join(" ");
   return (
-    <div className={`field ${error ? "invalid" : ""}`} data-testid={id}>
+    <div className={`field ${error ? "invalid" : ""}`} data-testid={id} data-untranslated={untranslated(field, words, lang) || undefined}>
       <label htmlFor={id}>
-        {name.split(".").slice(1).join(".").replaceAll("_", " ")}
+        {words?.label ?? name.split(".").slice(1).join(".").replaceAll("_", " ")}
         {field.group === "advanced" && <code className="key">{name}</code>}
-        {source !== "default" && <span className="pill">{source}</span>}
+        {source !== "default" && <span className="pill">{SOURCE[source] ? t(SOURCE[source]) : source}</span>}
       </label>
       {input}
       {help && <span className="help">{help}</span>}
@@ -190,6 +210,31 @@ function Field({
       )}
     </div>
   );
+}
+
+/** Where a value that is not the default comes from, in words. */
+const SOURCE: Record<string, Key> = {
+  database: "settings.source.database",
+  ".env": "settings.source.dotenv",
+  environment: "settings.source.environment",
+};
+
+/** A choice's label and meaning: the catalogue's words, else its value and the daemon's English. */
+function choiceWords(field: FieldSchema, words: SettingWords | undefined) {
+  return (value: string) => {
+    const own = words?.choices?.[value];
+    const english = field.choices.find((c) => c.value === value)?.description;
+    return { label: own?.label ?? value.replaceAll("_", " "), help: own?.help ?? english };
+  };
+}
+
+/** Whether the catalogue lacks words the schema needs: a label, a choice, what 0 means, and
+ *  (outside English, whose help lines are the daemon's) the help. The e2e test looks for these. */
+function untranslated(field: FieldSchema, words: SettingWords | undefined, lang: Lang): boolean {
+  if (!words) return true;
+  if (field.choices.some((c) => !words.choices?.[c.value])) return true;
+  if (lang === "en") return false;
+  return words.help === undefined || (field.range?.zero_means != null && words.zero === undefined) || field.choices.some((c) => !words.choices?.[c.value].help);
 }
 
 /** The backends each settings group configures, by their test names in the API. */
@@ -306,6 +351,7 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
   const [message, setMessage] = useState<Message>(null);
   const [filter, setFilter] = useState("");
   const t = useT();
+  const lang = useLang();
   // One group at a time (a search looks through all of them); "keys" is the keychain's secrets.
   const [shown, setShown] = useState<SettingsGroup | "keys">("listening");
 
@@ -313,12 +359,13 @@ export function Settings({ token, onSaved }: { token: string; onSaved: () => voi
     const by: [SettingsGroup, FieldSchema[]][] = (schema?.groups ?? []).map((g) => [g, []]);
     const wanted = filter.toLowerCase();
     for (const field of schema?.fields ?? []) {
-      const words = `${field.key} ${field.key.replaceAll("_", " ")} ${field.description}`.toLowerCase();
+      const own = settingWords(lang, field.key);
+      const words = `${field.key} ${field.key.replaceAll("_", " ")} ${field.description} ${own?.label ?? ""} ${own?.help ?? ""}`.toLowerCase();
       if (wanted && !words.includes(wanted)) continue;
       by.find(([g]) => g === field.group)?.[1].push(field);
     }
     return by.filter(([group, fields]) => fields.length > 0 && (wanted !== "" || group === shown));
-  }, [schema, filter, shown]);
+  }, [schema, filter, shown, lang]);
   // Groups holding unsaved changes are marked on their tab.
   const changedGroups = new Set(
     Object.keys(changes).map((key) => schema?.fields.find((f) => f.key === key)?.group),

@@ -5,7 +5,8 @@ import { call, ApiError, type AskResponse, type ContextView } from "../api/clien
 import { HoldToTalk } from "../api/talk";
 import { useT, type Key } from "../i18n";
 
-type Line = { who: "you" | "tonny" | "refused" | "error"; text: string };
+/** One turn; `voice` names the voice that spoke a reply on the daemon's machine. */
+type Line = { who: "you" | "tonny" | "refused" | "error"; text: string; voice?: string | null };
 
 const WHO: Record<Line["who"], Key> = { you: "talk.you", tonny: "talk.tonny", refused: "talk.refused", error: "talk.problem" };
 
@@ -61,7 +62,7 @@ export function Talk({ token, partial, active = true }: { token: string; partial
       }
       const reply = result.outcome.reply ?? t("talk.no_reply");
       const who = result.outcome.refused ? "refused" : "tonny";
-      setLines((l) => [...l, { who: "you", text: result.transcript }, { who, text: reply }]);
+      setLines((l) => [...l, { who: "you", text: result.transcript }, { who, text: reply, voice: result.outcome?.voice }]);
       if (audio) {
         setReplyAudio((old) => {
           if (old) URL.revokeObjectURL(old);
@@ -151,7 +152,7 @@ export function Talk({ token, partial, active = true }: { token: string; partial
     setText("");
     try {
       const answer = await call<AskResponse>(token, "POST", "/api/v1/ask", { text: request });
-      setLines((l) => [...l, { who: answer.refused ? "refused" : "tonny", text: answer.reply ?? t("talk.no_reply") }]);
+      setLines((l) => [...l, { who: answer.refused ? "refused" : "tonny", text: answer.reply ?? t("talk.no_reply"), voice: answer.voice }]);
     } catch (err) {
       problem(err);
     } finally {
@@ -167,6 +168,11 @@ export function Talk({ token, partial, active = true }: { token: string; partial
           <p key={i} className={`line ${l.who}`} data-testid={`line-${l.who}`}>
             <span className="who">{t(WHO[l.who])}</span>
             {l.text}
+            {l.voice && (
+              <span className="spoken-by" data-testid="spoken-by">
+                {t("talk.spoken_by", { voice: l.voice })}
+              </span>
+            )}
           </p>
         ))}
         {(partial.stable || partial.tentative) && (

@@ -33,8 +33,22 @@ fn serve(home: &TempHome) -> (Running, String) {
 
 /// [`serve`] with `tonny` prepared first (a display, more settings).
 fn serve_with(home: &TempHome, tonny_cmd: tonny_testkit::Tonny) -> (Running, String) {
+    start_serve(home, tonny_cmd, &["--silent"])
+}
+
+/// [`serve_with`], speaking its replies (give it a sound server).
+fn serve_speaking(home: &TempHome, tonny_cmd: tonny_testkit::Tonny) -> (Running, String) {
+    start_serve(home, tonny_cmd, &[])
+}
+
+fn start_serve(
+    home: &TempHome,
+    tonny_cmd: tonny_testkit::Tonny,
+    more: &[&str],
+) -> (Running, String) {
     let serve = tonny_cmd
-        .args(["serve", "--port", "0", "--no-hotkeys", "--silent"])
+        .args(["serve", "--port", "0", "--no-hotkeys"])
+        .args(more)
         .env("TONNY_STT_MODEL", tonny_testkit::speech::model_dir())
         .spawn();
     // Up once its runtime file names an API that answers.
@@ -101,6 +115,44 @@ fn typed_and_held_speech_are_answered_in_the_browser() {
         &[("FAKE_MIC_WAV", mic.to_str().unwrap())],
     );
     assert_screenshots(&shots, &["talk", "talk-holding", "history", "talk-360"]);
+}
+
+#[test]
+fn a_voice_and_response_mode_chosen_in_settings_apply_to_the_next_reply() {
+    let home = TempHome::new();
+    let pulse = tonny_testkit::PulseServer::start();
+    let (voice, _) = tonny_testkit::speech::piper_voice();
+    tonny(&home)
+        .args(["voices", "import"])
+        .arg_path(&voice)
+        .run()
+        .ok();
+    // It starts on espeak-ng; the browser picks the natural voice.
+    tonny(&home)
+        .args(["config", "set", "tts.engine", "espeak"])
+        .run()
+        .ok();
+    let speaker = pulse.record_speaker(&home.path().join("speaker.wav"));
+    let (daemon, url) = serve_speaking(
+        &home,
+        tonny(&home)
+            .pulse(&pulse)
+            .env("TONNY_UI_SETUP_DONE", "true"),
+    );
+    let shots = screenshots("voice");
+    e2e(
+        &daemon,
+        &["e2e/voice.mjs", &url, shots.to_str().unwrap()],
+        &[],
+    );
+    assert_screenshots(&shots, &["talk-new-voice", "talk-text-only"]);
+    // The two spoken replies were heard on the speaker: a second of audio at least.
+    let played = tonny_testkit::speech::read_wav(&speaker.stop());
+    let loud_frames = played
+        .chunks(320)
+        .filter(|f| (f.iter().map(|s| s * s).sum::<f32>() / f.len() as f32).sqrt() > 0.01)
+        .count();
+    assert!(loud_frames >= 50, "{loud_frames} loud 20 ms frames");
 }
 
 #[test]

@@ -91,6 +91,8 @@ pub enum Event {
         /// Utterance whose reply is spoken.
         #[schema(value_type = u64)]
         utterance: UtteranceId,
+        /// The voice speaking it ("Piper en_US-joe-medium", "espeak-ng en-us").
+        voice: String,
     },
     /// A spoken reply finished or was cut.
     SpeechFinished {

@@ -274,7 +274,7 @@ impl Settings {
             "stt.unload_after_minutes",
             self.stt.unload_after_minutes,
             0..=1440,
-            " (0 = keep the model loaded)",
+            " minutes (0 = keep the model loaded)",
         );
         c.endpoint(
             "stt.whisperlivekit_url",

@@ -244,6 +244,8 @@ impl VoiceOutput for SpokenVoice {
             first_audio_after,
             done: done_rx,
             notice: self.tts.take_notice(),
+            // Named after the first audio: a voice that failed over says so in its name.
+            voice: self.tts.name(),
         })
     }
 

@@ -120,6 +120,8 @@ pub struct AskResponse {
     pub queued: Option<i64>,
     /// Transcript → first reply audio queued, when spoken.
     pub first_audio_ms: Option<u32>,
+    /// The voice that spoke the reply on the daemon's machine ("Piper en_US-joe-medium").
+    pub voice: Option<String>,
     /// Per-stage durations in milliseconds.
     #[schema(value_type = Object)]
     pub timings: serde_json::Value,
@@ -187,6 +189,7 @@ impl AskResponse {
             refused: outcome.refusal.as_ref().map(|r| r.reason()),
             queued: outcome.queued,
             first_audio_ms: outcome.first_audio_ms,
+            voice: outcome.voice.clone(),
             timings: serde_json::to_value(outcome.timings).unwrap_or_default(),
             dictated: outcome
                 .dictated

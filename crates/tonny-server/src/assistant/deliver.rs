@@ -109,7 +109,10 @@ impl Assistant {
         playing: Playing,
         called: Instant,
     ) -> Started {
-        self.bus.publish(Event::SpeechStarted { utterance });
+        self.bus.publish(Event::SpeechStarted {
+            utterance,
+            voice: playing.voice.clone(),
+        });
         if let Some(notice) = &playing.notice {
             self.notify("warn", "Using the local voice", notice).await;
         }
@@ -125,6 +128,7 @@ impl Assistant {
             done: rx,
             tts_ms: playing.first_audio_after.as_millis().min(u32::MAX as u128) as u32,
             first_audio: called + playing.first_audio_after,
+            voice: Some(playing.voice),
         }
     }
 
@@ -215,6 +219,8 @@ pub(crate) struct Started {
     pub tts_ms: u32,
     /// When the first sample was queued.
     pub first_audio: Instant,
+    /// The voice speaking here (`None` when the caller plays it).
+    pub voice: Option<String>,
 }
 
 impl Started {
@@ -226,6 +232,7 @@ impl Started {
             done: rx,
             tts_ms: 0,
             first_audio: Instant::now(),
+            voice: None,
         }
     }
 }

@@ -66,6 +66,7 @@ impl Outcome {
             speech_done: None,
             timings,
             first_audio_ms: None,
+            voice: None,
             queued: None,
             said_for_caller: Vec::new(),
             shown_for_caller: Vec::new(),
@@ -80,6 +81,7 @@ impl Outcome {
             .as_ref()
             .map(|s| since(started, s.first_audio));
         self.timings.tts_ms = replied.speech.as_ref().map(|s| s.tts_ms);
+        self.voice = replied.speech.as_ref().and_then(|s| s.voice.clone());
         self.speech_done = replied.speech.map(|s| s.done);
         self
     }

@@ -218,6 +218,8 @@ pub struct Outcome {
     /// From the start of handling (the transcript) to the first reply sample queued for
     /// playback; `None` when nothing was spoken.
     pub first_audio_ms: Option<u32>,
+    /// The voice that spoke the reply on this machine.
+    pub voice: Option<String>,
     /// Set when the request could not be delivered now and waits in the outbox.
     pub queued: Option<i64>,
     /// With [`VoiceTarget::Caller`]: what would have been spoken, in order, for the caller to
