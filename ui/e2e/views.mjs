@@ -30,7 +30,13 @@ const slug = (v) => v.toLowerCase().replace(/[^a-z0-9]+/g, "-");
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
+  // The wizard's microphone test hears FAKE_MIC_WAV when given (looped by Chromium).
+  args: [
+    "--no-sandbox",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    ...(process.env.FAKE_MIC_WAV ? [`--use-file-for-fake-audio-capture=${process.env.FAKE_MIC_WAV}`] : []),
+  ],
 });
 const problems = [];
 try {
@@ -75,9 +81,16 @@ try {
       if (!installed || installed.source !== "installed" || installed.bytes < 30_000_000) fail(`the daemon does not list the model installed: ${JSON.stringify(installed)}`);
       await shot("wizard-model-installed");
       await page.getByRole("button", { name: "Next" }).click();
-      await page.getByRole("button", { name: "Test the microphone" }).waitFor();
+      // The microphone test says what the engine heard, and does nothing with it.
+      await page.getByRole("button", { name: "Test the microphone" }).click();
+      const heard = page.getByTestId("mic-heard");
+      await heard.waitFor({ timeout: 60_000 });
+      if (process.env.FAKE_MIC_WAV && !/timer/i.test((await heard.textContent()) ?? "")) fail(`the microphone test heard ${await heard.textContent()}`);
+      await shot("wizard-mic-test");
       await page.getByRole("button", { name: "Next" }).click();
       await page.getByLabel("Speak and show the reply").check();
+      // The voice is picked here too: the installed natural voice is offered.
+      await page.locator("#wizard-voice option", { hasText: "en_US-joe-medium" }).waitFor({ state: "attached", timeout: 10_000 });
       await page.getByRole("button", { name: "Next" }).click();
       await page.getByRole("button", { name: "Finish" }).click();
       // Setup done: Home first, with the state said in words.

@@ -5,6 +5,7 @@ import type { components } from "./schema";
 
 export type Status = components["schemas"]["Status"];
 export type AskResponse = components["schemas"]["AskResponse"];
+export type TranscribeResult = components["schemas"]["Transcribed"];
 export type HistoryPage = components["schemas"]["HistoryPage"];
 export type ErrorBody = components["schemas"]["ErrorBody"];
 export type Profile = components["schemas"]["ProfileView"];
@@ -66,16 +67,18 @@ export function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Calls the API; a `Blob` body (a recording, a file) is sent as it is, anything else as JSON. */
 export async function call<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
+  const raw = body instanceof Blob;
   try {
     res = await fetch(path, {
       method,
       headers: {
         Authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        ...(body === undefined ? {} : { "Content-Type": raw ? "application/octet-stream" : "application/json" }),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
     });
   } catch {
     throw new ApiError("TonnyTray is not answering; is `tonny serve` running?", "offline", 0);

@@ -1,8 +1,9 @@
 // The first-run wizard: the speech model, a microphone test, how replies come back, and
 // which assistants answer beyond the built-in one. Finishing or skipping sets ui.setup_done.
 import { useEffect, useRef, useState } from "react";
-import { call, describe, type Devices, type SettingsView } from "../api/client";
+import { call, describe, type Devices, type SettingsView, type TranscribeResult } from "../api/client";
 import { Models } from "./Models";
+import { VoicePicker } from "./VoicePicker";
 import { useT } from "../i18n";
 
 const STEPS = ["wizard.step.model", "wizard.step.mic", "wizard.step.replies", "wizard.step.assistants"] as const;
@@ -15,12 +16,16 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
     "stt.model": values["stt.model"],
     "audio.input_device": values["audio.input_device"] ?? null,
     "response.mode": values["response.mode"],
+    "tts.voice": values["tts.voice"] ?? null,
     "agent.fallback_order": values["agent.fallback_order"],
     "chat.base_url": values["chat.base_url"],
   });
   const [devices, setDevices] = useState<Devices | null>(null);
   const [level, setLevel] = useState(0);
   const [testing, setTesting] = useState(false);
+  // What the engine heard in the microphone test (`null`: no test yet).
+  const [heard, setHeard] = useState<string | null>(null);
+  const [transcribing, setTranscribing] = useState(false);
   const [error, setError] = useState("");
   const heading = useRef<HTMLHeadingElement>(null);
   const t = useT();
@@ -37,11 +42,21 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
   const set = (k: string, v: unknown) => setChoice((c) => ({ ...c, [k]: v }));
   const order = (choice["agent.fallback_order"] as string[]) ?? ["local"];
 
+  /** Three seconds of the microphone: its level on the meter, then what the engine heard in
+   *  it (transcribed only: "set a timer" sets none). */
   async function testMic() {
     setTesting(true);
     setError("");
+    setHeard(null);
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      const recorder = new MediaRecorder(stream);
+      const chunks: Blob[] = [];
+      recorder.ondataavailable = (e) => chunks.push(e.data);
+      const recorded = new Promise<Blob>((resolve) => {
+        recorder.onstop = () => resolve(new Blob(chunks, { type: recorder.mimeType }));
+      });
+      recorder.start();
       const ctx = new AudioContext();
       const analyser = ctx.createAnalyser();
       ctx.createMediaStreamSource(stream).connect(analyser);
@@ -58,12 +73,18 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
         };
         tick();
       });
+      recorder.stop();
       stream.getTracks().forEach((t) => t.stop());
       await ctx.close();
+      setLevel(0);
+      setTranscribing(true);
+      const result = await call<TranscribeResult>(token, "POST", "/api/v1/transcribe", await recorded);
+      setHeard(result.text);
     } catch (e) {
       setError(t("wizard.mic_failed", { why: describe(e) }));
     } finally {
       setTesting(false);
+      setTranscribing(false);
       setLevel(0);
     }
   }
@@ -114,10 +135,15 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
           </label>
           <div className="row">
             <button type="button" onClick={() => void testMic()} disabled={testing}>
-              {testing ? t("wizard.speak_now") : t("wizard.test_mic")}
+              {transcribing ? t("wizard.transcribing") : testing ? t("wizard.speak_now") : t("wizard.test_mic")}
             </button>
             <meter min={0} max={1} value={level} aria-label={t("talk.level")} />
           </div>
+          {heard !== null && (
+            <p role="status" data-testid="mic-heard">
+              {heard ? t("wizard.heard", { text: heard }) : t("wizard.heard_nothing")}
+            </p>
+          )}
         </>
       )}
       {step === 2 && (
@@ -134,6 +160,8 @@ export function Wizard({ token, settings, onDone }: { token: string; settings: S
               <input type="radio" name="mode" value={v} checked={choice["response.mode"] === v} onChange={() => set("response.mode", v)} /> {label}
             </label>
           ))}
+          <label htmlFor="wizard-voice">{t("wizard.voice")}</label>
+          <VoicePicker token={token} id="wizard-voice" value={(choice["tts.voice"] as string | null) ?? null} onChange={(v) => set("tts.voice", v)} />
         </fieldset>
       )}
       {step === 3 && (

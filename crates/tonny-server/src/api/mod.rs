@@ -18,6 +18,7 @@ mod system;
 mod talk;
 mod talk_audio;
 mod talk_socket;
+mod transcribe;
 mod ui;
 mod unsent;
 mod voices;
@@ -83,6 +84,7 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(talk::ask))
         .routes(routes!(talk::stop))
         .routes(routes!(talk_audio::upload))
+        .routes(routes!(transcribe::transcribe))
         .routes(routes!(talk_audio::listen))
         .routes(routes!(unsent::list))
         .routes(routes!(unsent::retry))

@@ -163,6 +163,42 @@ pub(super) struct Answered {
     pub(super) audio: Option<Vec<u8>>,
 }
 
+/// A recording sent as a request body (`format`: the file's own header by default), as 16 kHz
+/// mono samples; too large, empty or undecodable bodies are refused with the reason.
+pub(super) async fn read_recording(
+    format: Option<AudioFormat>,
+    sample_rate: Option<u32>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<f32>, ApiError> {
+    // Refused by its declared length, before a byte of it is read.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(n) = declared
+        && n > MAX_AUDIO_BYTES
+    {
+        return Err(too_large(n));
+    }
+    let format = format.unwrap_or(AudioFormat::Encoded);
+    let rate = match format {
+        AudioFormat::Encoded => SAMPLE_RATE,
+        _ => pcm_rate(sample_rate)?,
+    };
+    // A body without a length (or with a false one) stops being read at the limit.
+    let bytes = axum::body::to_bytes(body, MAX_AUDIO_BYTES)
+        .await
+        .map_err(|_| too_large(MAX_AUDIO_BYTES + 1))?;
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_audio",
+            "the request body is empty; send the recording",
+        ));
+    }
+    decode(format, rate, bytes.to_vec()).await
+}
+
 /// Decodes received audio off the async threads.
 pub(super) async fn decode(
     format: AudioFormat,
@@ -344,33 +380,8 @@ pub(super) async fn upload(
     body: Body,
 ) -> Result<Json<TalkResult>, ApiError> {
     let Query(q) = query?;
-    // Refused by its declared length, before a byte of it is read.
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if let Some(n) = declared
-        && n > MAX_AUDIO_BYTES
-    {
-        return Err(too_large(n));
-    }
-    let format = q.format.unwrap_or(AudioFormat::Encoded);
-    let rate = match format {
-        AudioFormat::Encoded => SAMPLE_RATE,
-        _ => pcm_rate(q.sample_rate)?,
-    };
-    // A body without a length (or with a false one) stops being read at the limit.
-    let bytes = axum::body::to_bytes(body, MAX_AUDIO_BYTES)
-        .await
-        .map_err(|_| too_large(MAX_AUDIO_BYTES + 1))?;
-    if bytes.is_empty() {
-        return Err(ApiError::bad_request(
-            "empty_audio",
-            "the request body is empty; send the recording",
-        ));
-    }
     // Bad audio is refused before the pipeline moves: nothing was heard.
-    let samples = decode(format, rate, bytes.to_vec()).await?;
+    let samples = read_recording(q.format, q.sample_rate, &headers, body).await?;
     let capture_ms = (samples.len() as u64 * 1000 / u64::from(SAMPLE_RATE)) as u32;
     let purpose = q.purpose.unwrap_or_default().into();
     let heard = s

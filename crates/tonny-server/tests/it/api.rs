@@ -612,6 +612,7 @@ async fn every_route_is_in_the_openapi_document() {
         ("get", "/api/v1/status"),
         ("post", "/api/v1/ask"),
         ("post", "/api/v1/talk/upload"),
+        ("post", "/api/v1/transcribe"),
         ("post", "/api/v1/stop"),
         ("get", "/api/v1/talk"),
         ("get", "/api/v1/history"),

@@ -458,3 +458,46 @@ async fn clipping_loud_audio_is_heard_not_a_crash() {
     assert_eq!(status, StatusCode::OK, "{body}");
     settles_idle(&d).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_recording_is_only_transcribed_not_acted_on_or_kept() {
+    let d = speaking_daemon().await;
+    let transcribe = |query: &str, body: Vec<u8>| {
+        Request::post(format!("/api/v1/transcribe{query}"))
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let (status, body) = d
+        .send(transcribe(
+            "?format=pcm_s16le&sample_rate=48000",
+            timer_pcm_48k(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("timer"),
+        "{body}"
+    );
+    assert!(body["audio_ms"].as_u64().unwrap() > 1_000, "{body}");
+    // "Set a timer" set none, and nothing went to the history.
+    let (_, timers) = d.call(Method::GET, "/api/v1/timers", None).await;
+    assert_eq!(timers.as_array().map(Vec::len), Some(0), "{timers}");
+    let (_, history) = d.call(Method::GET, "/api/v1/history", None).await;
+    assert_eq!(
+        history["items"].as_array().map(Vec::len),
+        Some(0),
+        "{history}"
+    );
+    assert_eq!(state(&d).await, "idle");
+    // Bad audio is refused with its reason, as an upload's is.
+    let (status, body) = d.send(transcribe("", b"not audio".to_vec())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_audio", "{body}");
+    let (status, body) = d.send(transcribe("", Vec::new())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
