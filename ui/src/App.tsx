@@ -134,7 +134,10 @@ export function App() {
     <WordsProvider lang={lang}>
     <div className="app">
       <header className="bar" role="banner">
-        <strong>TonnyTray</strong>
+        <strong className="brand">
+          <img src="/icon.svg" alt="" width={22} height={22} />
+          TonnyTray
+        </strong>
         <span className={`pill state-${state}`} data-testid="state" data-state={online ? state : "offline"} aria-live="polite">
           {t(`state.${online ? state : "offline"}` as Key)}
         </span>
