@@ -206,6 +206,11 @@ type Received = (Vec<f32>, Option<EarlyFinal>);
 /// follows at 300 ms, and a decode already under way would delay it.
 const PAUSING: usize = SAMPLE_RATE / 10;
 
+/// The longest speech decoded early (30 s, one window): commands and short dictations. A long
+/// dictation's pauses would each cost a decode of everything said so far, and for a long
+/// recording the final pass's wait matters less.
+const EARLY_AT_MOST: usize = 30 * SAMPLE_RATE;
+
 /// The work of a [`LiveSession`]'s thread.
 struct SessionThread {
     engine: Arc<WhisperEngine>,
@@ -214,7 +219,7 @@ struct SessionThread {
     live: LiveTranscriber,
     /// Whether partial text is wanted (and has not failed).
     live_text: bool,
-    /// Where the speech is in `buffer`.
+    /// Where the speech is in the audio received.
     speech: SpeechTracker,
     early: Option<EarlyFinal>,
     /// Set by [`SttSession::finish`]: it decodes what is left itself, so nothing new starts.
@@ -272,7 +277,8 @@ impl SessionThread {
         // `pad_ms` past the last speech frame.
         let closing = opts.min_silence_ms.saturating_sub(opts.pad_ms) as usize * SAMPLE_RATE / 1000;
         let end = spoken_end(&regions, self.speech.scored());
-        (self.speech.scored() >= (last.end + closing).max(end)).then_some(end)
+        (self.speech.scored() >= (last.end + closing).max(end) && end <= EARLY_AT_MOST)
+            .then_some(end)
     }
 
     fn partial(&mut self, partial: &PartialSink) {
