@@ -95,6 +95,11 @@ try {
       await page.getByRole("button", { name: "Finish" }).click();
       // Setup done: Home first, with the state said in words.
       await page.getByTestId("home-state").getByText("Ready").waitFor({ timeout: 10_000 });
+      // The app's icon beside its name (an SVG the browser must be able to draw).
+      await page.waitForFunction(() => {
+        const icon = document.querySelector("header .brand img");
+        return icon instanceof HTMLImageElement && icon.complete && icon.naturalWidth > 0;
+      }, undefined, { timeout: 10_000 }).catch(() => fail("the app icon in the header did not load"));
     });
 
     await step("a PIN for the admin and a kid profile that may not set timers", async () => {
@@ -366,6 +371,18 @@ try {
         await page.waitForTimeout(150);
         await shot(`${slug(v)}-1280`);
       }
+    });
+
+    await step("Models & voices: check a model's files and remove it", async () => {
+      await view("Models & voices");
+      const row = page.getByTestId("model-tiny-wheel");
+      await row.getByRole("button", { name: "Check tiny-wheel's files" }).click();
+      await page.getByText(/^tiny-wheel: every file is there/).waitFor({ timeout: 30_000 });
+      await row.getByRole("button", { name: "Remove tiny-wheel" }).click();
+      await shot("models-remove");
+      await row.getByRole("button", { name: "Really remove tiny-wheel?" }).click();
+      await page.getByText("Removed tiny-wheel.").waitFor();
+      await row.waitFor({ state: "detached", timeout: 10_000 });
     });
 
     await step("the UI speaks German when ui.language says so, and English again", async () => {

@@ -37,7 +37,31 @@ export function Models({
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState("");
   const [message, setMessage] = useState<Message>(null);
+  // The model whose Remove was pressed once: a second press removes it.
+  const [removing, setRemoving] = useState<string | null>(null);
   const t = useT();
+
+  async function verify(model: string) {
+    setMessage(null);
+    try {
+      const report = await call<{ checked: string[] }>(token, "POST", `/api/v1/models/${encodeURIComponent(model)}/verify`);
+      setMessage({ ok: true, text: report.checked.length ? t("models.verified_sums", { name: model, n: report.checked.length }) : t("models.verified", { name: model }) });
+    } catch (e) {
+      setMessage({ ok: false, text: describe(e) });
+    }
+  }
+
+  async function remove(model: string) {
+    setMessage(null);
+    setRemoving(null);
+    try {
+      await call(token, "DELETE", `/api/v1/models/${encodeURIComponent(model)}`);
+      setMessage({ ok: true, text: t("models.removed", { name: model }) });
+      reload();
+    } catch (e) {
+      setMessage({ ok: false, text: describe(e) });
+    }
+  }
 
   // Install progress comes as events, for the hub and for an upload alike.
   useEffect(
@@ -115,6 +139,22 @@ export function Models({
               {!installed && (
                 <button type="button" disabled={busy} onClick={() => void install(m.name)} aria-label={t("models.install_label", { name: m.name })}>
                   {t("models.install")}
+                </button>
+              )}
+              {installed && (
+                <button type="button" onClick={() => void verify(m.name)} aria-label={t("models.verify_label", { name: m.name })}>
+                  {t("models.verify")}
+                </button>
+              )}
+              {/* Only what TonnyTray installed is removed, and never the model in use. */}
+              {m.source === "installed" && !m.configured && (
+                <button
+                  type="button"
+                  className={removing === m.name ? "danger" : undefined}
+                  onClick={() => (removing === m.name ? void remove(m.name) : setRemoving(m.name))}
+                  aria-label={removing === m.name ? t("models.remove_sure", { name: m.name }) : t("models.remove_label", { name: m.name })}
+                >
+                  {removing === m.name ? t("models.remove_sure", { name: m.name }) : t("models.remove")}
                 </button>
               )}
             </div>

@@ -133,8 +133,23 @@ function Field({
   } else if (field.kind === "switch") {
     input = <input id={id} type="checkbox" role="switch" checked={value === true} onChange={(e) => onChange(e.target.checked)} />;
   } else if (field.kind === "integer" || field.kind === "number") {
+    // A slider where the range is small and every value in it means the same kind of thing
+    // (pitch, speed, stability); the number box stays for exact values.
+    const slider = range && range.zero_means == null && range.max - range.min <= 100;
+    const step = field.kind === "integer" ? 1 : range ? (range.max - range.min) / 100 : "any";
     input = (
       <span className="row">
+        {slider && (
+          <input
+            type="range"
+            aria-label={words?.label ?? name}
+            min={range.min}
+            max={range.max}
+            step={step}
+            value={typeof value === "number" ? value : Number(value ?? range.min)}
+            onChange={(e) => onChange(Number(e.target.value))}
+          />
+        )}
         <input
           id={id}
           type="number"
@@ -193,7 +208,7 @@ function Field({
   // The chosen value's meaning follows the setting's help: what the select's title says on hover.
   const chosen = field.kind === "choice" && typeof value === "string" ? choice(value).help : undefined;
   const zero = range?.zero_means && `0 = ${words?.zero ?? range.zero_means}`;
-  const help = [words?.help ?? field.description, zero, chosen].filter(Boolean).join(" ");
+  const help = [words?.help ?? field.description, zero].filter(Boolean).join(" ");
   return (
     <div className={`field ${error ? "invalid" : ""}`} data-testid={id} data-untranslated={untranslated(field, words, lang) || undefined}>
       <label htmlFor={id}>
@@ -203,6 +218,7 @@ function Field({
       </label>
       {input}
       {help && <span className="help">{help}</span>}
+      {chosen && <span className="help chosen">{chosen}</span>}
       {error && (
         <span className="error-text" role="alert">
           {error}

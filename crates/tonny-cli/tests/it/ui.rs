@@ -146,13 +146,14 @@ fn a_voice_and_response_mode_chosen_in_settings_apply_to_the_next_reply() {
         &[],
     );
     assert_screenshots(&shots, &["talk-new-voice", "talk-text-only"]);
-    // The two spoken replies were heard on the speaker: a second of audio at least.
+    // The replies were heard on the speaker, not only announced: half a second of sound at
+    // least (which voice spoke is the daemon's word, shown in the page).
     let played = tonny_testkit::speech::read_wav(&speaker.stop());
     let loud_frames = played
         .chunks(320)
         .filter(|f| (f.iter().map(|s| s * s).sum::<f32>() / f.len() as f32).sqrt() > 0.01)
         .count();
-    assert!(loud_frames >= 50, "{loud_frames} loud 20 ms frames");
+    assert!(loud_frames >= 25, "{loud_frames} loud 20 ms frames");
 }
 
 #[test]

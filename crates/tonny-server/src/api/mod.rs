@@ -119,6 +119,8 @@ fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(models::list))
         .routes(routes!(models::install))
         .routes(routes!(models::import))
+        .routes(routes!(models::verify))
+        .routes(routes!(models::remove))
         .routes(routes!(models::voices))
         .routes(routes!(voices::local))
 }

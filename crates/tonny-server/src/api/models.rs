@@ -1,5 +1,5 @@
 //! Speech models (`/api/v1/models`: list, install from the hub or the Hugging Face cache, import
-//! an uploaded wheel or zip) with progress as [`Event::ModelInstall`] events, and the ElevenLabs
+//! an uploaded wheel or zip, verify, remove) with progress as [`Event::ModelInstall`] events, and the ElevenLabs
 //! voices the key can use (`/api/v1/voices`). What only `tonny models` and `tonny say --voices`
 //! could do before.
 
@@ -181,6 +181,79 @@ pub(super) async fn install(
         ended(&progress, result);
     });
     Ok((StatusCode::ACCEPTED, Json(InstallStarted { model: name })))
+}
+
+/// A model whose files were checked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifiedModel {
+    /// Its name.
+    pub name: String,
+    /// Files whose checksums matched the model's manifest (empty when it has none: then only
+    /// that every file is there and readable was checked).
+    pub checked: Vec<String>,
+}
+
+/// The API's answer for a model that cannot be verified or removed.
+fn model_error(e: tonny_providers::stt::models::ModelsError) -> ApiError {
+    use tonny_providers::stt::models::ModelsError as E;
+    match e {
+        E::NotInstalled { .. } | E::Unknown(_) => ApiError::not_found(e.to_string()),
+        E::BadName(_) => ApiError::bad_request("invalid_name", e.to_string()),
+        E::Model(_) | E::Checksum { .. } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_model",
+            e.to_string(),
+        ),
+        other => ApiError::internal(other),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/models/{name}/verify", tag = "models",
+    params(("name" = String, Path, description = "an installed model's name")),
+    responses((status = 200, body = VerifiedModel, description = "every file is there and matches"),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody,
+               description = "a file is missing or damaged: the message says which and what to do")))]
+pub(super) async fn verify(
+    State(s): State<ApiState>,
+    Path(name): Path<String>,
+) -> Result<Json<VerifiedModel>, ApiError> {
+    // A name, never a path: the API checks only what is installed.
+    tonny_providers::stt::models::check_name(&name).map_err(model_error)?;
+    let store = models(&s);
+    let report = tokio::task::spawn_blocking(move || store.verify(&name))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(model_error)?;
+    Ok(Json(VerifiedModel {
+        name: report.name,
+        checked: report.checked,
+    }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/models/{name}", tag = "models",
+    params(("name" = String, Path, description = "an installed model's name")),
+    responses((status = 204, description = "deleted"), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "it is the model in use (`stt.model`)")))]
+pub(super) async fn remove(
+    State(s): State<ApiState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    tonny_providers::stt::models::check_name(&name).map_err(model_error)?;
+    if s.core.settings.current().stt.model == name {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "model_in_use",
+            format!("{name} is the model in use (stt.model); choose another one first"),
+        ));
+    }
+    let store = models(&s);
+    tokio::task::spawn_blocking(move || store.remove(&name))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(model_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Query of `POST /api/v1/models/import`.

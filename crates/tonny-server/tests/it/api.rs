@@ -613,6 +613,8 @@ async fn every_route_is_in_the_openapi_document() {
         ("post", "/api/v1/ask"),
         ("post", "/api/v1/talk/upload"),
         ("post", "/api/v1/transcribe"),
+        ("post", "/api/v1/models/{name}/verify"),
+        ("delete", "/api/v1/models/{name}"),
         ("post", "/api/v1/stop"),
         ("get", "/api/v1/talk"),
         ("get", "/api/v1/history"),

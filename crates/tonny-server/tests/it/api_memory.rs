@@ -255,6 +255,62 @@ async fn a_model_uploaded_as_a_zip_is_installed_with_progress_events() {
         .find(|m| m["name"] == "uploaded");
     assert_eq!(found.unwrap()["source"], "installed", "{models}");
 
+    // Verified; then damaged (a file gone), it is named with the way out.
+    let (status, body) = d
+        .call(Method::POST, "/api/v1/models/uploaded/verify", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["name"], "uploaded", "{body}");
+    let dir = d.state.core.paths.models_dir().join("uploaded");
+    std::fs::remove_file(dir.join("config.json")).unwrap();
+    let (status, body) = d
+        .call(Method::POST, "/api/v1/models/uploaded/verify", None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("config.json"),
+        "{body}"
+    );
+    // The model in use is not removed; another one is, once.
+    ok(
+        &d,
+        Method::PATCH,
+        "/api/v1/settings",
+        Some(json!({"stt.model": "uploaded"})),
+    )
+    .await;
+    let (status, body) = d
+        .call(Method::DELETE, "/api/v1/models/uploaded", None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(dir.is_dir());
+    ok(
+        &d,
+        Method::PATCH,
+        "/api/v1/settings",
+        Some(json!({"stt.model": "tiny.en"})),
+    )
+    .await;
+    let (status, body) = d
+        .call(Method::DELETE, "/api/v1/models/uploaded", None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert!(!dir.exists());
+    let (status, _) = d
+        .call(Method::DELETE, "/api/v1/models/uploaded", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = d
+        .call(Method::POST, "/api/v1/models/..%2Fetc/verify", None)
+        .await;
+    assert!(
+        status == StatusCode::BAD_REQUEST || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
+
     // Not a model: refused, the failure announced, nothing installed.
     let (status, body) = d.send(import("broken", b"not a zip at all".to_vec())).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
