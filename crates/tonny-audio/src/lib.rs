@@ -14,7 +14,8 @@
 //! - [`playback`]: a queue of speech clips on an output device (rodio), stoppable at once.
 //! - [`typing`]: text into the focused window (the Wayland virtual keyboard, the RemoteDesktop
 //!   portal, xdotool, wtype, ydotool) or the clipboard, which is restored after a paste.
-//! - [`vad`]: speech regions and pauses (earshot's neural VAD), used to cut long recordings.
+//! - [`vad`]: speech regions and pauses (earshot's neural VAD), used to cut long recordings and,
+//!   tracked as audio arrives ([`vad::SpeechTracker`]), to see when a recording's speech ended.
 //! - [`virtual_keyboard`]: Wayland typing through `zwp_virtual_keyboard_v1`, without losing the
 //!   first character when the seat had no keyboard.
 

@@ -13,7 +13,8 @@
 //! - `prompt`: the household's vocabulary encoded as a decoder prompt (hotwords).
 //! - [`engine`]: [`WhisperEngine`], the loaded model behind the `Stt` trait.
 //! - [`live`]: partial transcripts while audio is still arriving ([`LiveEngine`]: the engine
-//!   with live text while a recording is made).
+//!   with live text while a recording is made, and the final pass started as soon as the speech
+//!   has settled, before the endpointer ends the recording).
 //!
 //! What a model directory must contain is checked by `tonny_providers::stt::models::inspect`,
 //! shared with model management.
