@@ -420,7 +420,8 @@ pub(crate) fn spoken_end(regions: &[std::ops::Range<usize>], len: usize) -> usiz
     })
 }
 
-/// [`spoken_end`] of a whole recording.
+/// How much of a whole recording the final pass decodes: up to 100 ms after its last
+/// speech region (all of it when none was found).
 pub fn spoken_len(audio: &[f32]) -> usize {
     spoken_end(&speech_regions(audio, &VadOptions::default()), audio.len())
 }
