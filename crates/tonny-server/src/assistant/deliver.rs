@@ -22,15 +22,16 @@ pub(crate) struct Targets {
 }
 
 impl Assistant {
-    /// Tells the person something outside the conversation: on the bus and in the store.
+    /// Tells the person something outside the conversation: in the store, then on the bus, so
+    /// a client that reads the notifications when the event arrives finds it there.
     pub async fn notify(&self, level: &str, title: &str, body: &str) {
+        if let Err(e) = self.store.add_notification(level, title, Some(body)).await {
+            tracing::error!("could not store a notification: {e}");
+        }
         self.bus.publish(Event::Notification {
             title: title.to_owned(),
             body: body.to_owned(),
         });
-        if let Err(e) = self.store.add_notification(level, title, Some(body)).await {
-            tracing::error!("could not store a notification: {e}");
-        }
     }
 
     /// The reply's text for `utterance`: handed back to a caller that shows it itself (the
